@@ -1,0 +1,309 @@
+/**
+ * The only module that reads the environment. `loadConfig` validates every variable once, at
+ * start-up, and returns a frozen object; an invalid value raises a `ConfigError` whose message is
+ * one line naming the variable and what it accepts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export const DEFAULT_BASE_URL = 'https://apiv2.allsportsapi.com/football/';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+export interface UpstreamConfig {
+  /** AllSportsAPI key; `undefined` on the simulated feed. Never logged. */
+  readonly apiKey: string | undefined;
+  /** Base URL, always ending in `/`. */
+  readonly baseUrl: string;
+  /** Start the built-in simulated provider and poll it (no key and no base URL given). */
+  readonly useBuiltInSim: boolean;
+  /** @default 10 s */
+  readonly connectTimeoutMs: number;
+  /** @default 30 s */
+  readonly requestTimeoutMs: number;
+  /** First retry delay; later ones double (1 s, 2 s, 4 s). @default 1 s */
+  readonly retryBaseDelayMs: number;
+  /** Retries after the first attempt for transient failures. @default 3 */
+  readonly retries: number;
+  /** Consecutive failed polls that open the circuit breaker. @default 5 */
+  readonly breakerThreshold: number;
+  /** How long the breaker stays open before a probe is let through. @default 30 s */
+  readonly breakerCooldownMs: number;
+}
+
+export interface LimitsConfig {
+  /** Upgrades beyond this many open WebSockets get HTTP 503. @default 100000 */
+  readonly maxConnections: number;
+  /** Upgrades beyond this many open WebSockets from one address get HTTP 429. @default 1000 */
+  readonly maxConnectionsPerIp: number;
+  /** Sustained inbound messages per second per client. @default 20 */
+  readonly clientRatePerSec: number;
+  /** Inbound burst allowance per client. @default 40 */
+  readonly clientRateBurst: number;
+  /** Unsent bytes after which a client is closed as a slow consumer. @default 1 MiB */
+  readonly slowConsumerBytes: number;
+  /** Invalid messages in a row after which a client is closed. @default 10 */
+  readonly maxBadMessages: number;
+}
+
+export interface AuthConfig {
+  /** Static bearer tokens; empty: no token check unless a JWT secret is set. */
+  readonly tokens: readonly string[];
+  /** HS256 secret for JWT bearer tokens. */
+  readonly jwtSecret: string | undefined;
+  /** Token that `/metrics` requires, if set. */
+  readonly metricsToken: string | undefined;
+}
+
+export interface Config {
+  readonly upstream: UpstreamConfig;
+  readonly host: string;
+  readonly port: number;
+  /** Seconds between polls while matches are live. @default 15 (1 on the simulated feed) */
+  readonly pollIntervalMs: number;
+  /** Seconds between polls while no match is live. @default 60 (the live interval on the simulated feed) */
+  readonly pollIdleIntervalMs: number;
+  /** Server ping cadence. @default 5 s */
+  readonly heartbeatIntervalMs: number;
+  /** Silence after which a client is dropped. @default 10 s */
+  readonly heartbeatTimeoutMs: number;
+  readonly logLevel: LogLevel;
+  /** `json` (one object per line) or `pretty` (for humans). @default json */
+  readonly logFormat: 'json' | 'pretty';
+  /** Where the SQLite database lives. @default ./data */
+  readonly dataDir: string;
+  /** Hours of event history kept for resume and `/events`. @default 48 */
+  readonly historyRetentionHours: number;
+  /** Successful polls a vanished match must stay absent before it is ended without confirmation. @default 3 */
+  readonly missingPollsBeforeEnd: number;
+  readonly limits: LimitsConfig;
+  /** Allowed `Origin` values on the upgrade; `undefined` allows any. */
+  readonly allowedOrigins: readonly string[] | undefined;
+  readonly auth: AuthConfig;
+  /** Longest a graceful shutdown may take before the process exits anyway. @default 10 s */
+  readonly shutdownTimeoutMs: number;
+  /** Speed of the built-in simulated matchday (simulated seconds per second). @default 30 */
+  readonly simSpeed: number;
+}
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function positiveNumber(
+  env: Env,
+  name: string,
+  fallback: number,
+  { min = 0, max = Infinity, unit = 'a number of seconds' } = {},
+): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(raw) || !Number.isFinite(value) || value <= min || value > max) {
+    const range = max === Infinity ? `greater than ${min}` : `greater than ${min} and at most ${max}`;
+    throw new ConfigError(name, `expected ${unit} ${range} (e.g. "15" or "0.2"), got "${raw}"`);
+  }
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function list(env: Env, name: string): string[] {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+/** Parses `host:port`, `[v6]:port` or `:port`; port 0 asks the OS for a free one. */
+export function parseBindAddress(raw: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(raw);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port > 65535) return undefined;
+  const host = match[1] ?? (match[2] === '' || match[2] === undefined ? '0.0.0.0' : match[2]);
+  return { host, port };
+}
+
+function logLevel(env: Env): LogLevel {
+  const explicit = read(env, 'LOG_LEVEL');
+  if (explicit !== undefined) {
+    const level = explicit.toLowerCase() as LogLevel;
+    if (!LOG_LEVELS.includes(level)) {
+      throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${explicit}"`);
+    }
+    return level;
+  }
+  const rustLog = read(env, 'RUST_LOG');
+  if (rustLog === undefined) return 'info';
+  // RUST_LOG may carry per-module directives ("info,actix_web=debug"): the first bare level wins.
+  for (const directive of rustLog.split(',')) {
+    const level = directive.trim().toLowerCase();
+    if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+  }
+  const moduleLevel = /=(trace|debug|info|warn|error)\b/i.exec(rustLog);
+  if (moduleLevel?.[1] !== undefined) return moduleLevel[1].toLowerCase() as LogLevel;
+  throw new ConfigError('RUST_LOG', `expected a level (trace, debug, info, warn, error), got "${rustLog}"`);
+}
+
+function baseUrl(env: Env): string | undefined {
+  const raw = read(env, 'ALLSPORTS_BASE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('ALLSPORTS_BASE_URL', `expected an http(s) URL such as ${DEFAULT_BASE_URL}, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('ALLSPORTS_BASE_URL', `expected an http(s) URL, got protocol "${url.protocol}"`);
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url.toString();
+}
+
+function origins(env: Env): readonly string[] | undefined {
+  const raw = read(env, 'ALLOWED_ORIGINS');
+  if (raw === undefined || raw === '*') return undefined;
+  const values = list(env, 'ALLOWED_ORIGINS');
+  for (const origin of values) {
+    if (origin === '*') return undefined;
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(
+        'ALLOWED_ORIGINS',
+        `expected "*" or comma-separated origins like https://app.example.com (no path), got "${origin}"`,
+      );
+    }
+  }
+  return values.map((origin) => origin.toLowerCase());
+}
+
+/**
+ * Reads `.env` (if present) into a copy of the environment without overriding variables that are
+ * already set, as dotenv does.
+ */
+export function environmentWithDotenv(env: Env, dotenvPath = '.env'): Env {
+  if (!existsSync(dotenvPath)) return env;
+  const fromFile = parseDotenv(readFileSync(dotenvPath));
+  return { ...fromFile, ...env };
+}
+
+/** Validates the environment; throws `ConfigError` with a one-line message on the first bad value. */
+export function loadConfig(env: Env): Config {
+  const apiKey = read(env, 'ALLSPORTS_API_KEY');
+  const explicitBaseUrl = baseUrl(env);
+  const simulated = apiKey === undefined;
+  const bindRaw = read(env, 'BIND_ADDRESS') ?? '0.0.0.0:8080';
+  const bind = parseBindAddress(bindRaw);
+  if (!bind) {
+    throw new ConfigError('BIND_ADDRESS', `expected host:port such as 0.0.0.0:8080 or [::]:8080, got "${bindRaw}"`);
+  }
+  const pollIntervalSecs = positiveNumber(env, 'POLL_INTERVAL_SECS', simulated ? 1 : 15, { max: 86_400 });
+  const pollIdleSecs = positiveNumber(env, 'POLL_INTERVAL_IDLE_SECS', simulated ? pollIntervalSecs : 60, {
+    max: 86_400,
+  });
+  const heartbeatIntervalSecs = positiveNumber(env, 'HEARTBEAT_INTERVAL_SECS', 5, { max: 3_600 });
+  const heartbeatTimeoutSecs = positiveNumber(env, 'HEARTBEAT_TIMEOUT_SECS', 10, { max: 3_600 });
+  const logFormat = read(env, 'LOG_FORMAT') ?? 'json';
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError('LOG_FORMAT', `expected "json" or "pretty", got "${logFormat}"`);
+  }
+  const jwtSecret = read(env, 'AUTH_JWT_SECRET');
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'expected at least 32 bytes (an HS256 key shorter than its hash is weak)');
+  }
+
+  const config: Config = {
+    upstream: {
+      apiKey,
+      baseUrl: explicitBaseUrl ?? DEFAULT_BASE_URL,
+      useBuiltInSim: simulated && explicitBaseUrl === undefined,
+      connectTimeoutMs: positiveNumber(env, 'UPSTREAM_CONNECT_TIMEOUT_SECS', 10, { max: 600 }) * 1000,
+      requestTimeoutMs: positiveNumber(env, 'UPSTREAM_TIMEOUT_SECS', 30, { max: 600 }) * 1000,
+      retryBaseDelayMs: positiveNumber(env, 'UPSTREAM_RETRY_BASE_SECS', 1, { max: 60 }) * 1000,
+      retries: integer(env, 'UPSTREAM_RETRIES', 3, { max: 10 }),
+      breakerThreshold: integer(env, 'UPSTREAM_BREAKER_THRESHOLD', 5, { min: 1, max: 1000 }),
+      breakerCooldownMs: positiveNumber(env, 'UPSTREAM_BREAKER_COOLDOWN_SECS', 30, { max: 3_600 }) * 1000,
+    },
+    host: bind.host,
+    port: bind.port,
+    pollIntervalMs: pollIntervalSecs * 1000,
+    pollIdleIntervalMs: pollIdleSecs * 1000,
+    heartbeatIntervalMs: heartbeatIntervalSecs * 1000,
+    heartbeatTimeoutMs: heartbeatTimeoutSecs * 1000,
+    logLevel: logLevel(env),
+    logFormat,
+    dataDir: read(env, 'DATA_DIR') ?? './data',
+    historyRetentionHours: positiveNumber(env, 'HISTORY_RETENTION_HOURS', 48, { max: 24 * 366, unit: 'a number of hours' }),
+    missingPollsBeforeEnd: integer(env, 'MISSING_POLLS_BEFORE_END', 3, { min: 1, max: 1000 }),
+    limits: {
+      maxConnections: integer(env, 'MAX_CONNECTIONS', 100_000, { min: 1 }),
+      maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 1_000, { min: 1 }),
+      clientRatePerSec: positiveNumber(env, 'CLIENT_RATE_LIMIT', 20, { max: 100_000, unit: 'messages per second' }),
+      clientRateBurst: integer(env, 'CLIENT_RATE_BURST', 40, { min: 1, max: 100_000 }),
+      slowConsumerBytes: integer(env, 'SLOW_CONSUMER_MAX_BYTES', 1024 * 1024, { min: 1024 }),
+      maxBadMessages: integer(env, 'MAX_BAD_MESSAGES', 10, { min: 1, max: 100_000 }),
+    },
+    allowedOrigins: origins(env),
+    auth: {
+      tokens: list(env, 'AUTH_TOKENS'),
+      jwtSecret,
+      metricsToken: read(env, 'METRICS_TOKEN'),
+    },
+    shutdownTimeoutMs: positiveNumber(env, 'SHUTDOWN_TIMEOUT_SECS', 10, { max: 600 }) * 1000,
+    simSpeed: positiveNumber(env, 'SIM_SPEED', 30, { max: 100_000, unit: 'a speed factor' }),
+  };
+  return deepFreeze(config);
+}
+
+/** Settings of `npm run sim` (the simulated provider on its own). */
+export interface SimCliConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly speed: number;
+  readonly startAtSimSecs: number;
+}
+
+export function loadSimCliConfig(env: Env): SimCliConfig {
+  const host = read(env, 'SIM_HOST') ?? '127.0.0.1';
+  return Object.freeze({
+    host,
+    port: integer(env, 'SIM_PORT', 8081, { max: 65_535 }),
+    speed: positiveNumber(env, 'SIM_SPEED', 30, { max: 100_000, unit: 'a speed factor' }),
+    startAtSimSecs: integer(env, 'SIM_START_AT_SECS', 0),
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

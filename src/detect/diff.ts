@@ -1,0 +1,663 @@
+/**
+ * Pure change detection: (what we knew, what the provider shows now) → (what we know now, the
+ * events that say what changed). No clock, no I/O: the caller stamps `timestamp` and `seq`.
+ *
+ * Rules (issue "event fidelity"): every incident is announced once with a stable `event_id`;
+ * re-polling an unchanged feed emits nothing; a disappeared incident is cancelled, never dropped;
+ * a corrected one is updated, never re-announced; `MATCH_ENDED` is emitted exactly once.
+ */
+import type {
+  CardItem,
+  CardRecord,
+  GoalItem,
+  GoalRecord,
+  MatchSnapshot,
+  MatchState,
+  Phase,
+  Score,
+  SubItem,
+  SubRecord,
+} from '../domain/match.js';
+import { formatScore, type MatchEvent } from '../domain/events.js';
+import { cardView, goalView, substitutionView } from '../domain/views.js';
+import { eventId, incidentCost, MINUTE_TOLERANCE, normaliseName, pairIncidents, playerRelation } from './identity.js';
+import { minuteDistance, minuteSortKey } from './minute.js';
+import { hasKickedOff, isShootout, isTerminal, phaseOf, phaseRank } from './phase.js';
+
+export interface Detection {
+  /** The new state; `null` when the match should be forgotten. */
+  readonly state: MatchState | null;
+  readonly events: MatchEvent[];
+}
+
+const ZERO: Score = { home: 0, away: 0 };
+const sameScore = (a: Score, b: Score): boolean => a.home === b.home && a.away === b.away;
+
+const byMinute = <T extends { minute: string }>(items: readonly T[]): T[] =>
+  [...items].sort((a, b) => minuteSortKey(a.minute) - minuteSortKey(b.minute));
+
+// ---------------------------------------------------------------------------------------------
+// Incident kinds
+
+interface Context {
+  readonly state: MatchState;
+  readonly snapshot: MatchSnapshot;
+  /** Ids in use or retired in this match, so a new incident never reuses one. */
+  readonly usedIds: Set<string>;
+}
+
+function freshId(ctx: Context, ...parts: string[]): string {
+  const base = eventId(ctx.state.matchId, ...parts);
+  let id = base;
+  for (let n = 2; ctx.usedIds.has(id); n += 1) id = eventId(ctx.state.matchId, ...parts, String(n));
+  ctx.usedIds.add(id);
+  return id;
+}
+
+const playerKey = (id: string, name: string): string => (id !== '' ? id : normaliseName(name));
+
+const teamFields = (s: MatchState) => ({ home_team: s.homeTeam, away_team: s.awayTeam, league_id: s.leagueId });
+
+const isPenalty = (info: string): boolean => /penalty/i.test(info) && !/miss/i.test(info);
+const isOwnGoal = (info: string, scorer: string): boolean => /own/i.test(info) || /\(o\.?g\.?\)/i.test(scorer);
+
+function newGoal(item: GoalItem, ctx: Context): GoalRecord {
+  return {
+    eventId: freshId(ctx, 'goal', item.side, item.minute, playerKey(item.scorerId, item.scorer)),
+    side: item.side,
+    minute: item.minute,
+    scorer: item.scorer,
+    scorerId: item.scorerId,
+    assist: item.assist,
+    assistId: item.assistId,
+    penalty: isPenalty(item.info),
+    ownGoal: isOwnGoal(item.info, item.scorer),
+    revision: 0,
+  };
+}
+
+const goalCost = (g: GoalRecord, item: GoalItem): number | undefined =>
+  g.side === item.side
+    ? incidentCost(playerRelation(g.scorerId, g.scorer, item.scorerId, item.scorer), g.minute, item.minute)
+    : undefined;
+
+function newCard(item: CardItem, ctx: Context, earlier: readonly CardRecord[]): CardRecord {
+  const named = item.player !== '' || item.playerId !== '';
+  const hadYellow =
+    named &&
+    earlier.some(
+      (c) =>
+        c.side === item.side &&
+        c.color === 'yellow' &&
+        playerRelation(c.playerId, c.player, item.playerId, item.player) === 'same',
+    );
+  const coaches = new Set(ctx.snapshot.coaches.map(normaliseName));
+  return {
+    eventId: freshId(ctx, 'card', item.side, item.minute, playerKey(item.playerId, item.player), item.color),
+    side: item.side,
+    minute: item.minute,
+    player: item.player,
+    playerId: item.playerId,
+    card: item.card,
+    color: item.color,
+    secondYellow: item.color === 'red' && (/yellow/i.test(item.card) || hadYellow),
+    coach: item.player !== '' && coaches.has(normaliseName(item.player)),
+    revision: 0,
+  };
+}
+
+const cardCost = (c: CardRecord, item: CardItem): number | undefined =>
+  c.side === item.side && c.color === item.color
+    ? incidentCost(playerRelation(c.playerId, c.player, item.playerId, item.player), c.minute, item.minute)
+    : undefined;
+
+function newSubstitution(item: SubItem, ctx: Context): SubRecord {
+  return {
+    eventId: freshId(
+      ctx,
+      'sub',
+      item.side,
+      item.minute,
+      playerKey(item.inId, item.playerIn),
+      playerKey(item.outId, item.playerOut),
+    ),
+    side: item.side,
+    minute: item.minute,
+    playerIn: item.playerIn,
+    playerOut: item.playerOut,
+    inId: item.inId,
+    outId: item.outId,
+    revision: 0,
+  };
+}
+
+function substitutionCost(s: SubRecord, item: SubItem): number | undefined {
+  if (s.side !== item.side) return undefined;
+  const playerIn = playerRelation(s.inId, s.playerIn, item.inId, item.playerIn);
+  const playerOut = playerRelation(s.outId, s.playerOut, item.outId, item.playerOut);
+  const relation =
+    playerIn === 'conflict' || playerOut === 'conflict'
+      ? 'conflict'
+      : playerIn === 'same' && playerOut === 'same'
+        ? 'same'
+        : 'different';
+  return incidentCost(relation, s.minute, item.minute);
+}
+
+// ---------------------------------------------------------------------------------------------
+// First sight
+
+function metadata(snapshot: MatchSnapshot) {
+  return {
+    matchId: snapshot.matchId,
+    homeTeam: snapshot.homeTeam,
+    awayTeam: snapshot.awayTeam,
+    homeTeamKey: snapshot.homeTeamKey,
+    awayTeamKey: snapshot.awayTeamKey,
+    leagueId: snapshot.leagueId,
+    league: snapshot.league,
+    country: snapshot.country,
+    startTime: `${snapshot.date} ${snapshot.time}`.trim(),
+  };
+}
+
+/** Score the provider shows, or `undefined` when it shows none we can trust. */
+function observedScore(snapshot: MatchSnapshot, phase: Phase): Score | undefined {
+  // During and after a shoot-out event_final_result is not a real score; event_ft_result is.
+  if (isShootout(phase, snapshot.status)) return snapshot.ftResult ?? undefined;
+  return snapshot.finalResult ?? undefined;
+}
+
+function matchStarted(state: MatchState): MatchEvent {
+  return {
+    type: 'MATCH_STARTED',
+    match_id: state.matchId,
+    home_team: state.homeTeam,
+    away_team: state.awayTeam,
+    league: state.league,
+    league_id: state.leagueId,
+    start_time: state.startTime,
+    home_team_key: state.homeTeamKey,
+    away_team_key: state.awayTeamKey,
+    country: state.country,
+    score: formatScore(state.score),
+    status: state.status,
+    phase: state.phase,
+    goals: byMinute(state.goals).map(goalView),
+    cards: byMinute(state.cards).map(cardView),
+    substitutions: byMinute(state.substitutions).map(substitutionView),
+    event_id: eventId(state.matchId, 'started'),
+  };
+}
+
+/** An unknown status counts as kicked off only when the provider also flags the match live. */
+const kickedOff = (phase: Phase, snapshot: MatchSnapshot): boolean =>
+  phase === 'unknown' ? snapshot.live : hasKickedOff(phase);
+
+function firstSight(snapshot: MatchSnapshot): Detection {
+  const phase = phaseOf(snapshot.status);
+  const blank: MatchState = {
+    ...metadata(snapshot),
+    status: snapshot.status,
+    phase,
+    started: false,
+    ended: false,
+    score: ZERO,
+    halftimeScore: snapshot.halftimeResult,
+    penaltyScore: snapshot.penaltyResult,
+    goals: [],
+    cards: [],
+    substitutions: [],
+    absentPolls: 0,
+    scoreRevision: 0,
+    phaseHistory: [phase],
+    retiredEventIds: [],
+  };
+  if (!kickedOff(phase, snapshot)) return { state: blank, events: [] };
+  if (isTerminal(phase)) {
+    // Over before we ever saw it (a restart after a long outage, or a finished match still
+    // listed): remember it as ended so it is never announced, and say nothing.
+    return { state: { ...blank, ended: true, score: observedScore(snapshot, phase) ?? ZERO }, events: [] };
+  }
+  // First seen mid-game: the incidents so far travel inside MATCH_STARTED, not as new events.
+  const ctx: Context = { state: blank, snapshot, usedIds: new Set() };
+  const goals = byMinute(snapshot.goals).map((g) => newGoal(g, ctx));
+  const cards: CardRecord[] = [];
+  for (const card of byMinute(snapshot.cards)) cards.push(newCard(card, ctx, cards));
+  const substitutions = byMinute(snapshot.substitutions).map((s) => newSubstitution(s, ctx));
+  const state: MatchState = {
+    ...blank,
+    started: true,
+    score: observedScore(snapshot, phase) ?? ZERO,
+    goals,
+    cards,
+    substitutions,
+  };
+  return { state, events: [matchStarted(state)] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subsequent sightings
+
+function winnerOf(score: Score, penalties: Score | null, shootout: boolean): 'home' | 'away' | 'draw' {
+  const deciding = shootout && penalties ? penalties : score;
+  if (deciding.home > deciding.away) return 'home';
+  if (deciding.away > deciding.home) return 'away';
+  return 'draw';
+}
+
+function matchEnded(state: MatchState, shootout: boolean): MatchEvent {
+  const penalties = shootout ? state.penaltyScore : null;
+  return {
+    type: 'MATCH_ENDED',
+    match_id: state.matchId,
+    home_team: state.homeTeam,
+    home_team_key: state.homeTeamKey,
+    away_team: state.awayTeam,
+    away_team_key: state.awayTeamKey,
+    final_score: formatScore(state.score),
+    halftime_score: state.halftimeScore ? formatScore(state.halftimeScore) : '',
+    league: state.league,
+    league_key: state.leagueId,
+    country: state.country,
+    league_id: state.leagueId,
+    status: state.status,
+    winner: winnerOf(state.score, penalties, shootout),
+    ...(penalties ? { penalty_score: formatScore(penalties) } : {}),
+    event_id: eventId(state.matchId, 'ended'),
+  };
+}
+
+/** Chronological position of an event produced for an incident, for ordering a poll's output. */
+interface Timed {
+  readonly minute: string;
+  readonly event: MatchEvent;
+}
+
+function reconcileGoals(ctx: Context, score: Score, removedOut: Timed[], updatedOut: Timed[], addedOut: Timed[]): GoalRecord[] {
+  const { state, snapshot } = ctx;
+  const { pairs, removed, added } = pairIncidents(state.goals, snapshot.goals, goalCost);
+  const kept: GoalRecord[] = [];
+  for (const [record, item] of pairs) {
+    const next: GoalRecord = {
+      ...record,
+      minute: item.minute,
+      scorer: item.scorer,
+      scorerId: item.scorerId || record.scorerId,
+      assist: item.assist,
+      assistId: item.assistId || record.assistId,
+      penalty: isPenalty(item.info),
+      ownGoal: isOwnGoal(item.info, item.scorer),
+    };
+    const visible =
+      next.minute !== record.minute ||
+      next.scorer !== record.scorer ||
+      next.assist !== record.assist ||
+      next.penalty !== record.penalty ||
+      next.ownGoal !== record.ownGoal;
+    if (!visible) {
+      kept.push(next);
+      continue;
+    }
+    const revised = { ...next, revision: record.revision + 1 };
+    kept.push(revised);
+    updatedOut.push({
+      minute: revised.minute,
+      event: {
+        type: 'GOAL_UPDATED',
+        match_id: state.matchId,
+        minute: revised.minute,
+        scorer: revised.scorer,
+        team: revised.side,
+        assist: revised.assist === '' ? null : revised.assist,
+        penalty: revised.penalty,
+        own_goal: revised.ownGoal,
+        previous_minute: record.minute,
+        previous_scorer: record.scorer,
+        ...teamFields(state),
+        goal_event_id: record.eventId,
+        event_id: eventId(state.matchId, 'goal-updated', record.eventId, String(revised.revision)),
+      },
+    });
+  }
+  for (const record of removed) {
+    const byVar = snapshot.vars.some(
+      (v) =>
+        v.side === record.side &&
+        /goal\s*cancel/i.test(`${v.type} ${v.decision}`) &&
+        minuteDistance(v.minute, record.minute) <= MINUTE_TOLERANCE,
+    );
+    removedOut.push({
+      minute: record.minute,
+      event: {
+        type: 'GOAL_CANCELLED',
+        match_id: state.matchId,
+        minute: record.minute,
+        scorer: record.scorer,
+        team: record.side,
+        score: formatScore(score),
+        ...teamFields(state),
+        goal_event_id: record.eventId,
+        reason: byVar ? 'VAR' : null,
+        event_id: eventId(state.matchId, 'goal-cancelled', record.eventId),
+      },
+    });
+  }
+  for (const item of byMinute(added)) {
+    const record = newGoal(item, ctx);
+    kept.push(record);
+    addedOut.push({
+      minute: record.minute,
+      event: {
+        type: 'GOAL_SCORED',
+        match_id: state.matchId,
+        minute: record.minute,
+        scorer: record.scorer,
+        team: record.side,
+        score: formatScore(item.score ?? score),
+        ...teamFields(state),
+        assist: record.assist === '' ? null : record.assist,
+        penalty: record.penalty,
+        own_goal: record.ownGoal,
+        event_id: record.eventId,
+      },
+    });
+  }
+  return byMinute(kept);
+}
+
+function reconcileCards(ctx: Context, removedOut: Timed[], updatedOut: Timed[], addedOut: Timed[]): CardRecord[] {
+  const { state, snapshot } = ctx;
+  const { pairs, removed, added } = pairIncidents(state.cards, snapshot.cards, cardCost);
+  const kept: CardRecord[] = [];
+  for (const [record, item] of pairs) {
+    const next: CardRecord = {
+      ...record,
+      minute: item.minute,
+      player: item.player,
+      playerId: item.playerId || record.playerId,
+      card: item.card,
+    };
+    const visible = next.minute !== record.minute || next.player !== record.player || next.card !== record.card;
+    if (!visible) {
+      kept.push(next);
+      continue;
+    }
+    const revised = { ...next, revision: record.revision + 1 };
+    kept.push(revised);
+    updatedOut.push({
+      minute: revised.minute,
+      event: {
+        type: 'CARD_UPDATED',
+        match_id: state.matchId,
+        minute: revised.minute,
+        player: revised.player,
+        team: revised.side,
+        card_type: revised.card,
+        previous_minute: record.minute,
+        previous_player: record.player,
+        ...teamFields(state),
+        card_event_id: record.eventId,
+        event_id: eventId(state.matchId, 'card-updated', record.eventId, String(revised.revision)),
+      },
+    });
+  }
+  for (const record of removed) {
+    removedOut.push({
+      minute: record.minute,
+      event: {
+        type: 'CARD_CANCELLED',
+        match_id: state.matchId,
+        minute: record.minute,
+        player: record.player,
+        team: record.side,
+        card_type: record.card,
+        ...teamFields(state),
+        card_event_id: record.eventId,
+        event_id: eventId(state.matchId, 'card-cancelled', record.eventId),
+      },
+    });
+  }
+  for (const item of byMinute(added)) {
+    const record = newCard(item, ctx, byMinute(kept));
+    kept.push(record);
+    addedOut.push({
+      minute: record.minute,
+      event: {
+        type: 'CARD_ISSUED',
+        match_id: state.matchId,
+        minute: record.minute,
+        player: record.player,
+        team: record.side,
+        card_type: record.card,
+        ...teamFields(state),
+        color: record.color,
+        second_yellow: record.secondYellow,
+        coach: record.coach,
+        event_id: record.eventId,
+      },
+    });
+  }
+  return byMinute(kept);
+}
+
+function reconcileSubstitutions(ctx: Context, removedOut: Timed[], updatedOut: Timed[], addedOut: Timed[]): SubRecord[] {
+  const { state, snapshot } = ctx;
+  const { pairs, removed, added } = pairIncidents(state.substitutions, snapshot.substitutions, substitutionCost);
+  const kept: SubRecord[] = [];
+  for (const [record, item] of pairs) {
+    const next: SubRecord = {
+      ...record,
+      minute: item.minute,
+      playerIn: item.playerIn,
+      playerOut: item.playerOut,
+      inId: item.inId || record.inId,
+      outId: item.outId || record.outId,
+    };
+    const visible =
+      next.minute !== record.minute || next.playerIn !== record.playerIn || next.playerOut !== record.playerOut;
+    if (!visible) {
+      kept.push(next);
+      continue;
+    }
+    const revised = { ...next, revision: record.revision + 1 };
+    kept.push(revised);
+    updatedOut.push({
+      minute: revised.minute,
+      event: {
+        type: 'SUBSTITUTION_UPDATED',
+        match_id: state.matchId,
+        minute: revised.minute,
+        player_in: revised.playerIn,
+        player_out: revised.playerOut,
+        team: revised.side,
+        previous_minute: record.minute,
+        ...teamFields(state),
+        substitution_event_id: record.eventId,
+        event_id: eventId(state.matchId, 'sub-updated', record.eventId, String(revised.revision)),
+      },
+    });
+  }
+  for (const record of removed) {
+    removedOut.push({
+      minute: record.minute,
+      event: {
+        type: 'SUBSTITUTION_CANCELLED',
+        match_id: state.matchId,
+        minute: record.minute,
+        player_in: record.playerIn,
+        player_out: record.playerOut,
+        team: record.side,
+        ...teamFields(state),
+        substitution_event_id: record.eventId,
+        event_id: eventId(state.matchId, 'sub-cancelled', record.eventId),
+      },
+    });
+  }
+  // The provider lists substitutions grouped by side and unsorted: announce them in time order.
+  for (const item of byMinute(added)) {
+    const record = newSubstitution(item, ctx);
+    kept.push(record);
+    addedOut.push({
+      minute: record.minute,
+      event: {
+        type: 'SUBSTITUTION',
+        match_id: state.matchId,
+        minute: record.minute,
+        player_in: record.playerIn,
+        player_out: record.playerOut,
+        team: record.side,
+        ...teamFields(state),
+        event_id: record.eventId,
+      },
+    });
+  }
+  return byMinute(kept);
+}
+
+/** Phase after applying the no-regression rule: a late reply cannot move a match backwards. */
+function effectivePhase(state: MatchState, reported: Phase): Phase {
+  const rank = phaseRank(reported);
+  if (rank === undefined) return reported;
+  const reached = Math.max(-1, ...state.phaseHistory.map((p) => phaseRank(p) ?? -1));
+  return rank < reached ? state.phase : reported;
+}
+
+/**
+ * Diffs one match: `prev` is what the last good poll left (undefined: never seen), `snapshot` is
+ * the match in the current reply.
+ */
+export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): Detection {
+  if (prev === undefined) return firstSight(snapshot);
+  if (prev.ended) return { state: prev.absentPolls === 0 ? prev : { ...prev, absentPolls: 0 }, events: [] };
+
+  const reported = phaseOf(snapshot.status);
+  const events: MatchEvent[] = [];
+  let state: MatchState = {
+    ...prev,
+    ...metadata(snapshot),
+    absentPolls: 0,
+    halftimeScore: snapshot.halftimeResult ?? prev.halftimeScore,
+    penaltyScore: snapshot.penaltyResult ?? prev.penaltyScore,
+  };
+
+  if (!prev.started) {
+    if (!kickedOff(reported, snapshot)) {
+      return { state: { ...state, status: snapshot.status, phase: reported }, events };
+    }
+    if (isTerminal(reported) && reported !== 'finished' && reported !== 'awarded') {
+      // Postponed or called off before kick-off: say so, and stop following it.
+      const ended: MatchState = {
+        ...state,
+        status: snapshot.status,
+        phase: reported,
+        ended: true,
+        phaseHistory: [...prev.phaseHistory, reported],
+      };
+      return { state: ended, events: [statusChanged(ended, prev.phase)] };
+    }
+    state = { ...state, started: true, status: snapshot.status, phase: reported === 'finished' ? prev.phase : reported };
+    events.push(matchStarted(state));
+  }
+
+  const phase = effectivePhase(state, reported);
+  const shootout = isShootout(phase, snapshot.status);
+  const score = observedScore(snapshot, phase) ?? state.score;
+  const usedIds = new Set<string>([
+    ...state.retiredEventIds,
+    ...state.goals.map((g) => g.eventId),
+    ...state.cards.map((c) => c.eventId),
+    ...state.substitutions.map((s) => s.eventId),
+  ]);
+  const ctx: Context = { state, snapshot, usedIds };
+  const removed: Timed[] = [];
+  const updated: Timed[] = [];
+  const added: Timed[] = [];
+  const goals = reconcileGoals(ctx, score, removed, updated, added);
+  const cards = reconcileCards(ctx, removed, updated, added);
+  const substitutions = reconcileSubstitutions(ctx, removed, updated, added);
+  const chronological = (a: Timed, b: Timed) => minuteSortKey(a.minute) - minuteSortKey(b.minute);
+  for (const timed of [...removed.sort(chronological), ...updated.sort(chronological), ...added.sort(chronological)]) {
+    events.push(timed.event);
+  }
+
+  const retired = removed.map((r) => {
+    const e = r.event;
+    return 'goal_event_id' in e ? e.goal_event_id : 'card_event_id' in e ? e.card_event_id : 'substitution_event_id' in e ? e.substitution_event_id : '';
+  });
+  state = {
+    ...state,
+    goals,
+    cards,
+    substitutions,
+    retiredEventIds: retired.length > 0 ? [...state.retiredEventIds, ...retired] : state.retiredEventIds,
+    status: snapshot.status,
+  };
+
+  if (!sameScore(score, state.score)) {
+    const scoreRevision = state.scoreRevision + 1;
+    state = { ...state, score, scoreRevision };
+    events.push({
+      type: 'SCORE_UPDATE',
+      match_id: state.matchId,
+      home_team: state.homeTeam,
+      away_team: state.awayTeam,
+      score: formatScore(score),
+      status: snapshot.status,
+      league_id: state.leagueId,
+      event_id: eventId(state.matchId, 'score', String(scoreRevision)),
+    });
+  }
+
+  if (phase !== state.phase) {
+    const previous = state.phase;
+    state = { ...state, phase, phaseHistory: [...state.phaseHistory, phase] };
+    events.push(statusChanged(state, previous));
+  }
+
+  if (isTerminal(phase)) {
+    state = { ...state, ended: true };
+    events.push(matchEnded(state, shootout));
+  }
+  return { state, events };
+}
+
+function statusChanged(state: MatchState, previous: Phase): MatchEvent {
+  const occurrence = state.phaseHistory.filter((p) => p === state.phase).length;
+  return {
+    type: 'STATUS_CHANGED',
+    match_id: state.matchId,
+    home_team: state.homeTeam,
+    away_team: state.awayTeam,
+    league_id: state.leagueId,
+    status: state.status,
+    phase: state.phase,
+    previous_phase: previous,
+    score: formatScore(state.score),
+    event_id: eventId(state.matchId, 'status', state.phase, String(occurrence)),
+  };
+}
+
+/** What the caller learnt about a followed match that the live list no longer shows. */
+export type AbsenceOutcome =
+  /** `met=Fixtures&matchId=` returned the match: trust it (finished → ended; live → a glitch). */
+  | { readonly kind: 'found'; readonly snapshot: MatchSnapshot }
+  /** The look-up failed or did not know the match. */
+  | { readonly kind: 'unconfirmed' };
+
+/**
+ * Handles a match missing from a successful poll. A started match ends only when the look-up says
+ * it is over, or after `missingPollsBeforeEnd` consecutive absences without confirmation.
+ */
+export function detectAbsent(prev: MatchState, outcome: AbsenceOutcome, missingPollsBeforeEnd: number): Detection {
+  if (prev.ended) return { state: { ...prev, absentPolls: prev.absentPolls + 1 }, events: [] };
+  if (outcome.kind === 'found' && prev.started) return detect(prev, outcome.snapshot);
+  const absentPolls = prev.absentPolls + 1;
+  if (!prev.started) {
+    // Never kicked off while we watched: nothing was announced, so it can go quietly.
+    return { state: absentPolls >= missingPollsBeforeEnd ? null : { ...prev, absentPolls }, events: [] };
+  }
+  if (absentPolls < missingPollsBeforeEnd) return { state: { ...prev, absentPolls }, events: [] };
+  const ended: MatchState = { ...prev, absentPolls, ended: true };
+  return { state: ended, events: [matchEnded(ended, isShootout(prev.phase, prev.status))] };
+}

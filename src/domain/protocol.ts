@@ -1,0 +1,232 @@
+/**
+ * The WebSocket protocol in one place: client actions, server frames, error codes, close codes
+ * and the validator that turns an inbound text frame into a typed message. Nothing else in the
+ * code base writes these literals.
+ */
+
+/** Codes carried by `{"type":"ERROR","code":…}` frames. The connection stays open. */
+export const ErrorCode = {
+  /** The text frame is not valid JSON. */
+  InvalidJson: 'INVALID_JSON',
+  /** Valid JSON, but not an object with a string `action`. */
+  InvalidMessage: 'INVALID_MESSAGE',
+  /** `action` is not one the server knows. */
+  UnknownAction: 'UNKNOWN_ACTION',
+  /** Binary frames are not part of the protocol. */
+  BinaryNotSupported: 'BINARY_NOT_SUPPORTED',
+  /** `match_ids` / `league_ids` / `team_ids` are not arrays of id strings, or all are empty. */
+  InvalidFilter: 'INVALID_FILTER',
+  /** `since`, `epoch` or `snapshot` has the wrong type. */
+  InvalidParameter: 'INVALID_PARAMETER',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * WebSocket close codes the server uses. 4xxx codes are ours; a client should reconnect (with a
+ * jittered delay and `since`) after every one of them except `TooManyBadMessages` and
+ * `TokenExpired`, which need a fix on the client side first.
+ */
+export const CloseCode = {
+  /** Server shutting down or restarting: reconnect after a jittered delay and resume. */
+  GoingAway: 1001,
+  /** An inbound message exceeded the size limit (4 KiB). */
+  MessageTooBig: 1009,
+  /** Unexpected server error. */
+  InternalError: 1011,
+  /** The client did not read fast enough; its unsent data passed the bound. Reconnect and resume. */
+  SlowConsumer: 4008,
+  /** The client sent more messages than the rate limit allows. Reconnect later, more slowly. */
+  RateLimited: 4029,
+  /** The client kept sending invalid messages. */
+  TooManyBadMessages: 4400,
+  /** The access token expired while connected. Reconnect with a fresh token. */
+  TokenExpired: 4401,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Human-readable close reasons (at most 123 bytes each, as the WebSocket protocol requires). */
+export const CloseReason: Record<CloseCode, string> = {
+  [CloseCode.GoingAway]: 'server shutting down; reconnect with jittered backoff and resume with since',
+  [CloseCode.MessageTooBig]: 'message too big',
+  [CloseCode.InternalError]: 'internal error',
+  [CloseCode.SlowConsumer]: 'slow consumer; reconnect and resume with since',
+  [CloseCode.RateLimited]: 'rate limit exceeded',
+  [CloseCode.TooManyBadMessages]: 'too many invalid messages',
+  [CloseCode.TokenExpired]: 'access token expired',
+};
+
+/** HTTP statuses for upgrades refused before a WebSocket is opened. */
+export const RefusalStatus = {
+  Unauthorized: 401,
+  ForbiddenOrigin: 403,
+  TooManyPerIp: 429,
+  TooManyConnections: 503,
+} as const;
+
+/** Largest inbound text frame accepted; larger ones close the connection with 1009. */
+export const MAX_INBOUND_MESSAGE_BYTES = 4096;
+
+const MAX_FILTER_IDS = 500;
+const MAX_ID_LENGTH = 64;
+
+/** What to deliver to a subscriber. `all` is the seed's `subscribe_all`. */
+export type Filter =
+  | { readonly kind: 'all' }
+  | {
+      readonly kind: 'filtered';
+      readonly matchIds: readonly string[];
+      readonly leagueIds: readonly string[];
+      readonly teamIds: readonly string[];
+    };
+
+/** Options shared by both subscribe actions. */
+export interface ResumeOptions {
+  /** Resume after this sequence number. */
+  readonly since: number | undefined;
+  readonly epoch: string | undefined;
+  /** Send a `SNAPSHOT` right after `SUBSCRIBED`. */
+  readonly snapshot: boolean;
+}
+
+export type ClientMessage =
+  | ({ readonly action: 'subscribe'; readonly filter: Filter } & ResumeOptions)
+  | { readonly action: 'unsubscribe' }
+  | { readonly action: 'snapshot' }
+  | { readonly action: 'ping' };
+
+export interface ProtocolError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ProtocolError };
+
+const fail = (code: ErrorCode, message: string): { ok: false; error: ProtocolError } => ({
+  ok: false,
+  error: { code, message },
+});
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function parseIdList(value: unknown, field: string): Parsed<string[]> {
+  if (value === undefined) return { ok: true, value: [] };
+  if (!Array.isArray(value)) {
+    return fail(ErrorCode.InvalidFilter, `${field}: expected an array of id strings, got ${describe(value)}`);
+  }
+  if (value.length > MAX_FILTER_IDS) {
+    return fail(ErrorCode.InvalidFilter, `${field}: at most ${MAX_FILTER_IDS} ids`);
+  }
+  const ids: string[] = [];
+  for (const [index, id] of value.entries()) {
+    if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
+      return fail(
+        ErrorCode.InvalidFilter,
+        `${field}[${index}]: expected a non-empty id string (e.g. "12345"), got ${describe(id)}`,
+      );
+    }
+    ids.push(id);
+  }
+  return { ok: true, value: ids };
+}
+
+function parseResume(message: Record<string, unknown>): Parsed<ResumeOptions> {
+  const { since, epoch, snapshot } = message;
+  if (since !== undefined && !(typeof since === 'number' && Number.isSafeInteger(since) && since >= 0)) {
+    return fail(ErrorCode.InvalidParameter, `since: expected a non-negative integer, got ${describe(since)}`);
+  }
+  if (epoch !== undefined && typeof epoch !== 'string') {
+    return fail(ErrorCode.InvalidParameter, `epoch: expected a string, got ${describe(epoch)}`);
+  }
+  if (snapshot !== undefined && typeof snapshot !== 'boolean') {
+    return fail(ErrorCode.InvalidParameter, `snapshot: expected a boolean, got ${describe(snapshot)}`);
+  }
+  return { ok: true, value: { since, epoch, snapshot: snapshot === true } };
+}
+
+/** Parses one inbound text frame. Never throws. */
+export function parseClientMessage(text: string): Parsed<ClientMessage> {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    // The parser's own message would echo client input back; a fixed text is enough.
+    return fail(ErrorCode.InvalidJson, 'message is not valid JSON');
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    return fail(ErrorCode.InvalidMessage, `expected a JSON object with an "action", got ${describe(message)}`);
+  }
+  const record = message as Record<string, unknown>;
+  const { action } = record;
+  if (typeof action !== 'string') {
+    return fail(ErrorCode.InvalidMessage, `action: expected a string, got ${describe(action)}`);
+  }
+  switch (action) {
+    case 'ping':
+      return { ok: true, value: { action: 'ping' } };
+    case 'snapshot':
+      return { ok: true, value: { action: 'snapshot' } };
+    case 'unsubscribe':
+      return { ok: true, value: { action: 'unsubscribe' } };
+    case 'subscribe_all': {
+      const resume = parseResume(record);
+      if (!resume.ok) return resume;
+      return { ok: true, value: { action: 'subscribe', filter: { kind: 'all' }, ...resume.value } };
+    }
+    case 'subscribe': {
+      const matchIds = parseIdList(record['match_ids'], 'match_ids');
+      if (!matchIds.ok) return matchIds;
+      const leagueIds = parseIdList(record['league_ids'], 'league_ids');
+      if (!leagueIds.ok) return leagueIds;
+      const teamIds = parseIdList(record['team_ids'], 'team_ids');
+      if (!teamIds.ok) return teamIds;
+      if (matchIds.value.length + leagueIds.value.length + teamIds.value.length === 0) {
+        return fail(
+          ErrorCode.InvalidFilter,
+          'subscribe needs at least one id in match_ids, league_ids or team_ids (use subscribe_all for everything)',
+        );
+      }
+      const resume = parseResume(record);
+      if (!resume.ok) return resume;
+      return {
+        ok: true,
+        value: {
+          action: 'subscribe',
+          filter: { kind: 'filtered', matchIds: matchIds.value, leagueIds: leagueIds.value, teamIds: teamIds.value },
+          ...resume.value,
+        },
+      };
+    }
+    default:
+      return fail(
+        ErrorCode.UnknownAction,
+        `unknown action "${action.slice(0, 40)}"; expected subscribe_all, subscribe, unsubscribe, snapshot or ping`,
+      );
+  }
+}
+
+/** Server frames that are not match events. */
+export type ServerMessage =
+  | {
+      type: 'SUBSCRIBED';
+      subscription: 'all_matches' | 'filtered';
+      epoch: string;
+      seq: number;
+      resumed?: boolean;
+      filter?: { match_ids: readonly string[]; league_ids: readonly string[]; team_ids: readonly string[] };
+    }
+  | { type: 'UNSUBSCRIBED' }
+  | { type: 'PONG' }
+  | { type: 'ERROR'; code: ErrorCode; message: string }
+  | { type: 'SNAPSHOT'; seq: number; matches: readonly unknown[] };
+
+/** Frames that need no data are serialised once. */
+export const PONG_FRAME = JSON.stringify({ type: 'PONG' } satisfies ServerMessage);
+export const UNSUBSCRIBED_FRAME = JSON.stringify({ type: 'UNSUBSCRIBED' } satisfies ServerMessage);
+
+export function errorFrame(error: ProtocolError): string {
+  return JSON.stringify({ type: 'ERROR', code: error.code, message: error.message } satisfies ServerMessage);
+}

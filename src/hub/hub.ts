@@ -1,0 +1,395 @@
+/**
+ * Subscriptions and fan-out. The hub knows clients only through the `Connection` interface.
+ *
+ * Fan-out: each event's frame is built once (`OutboundFrame`) and handed to every recipient;
+ * recipients come from indexes (everything / by match / by league / by team), so filtered
+ * subscribers cost nothing for events they do not want. `lastSentSeq` per client both removes
+ * duplicates between indexes and makes the seam between replay and live delivery exact.
+ */
+import type { StoredEvent } from '../domain/events.js';
+import type { MatchView } from '../domain/views.js';
+import {
+  CloseCode,
+  CloseReason,
+  ErrorCode,
+  PONG_FRAME,
+  UNSUBSCRIBED_FRAME,
+  errorFrame,
+  parseClientMessage,
+  type ClientMessage,
+  type Filter,
+  type ProtocolError,
+  type ServerMessage,
+} from '../domain/protocol.js';
+import type { Logger } from '../log.js';
+import type { CloseReasonLabel, Metrics } from '../metrics.js';
+import type { EventStore } from '../store/types.js';
+import { OutboundFrame, type Connection } from './connection.js';
+import { TokenBucket } from './rate-limit.js';
+
+/** Events read per step while replaying history to a resuming client. */
+const REPLAY_PAGE = 500;
+
+/** Where snapshots come from: the poller's view of every followed match. */
+export interface SnapshotSource {
+  /** Live matches that pass `accepts`, and the newest `seq` their state reflects. */
+  snapshot(accepts: (match: { matchId: string; leagueId: string; homeTeamKey: string; awayTeamKey: string }) => boolean): {
+    seq: number;
+    matches: MatchView[];
+  };
+}
+
+export interface HubOptions {
+  readonly store: EventStore;
+  readonly snapshots: SnapshotSource;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  readonly limits: {
+    readonly clientRatePerSec: number;
+    readonly clientRateBurst: number;
+    readonly slowConsumerBytes: number;
+    readonly maxBadMessages: number;
+  };
+  /** Milliseconds clock, for rate limiting. @default performance.now */
+  readonly now?: () => number;
+}
+
+interface IndexedFilter {
+  readonly kind: 'filtered';
+  readonly matchIds: ReadonlySet<string>;
+  readonly leagueIds: ReadonlySet<string>;
+  readonly teamIds: ReadonlySet<string>;
+  readonly wire: { match_ids: readonly string[]; league_ids: readonly string[]; team_ids: readonly string[] };
+}
+
+type Subscription = { readonly kind: 'all' } | IndexedFilter;
+
+/** One connected client. Created by `Hub.connect`, passed back on every call. */
+export class Client {
+  subscription: Subscription | undefined = undefined;
+  /** Highest `seq` delivered (or deliberately skipped) to this client. */
+  lastSentSeq = 0;
+  /** History is being replayed: live events wait in the store until the replay catches up. */
+  replaying = false;
+  /** Bumped on every subscribe, so a superseded replay stops. */
+  generation = 0;
+  closed = false;
+  badMessages = 0;
+  /** Serialises message handling, so replies keep the order of requests. */
+  pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly id: number,
+    readonly connection: Connection,
+    readonly bucket: TokenBucket,
+    readonly logger: Logger,
+  ) {}
+}
+
+const matchesFilter = (
+  filter: Subscription,
+  match: { matchId: string; leagueId: string; homeTeamKey: string; awayTeamKey: string },
+): boolean =>
+  filter.kind === 'all' ||
+  filter.matchIds.has(match.matchId) ||
+  filter.leagueIds.has(match.leagueId) ||
+  filter.teamIds.has(match.homeTeamKey) ||
+  filter.teamIds.has(match.awayTeamKey);
+
+export class Hub {
+  private readonly clients = new Set<Client>();
+  private readonly everything = new Set<Client>();
+  private readonly byMatch = new Map<string, Set<Client>>();
+  private readonly byLeague = new Map<string, Set<Client>>();
+  private readonly byTeam = new Map<string, Set<Client>>();
+  private nextId = 1;
+  private readonly now: () => number;
+
+  constructor(private readonly options: HubOptions) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  get connectionCount(): number {
+    return this.clients.size;
+  }
+
+  /** Registers a new connection. The binding must call `disconnect` when it closes. */
+  connect(connection: Connection, logger: Logger = this.options.logger): Client {
+    const { clientRatePerSec, clientRateBurst } = this.options.limits;
+    const id = this.nextId++;
+    const client = new Client(id, connection, new TokenBucket(clientRatePerSec, clientRateBurst, this.now()), logger.child({ client_id: id }));
+    this.clients.add(client);
+    this.options.metrics?.connections.set(this.clients.size);
+    return client;
+  }
+
+  disconnect(client: Client): void {
+    if (!this.clients.delete(client)) return;
+    client.closed = true;
+    this.unindex(client);
+    this.options.metrics?.connections.set(this.clients.size);
+  }
+
+  /** Closes a client with one of the protocol's close codes and counts why. */
+  closeClient(client: Client, code: CloseCode, label: CloseReasonLabel): void {
+    if (client.closed) return;
+    client.closed = true;
+    this.unindex(client);
+    this.options.metrics?.clientCloses.inc({ reason: label });
+    client.logger.info({ code, reason: label }, 'closing client connection');
+    client.connection.close(code, CloseReason[code]);
+  }
+
+  /** Closes every client (shutdown). */
+  closeAll(code: CloseCode, label: CloseReasonLabel): void {
+    for (const client of this.clients) this.closeClient(client, code, label);
+  }
+
+  /** Every connected client, for the binding's heartbeat sweep. */
+  all(): IterableIterator<Client> {
+    return this.clients.values();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Inbound
+
+  /** Handles one inbound frame; `binary` frames are refused with an ERROR. */
+  receive(client: Client, data: string, binary: boolean): void {
+    if (client.closed) return;
+    if (!client.bucket.take(this.now())) {
+      this.closeClient(client, CloseCode.RateLimited, 'rate_limited');
+      return;
+    }
+    if (binary) {
+      this.reject(client, { code: ErrorCode.BinaryNotSupported, message: 'binary frames are not supported; send JSON text' });
+      return;
+    }
+    const parsed = parseClientMessage(data);
+    if (!parsed.ok) {
+      this.reject(client, parsed.error);
+      return;
+    }
+    client.badMessages = 0;
+    const message = parsed.value;
+    client.pending = client.pending
+      .then(() => this.handle(client, message))
+      .catch((error: unknown) => {
+        client.logger.error({ err: error, action: message.action }, 'client message failed');
+        this.closeClient(client, CloseCode.InternalError, 'bad_messages');
+      });
+  }
+
+  private reject(client: Client, error: ProtocolError): void {
+    this.options.metrics?.clientErrors.inc({ code: error.code });
+    client.logger.debug({ code: error.code }, 'invalid client message');
+    this.sendText(client, errorFrame(error));
+    client.badMessages += 1;
+    if (client.badMessages >= this.options.limits.maxBadMessages) {
+      this.closeClient(client, CloseCode.TooManyBadMessages, 'bad_messages');
+    }
+  }
+
+  private async handle(client: Client, message: ClientMessage): Promise<void> {
+    if (client.closed) return;
+    switch (message.action) {
+      case 'ping':
+        this.sendText(client, PONG_FRAME);
+        return;
+      case 'unsubscribe':
+        client.generation += 1;
+        client.replaying = false;
+        this.unindex(client);
+        this.sendText(client, UNSUBSCRIBED_FRAME);
+        return;
+      case 'snapshot':
+        this.sendSnapshot(client, client.subscription ?? { kind: 'all' });
+        return;
+      case 'subscribe':
+        await this.subscribe(client, message.filter, message);
+        return;
+    }
+  }
+
+  private async subscribe(
+    client: Client,
+    filter: Filter,
+    resume: { since: number | undefined; epoch: string | undefined; snapshot: boolean },
+  ): Promise<void> {
+    const generation = ++client.generation;
+    const subscription = this.toSubscription(filter);
+    // Index first with `replaying` set: live events from here on wait in the store for the replay loop.
+    this.unindex(client);
+    client.subscription = subscription;
+    client.replaying = true;
+    this.index(client);
+
+    const bounds = await this.options.store.bounds();
+    if (client.closed || generation !== client.generation) return;
+    const { since } = resume;
+    const resumable =
+      since !== undefined && resume.epoch === bounds.epoch && since <= bounds.latestSeq && since >= bounds.prunedThrough;
+    const subscribed: ServerMessage = {
+      type: 'SUBSCRIBED',
+      subscription: subscription.kind === 'all' ? 'all_matches' : 'filtered',
+      epoch: bounds.epoch,
+      seq: bounds.latestSeq,
+      ...(since !== undefined ? { resumed: resumable } : {}),
+      ...(subscription.kind === 'filtered' ? { filter: subscription.wire } : {}),
+    };
+    this.sendText(client, JSON.stringify(subscribed));
+
+    let from: number;
+    if (resumable) {
+      from = since;
+    } else if (since !== undefined || resume.snapshot) {
+      from = this.sendSnapshot(client, subscription);
+    } else {
+      from = bounds.latestSeq;
+    }
+    if (resumable && resume.snapshot) this.sendSnapshot(client, subscription, false);
+    client.lastSentSeq = from;
+    await this.catchUp(client, generation);
+  }
+
+  /** Replays stored events after `client.lastSentSeq` until none are left, then goes live. */
+  private async catchUp(client: Client, generation: number): Promise<void> {
+    const subscription = client.subscription;
+    if (subscription === undefined) return;
+    const filter =
+      subscription.kind === 'all'
+        ? {}
+        : { matchIds: [...subscription.matchIds], leagueIds: [...subscription.leagueIds], teamIds: [...subscription.teamIds] };
+    for (;;) {
+      const page = await this.options.store.readAfter({ since: client.lastSentSeq, limit: REPLAY_PAGE, ...filter });
+      if (client.closed || generation !== client.generation) return;
+      if (page === 'too-old') {
+        // History was pruned under a long replay: fall back to a snapshot rather than leave a gap.
+        client.lastSentSeq = this.sendSnapshot(client, subscription);
+        continue;
+      }
+      for (const event of page) {
+        if (event.seq <= client.lastSentSeq) continue;
+        this.deliver(client, new OutboundFrame(event.json), event.seq);
+        if (client.closed) return;
+      }
+      if (page.length < REPLAY_PAGE) break;
+    }
+    // Same tick as the last (short) read: any event not read above will arrive through publish.
+    client.replaying = false;
+  }
+
+  private sendSnapshot(client: Client, subscription: Subscription, advance = true): number {
+    const { seq, matches } = this.options.snapshots.snapshot((match) => matchesFilter(subscription, match));
+    this.sendText(client, JSON.stringify({ type: 'SNAPSHOT', seq, matches } satisfies ServerMessage));
+    return advance ? seq : client.lastSentSeq;
+  }
+
+  private toSubscription(filter: Filter): Subscription {
+    if (filter.kind === 'all') return { kind: 'all' };
+    return {
+      kind: 'filtered',
+      matchIds: new Set(filter.matchIds),
+      leagueIds: new Set(filter.leagueIds),
+      teamIds: new Set(filter.teamIds),
+      wire: { match_ids: filter.matchIds, league_ids: filter.leagueIds, team_ids: filter.teamIds },
+    };
+  }
+
+  private index(client: Client): void {
+    const subscription = client.subscription;
+    if (subscription === undefined) return;
+    if (subscription.kind === 'all') {
+      this.everything.add(client);
+    } else {
+      this.filteredCount += 1;
+      const add = (map: Map<string, Set<Client>>, keys: ReadonlySet<string>) => {
+        for (const key of keys) {
+          let set = map.get(key);
+          if (set === undefined) map.set(key, (set = new Set()));
+          set.add(client);
+        }
+      };
+      add(this.byMatch, subscription.matchIds);
+      add(this.byLeague, subscription.leagueIds);
+      add(this.byTeam, subscription.teamIds);
+    }
+    this.updateSubscriptionGauge();
+  }
+
+  private unindex(client: Client): void {
+    const subscription = client.subscription;
+    if (subscription === undefined) return;
+    client.subscription = undefined;
+    if (subscription.kind === 'all') {
+      this.everything.delete(client);
+    } else {
+      this.filteredCount -= 1;
+      const remove = (map: Map<string, Set<Client>>, keys: ReadonlySet<string>) => {
+        for (const key of keys) {
+          const set = map.get(key);
+          if (set === undefined) continue;
+          set.delete(client);
+          if (set.size === 0) map.delete(key);
+        }
+      };
+      remove(this.byMatch, subscription.matchIds);
+      remove(this.byLeague, subscription.leagueIds);
+      remove(this.byTeam, subscription.teamIds);
+    }
+    this.updateSubscriptionGauge();
+  }
+
+  /** Clients with a filtered subscription (those on `everything` are counted by its size). */
+  private filteredCount = 0;
+
+  private updateSubscriptionGauge(): void {
+    const metrics = this.options.metrics;
+    if (metrics === undefined) return;
+    metrics.subscriptions.set({ kind: 'all' }, this.everything.size);
+    metrics.subscriptions.set({ kind: 'filtered' }, this.filteredCount);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Outbound
+
+  private sendText(client: Client, text: string): void {
+    if (client.closed) return;
+    client.connection.send(new OutboundFrame(text));
+    this.checkBackpressure(client);
+  }
+
+  private deliver(client: Client, frame: OutboundFrame, seq: number): void {
+    client.lastSentSeq = seq;
+    client.connection.send(frame);
+    this.checkBackpressure(client);
+  }
+
+  private checkBackpressure(client: Client): void {
+    if (client.connection.bufferedAmount > this.options.limits.slowConsumerBytes) {
+      // Stop queueing at once; the client reconnects and resumes from its last seq.
+      this.closeClient(client, CloseCode.SlowConsumer, 'slow_consumer');
+    }
+  }
+
+  /** Fans recorded events out to their subscribers, in order. */
+  publish(events: readonly StoredEvent[]): void {
+    for (const event of events) {
+      const started = performance.now();
+      const frame = new OutboundFrame(event.json);
+      const offer = (recipients: ReadonlySet<Client> | undefined) => {
+        if (recipients === undefined) return;
+        for (const client of recipients) {
+          if (client.replaying || client.closed || event.seq <= client.lastSentSeq) continue;
+          this.deliver(client, frame, event.seq);
+        }
+      };
+      offer(this.everything);
+      offer(this.byMatch.get(event.matchId));
+      offer(this.byLeague.get(event.leagueId));
+      offer(this.byTeam.get(event.homeTeamKey));
+      offer(this.byTeam.get(event.awayTeamKey));
+      this.options.metrics?.events.inc({ type: event.type });
+      this.options.metrics?.fanoutDuration.observe((performance.now() - started) / 1000);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Prometheus metrics (prom-client). One registry per service instance, so tests can run several
+ * instances in one process. Labels never carry secrets or client-supplied text.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type CloseReasonLabel =
+  | 'slow_consumer'
+  | 'rate_limited'
+  | 'bad_messages'
+  | 'message_too_big'
+  | 'heartbeat_timeout'
+  | 'token_expired'
+  | 'shutdown';
+
+export type RefusalLabel = 'max_connections' | 'max_connections_per_ip' | 'unauthorized' | 'origin';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly connections = new Gauge({ name: 'fsc_connections', help: 'Open WebSocket connections.', registers: [this.registry] });
+  readonly subscriptions = new Gauge({
+    name: 'fsc_subscriptions',
+    help: 'Subscribed WebSocket connections by kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly events = new Counter({
+    name: 'fsc_events_total',
+    help: 'Match events recorded, by type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly fanoutDuration = new Histogram({
+    name: 'fsc_fanout_duration_seconds',
+    help: 'Time to hand one event to every subscribed connection.',
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly upstreamDuration = new Histogram({
+    name: 'fsc_upstream_request_duration_seconds',
+    help: 'Upstream HTTP request duration by method and outcome.',
+    labelNames: ['method', 'outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly upstreamFailures = new Counter({
+    name: 'fsc_upstream_failures_total',
+    help: 'Failed upstream requests by kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly breakerState = new Gauge({
+    name: 'fsc_upstream_breaker_state',
+    help: 'Upstream circuit breaker: 0 closed, 1 open, 2 half-open.',
+    registers: [this.registry],
+  });
+  readonly polls = new Counter({
+    name: 'fsc_polls_total',
+    help: 'Upstream polls by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly liveMatches = new Gauge({ name: 'fsc_live_matches', help: 'Matches currently live.', registers: [this.registry] });
+  readonly clientCloses = new Counter({
+    name: 'fsc_client_closes_total',
+    help: 'Connections closed by the server, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly refusals = new Counter({
+    name: 'fsc_connection_refusals_total',
+    help: 'WebSocket upgrades refused before opening, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly clientErrors = new Counter({
+    name: 'fsc_client_errors_total',
+    help: 'ERROR frames sent to clients, by code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    // Process metrics and event-loop lag (nodejs_eventloop_lag_seconds and friends).
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * `npm run sim`: runs the simulated AllSportsAPI on its own, for the demo and for manual testing.
+ * Settings (SIM_PORT, SIM_HOST, SIM_SPEED, SIM_START_AT_SECS) are validated by `loadSimCliConfig`.
+ */
+import { ConfigError, environmentWithDotenv, loadSimCliConfig, type SimCliConfig } from '../config.js';
+import { matchdayLengthSecs } from './render.js';
+import { startSimServer } from './server.js';
+
+async function main(): Promise<void> {
+  let settings: SimCliConfig;
+  try {
+    settings = loadSimCliConfig(environmentWithDotenv(process.env));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`sim: ${error.message}`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const server = await startSimServer(settings).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(`sim: cannot listen on ${settings.host}:${settings.port}: ${reason}`);
+    process.exitCode = 1;
+    return undefined;
+  });
+  if (server === undefined) return;
+
+  const cycleRealSecs = Math.round(matchdayLengthSecs / settings.speed);
+  console.log(
+    `sim: simulated AllSportsAPI ready, set ALLSPORTS_BASE_URL=${server.baseUrl} ` +
+      `(speed ${settings.speed}x, matchday loops every ${cycleRealSecs} s)`,
+  );
+
+  const stop = (signal: NodeJS.Signals): void => {
+    server.close().then(
+      () => console.log(`sim: stopped on ${signal}`),
+      (error: unknown) => {
+        console.error(`sim: error while stopping on ${signal}:`, error);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+await main();

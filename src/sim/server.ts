@@ -1,0 +1,197 @@
+/**
+ * HTTP binding of the simulated AllSportsAPI: answers `GET <any path>?met=Livescore|Fixtures&...` with
+ * the provider's JSON at the current simulated time. node:http only; the clock is injectable so tests
+ * step time by hand instead of sleeping.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { answerQuery, type AnswerKind } from './api.js';
+import { renderError, toProviderJson } from './render.js';
+
+/** Options of {@link startSimServer}. */
+export interface SimServerOptions {
+  /** Simulated seconds per real second. @default 30 (a 90-minute match in about 3 minutes) */
+  speed?: number;
+  /** Clock in real milliseconds; tests pass a manual clock. @default Date.now */
+  now?: () => number;
+  /** Sim seconds already elapsed at start (lets a demo or test start mid-matchday). @default 0 */
+  startAtSimSecs?: number;
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string;
+  /** Port to listen on; 0 picks a free one. @default 0 */
+  port?: number;
+}
+
+/** A running simulated provider. */
+export interface SimServer {
+  /** Base URL to use as ALLSPORTS_BASE_URL, e.g. 'http://127.0.0.1:41234/football/' */
+  readonly baseUrl: string;
+  readonly port: number;
+  /** Current simulated seconds since the matchday started. */
+  simSecs(): number;
+  /** Request counters by method, for tests that wait for the next poll. */
+  readonly requests: { livescore: number; fixtures: number; other: number };
+  /** Resolves once `n` more Livescore requests have been answered (tests use it instead of sleeping). */
+  waitForLivescore(n?: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Simulated seconds per real second unless told otherwise. */
+export const DEFAULT_SPEED = 30;
+
+/** How long {@link SimServer.waitForLivescore} waits unless told otherwise. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 5_000;
+
+const DEFAULT_HOST = '127.0.0.1';
+
+/** The path the service appends queries to; any path is answered the same. */
+const BASE_PATH = '/football/';
+
+/**
+ * Idle keep-alive sockets stay open this long: longer than Node's 5 s default, so a client polling every
+ * few seconds up to a minute reuses its connection instead of reconnecting for each poll.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+const HTTP_OK = 200;
+const HTTP_METHOD_NOT_ALLOWED = 405;
+const HTTP_INTERNAL_ERROR = 500;
+
+interface LivescoreWaiter {
+  readonly target: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+function checkOptions(options: SimServerOptions): void {
+  const { speed, startAtSimSecs, port } = options;
+  if (speed !== undefined && !(Number.isFinite(speed) && speed > 0)) {
+    throw new RangeError(`speed must be a finite number > 0, got ${speed}`);
+  }
+  if (startAtSimSecs !== undefined && !(Number.isFinite(startAtSimSecs) && startAtSimSecs >= 0)) {
+    throw new RangeError(`startAtSimSecs must be a finite number >= 0, got ${startAtSimSecs}`);
+  }
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
+    throw new RangeError(`port must be an integer between 0 and 65535, got ${port}`);
+  }
+}
+
+/** The host part of a URL: IPv6 literals need brackets. */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Starts the simulated provider and resolves once it is listening. */
+export async function startSimServer(options: SimServerOptions = {}): Promise<SimServer> {
+  checkOptions(options);
+  const speed = options.speed ?? DEFAULT_SPEED;
+  const now = options.now ?? Date.now;
+  const startAtSimSecs = options.startAtSimSecs ?? 0;
+  const host = options.host ?? DEFAULT_HOST;
+  const startedRealMs = now();
+
+  // A clock stepping backwards (wall-clock adjustment) must not take sim time below zero.
+  const simSecs = (): number => Math.max(0, startAtSimSecs + ((now() - startedRealMs) / 1000) * speed);
+  const requests = { livescore: 0, fixtures: 0, other: 0 };
+  let waiters: LivescoreWaiter[] = [];
+  let isClosed = false;
+
+  const settleWaiters = (): void => {
+    const [done, pending] = partition(waiters, (w) => requests.livescore >= w.target);
+    waiters = pending;
+    for (const waiter of done) {
+      clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
+  };
+
+  const countAnswered = (kind: AnswerKind): void => {
+    requests[kind] += 1;
+    if (kind === 'livescore') settleWaiters();
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    let kind: AnswerKind = 'other';
+    let status = HTTP_OK;
+    let body: string;
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        status = HTTP_METHOD_NOT_ALLOWED;
+        body = toProviderJson(renderError('method', `Method ${req.method ?? '?'} not allowed, use GET`));
+      } else {
+        const query = new URL(req.url ?? '/', 'http://sim.invalid').searchParams;
+        const answer = answerQuery(query, simSecs());
+        kind = answer.kind;
+        body = toProviderJson(answer.body);
+      }
+    } catch (error) {
+      // Only the path is logged: the query string carries the APIkey.
+      const path = (req.url ?? '').split('?')[0];
+      console.error(`sim: failed to answer ${req.method ?? '?'} ${path}:`, error);
+      kind = 'other';
+      status = HTTP_INTERNAL_ERROR;
+      body = toProviderJson(renderError('server', 'Internal error of the simulator', HTTP_INTERNAL_ERROR));
+    }
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body, () => countAnswered(kind));
+  };
+
+  const server = createServer(handle);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error) => {
+    console.error('sim: server error:', error);
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    baseUrl: `http://${urlHost(host)}:${port}${BASE_PATH}`,
+    port,
+    simSecs,
+    requests,
+    waitForLivescore(n = 1, timeoutMs = DEFAULT_WAIT_TIMEOUT_MS): Promise<void> {
+      if (!Number.isInteger(n) || n < 1) return Promise.reject(new RangeError(`n must be an integer >= 1, got ${n}`));
+      if (isClosed) return Promise.reject(new Error('sim server is closed'));
+      const target = requests.livescore + n;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w.timer !== timer);
+          reject(new Error(`waitForLivescore: ${n} more Livescore request(s) not answered within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.push({ target, resolve, reject, timer });
+      });
+    },
+    close(): Promise<void> {
+      if (isClosed) return Promise.resolve();
+      isClosed = true;
+      for (const waiter of waiters) {
+        clearTimeout(waiter.timer);
+        waiter.reject(new Error('sim server closed while waiting for Livescore requests'));
+      }
+      waiters = [];
+      return new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        // Keep-alive sockets would otherwise hold close() open until they time out.
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function partition<T>(items: readonly T[], predicate: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (predicate(item) ? yes : no).push(item);
+  return [yes, no];
+}

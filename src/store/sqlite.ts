@@ -1,0 +1,216 @@
+/**
+ * The embedded default store: SQLite through better-sqlite3, WAL mode, one file in `DATA_DIR`.
+ * better-sqlite3 is synchronous; a commit of one poll's events is a single short transaction, so
+ * the event loop is held for well under a millisecond. Pruning runs in small chunks that yield.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { recordEvent, type EventType, type StoredEvent } from '../domain/events.js';
+import type { MatchState } from '../domain/match.js';
+import type { Commit, EventQuery, EventStore, HistoryBounds } from './types.js';
+
+export const DATABASE_FILE = 'football-streaming-core.sqlite';
+
+/** Rows deleted per pruning step before yielding to the event loop. */
+const PRUNE_CHUNK = 2_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id      TEXT NOT NULL,
+  type          TEXT NOT NULL,
+  match_id      TEXT NOT NULL,
+  league_id     TEXT NOT NULL,
+  home_team_key TEXT NOT NULL,
+  away_team_key TEXT NOT NULL,
+  created_at    TEXT NOT NULL,
+  payload       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_match ON events (match_id, seq);
+CREATE INDEX IF NOT EXISTS events_by_league ON events (league_id, seq);
+CREATE INDEX IF NOT EXISTS events_by_created ON events (created_at);
+CREATE TABLE IF NOT EXISTS match_state (
+  match_id   TEXT PRIMARY KEY,
+  state      TEXT NOT NULL,
+  ended_at   TEXT,
+  updated_at TEXT NOT NULL
+);
+`;
+
+interface EventRow {
+  seq: number;
+  event_id: string;
+  type: string;
+  match_id: string;
+  league_id: string;
+  home_team_key: string;
+  away_team_key: string;
+  created_at: string;
+  payload: string;
+}
+
+const toStored = (row: EventRow): StoredEvent => ({
+  seq: row.seq,
+  eventId: row.event_id,
+  type: row.type as EventType,
+  matchId: row.match_id,
+  leagueId: row.league_id,
+  homeTeamKey: row.home_team_key,
+  awayTeamKey: row.away_team_key,
+  timestamp: row.created_at,
+  json: row.payload,
+});
+
+export interface SqliteStoreOptions {
+  /** Directory for the database file; created if missing. Use `:memory:` only in throwaway tools. */
+  readonly dataDir: string;
+}
+
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly epoch: string;
+  private readonly statements;
+
+  constructor(options: SqliteStoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.db = new Database(join(options.dataDir, DATABASE_FILE));
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes (kill -9) in WAL mode; only an OS crash can lose the last commit.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const getMeta = this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+    const setMeta = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    const existing = getMeta.get('epoch')?.value;
+    this.epoch = existing ?? randomUUID();
+    if (existing === undefined) {
+      setMeta.run('epoch', this.epoch);
+      setMeta.run('pruned_through', '0');
+    }
+    this.statements = {
+      getMeta,
+      setMeta,
+      latestSeq: this.db.prepare<[], { seq: number | null }>(
+        "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events') AS seq",
+      ),
+      insertEvent: this.db.prepare(
+        'INSERT INTO events (event_id, type, match_id, league_id, home_team_key, away_team_key, created_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      updatePayload: this.db.prepare('UPDATE events SET payload = ? WHERE seq = ?'),
+      upsertState: this.db.prepare(
+        `INSERT INTO match_state (match_id, state, ended_at, updated_at) VALUES (@id, @state, @endedAt, @now)
+         ON CONFLICT(match_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
+           ended_at = COALESCE(match_state.ended_at, excluded.ended_at)`,
+      ),
+      deleteState: this.db.prepare('DELETE FROM match_state WHERE match_id = ?'),
+      loadStates: this.db.prepare<[], { state: string }>('SELECT state FROM match_state ORDER BY match_id'),
+      pruneChunk: this.db.prepare<[string, number], { seq: number }>(
+        'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE created_at < ? ORDER BY seq LIMIT ?) RETURNING seq',
+      ),
+      pruneStates: this.db.prepare('DELETE FROM match_state WHERE ended_at IS NOT NULL AND ended_at < ?'),
+    };
+  }
+
+  private prunedThrough(): number {
+    return Number(this.statements.getMeta.get('pruned_through')?.value ?? '0');
+  }
+
+  private latestSeq(): number {
+    return this.statements.latestSeq.get()?.seq ?? 0;
+  }
+
+  bounds(): Promise<HistoryBounds> {
+    return Promise.resolve({ epoch: this.epoch, latestSeq: this.latestSeq(), prunedThrough: this.prunedThrough() });
+  }
+
+  commit(commit: Commit): Promise<StoredEvent[]> {
+    const now = new Date().toISOString();
+    const run = this.db.transaction((): StoredEvent[] => {
+      const stored: StoredEvent[] = [];
+      for (const pending of commit.events) {
+        const { event } = pending;
+        // The payload carries its own seq, known only after the insert: insert, then fill it in.
+        const info = this.statements.insertEvent.run(
+          event.event_id,
+          event.type,
+          event.match_id,
+          event.league_id,
+          pending.homeTeamKey,
+          pending.awayTeamKey,
+          pending.timestamp,
+          '',
+        );
+        const record = recordEvent(event, Number(info.lastInsertRowid), pending.timestamp, pending);
+        this.statements.updatePayload.run(record.json, record.seq);
+        stored.push(record);
+      }
+      for (const state of commit.states) {
+        this.statements.upsertState.run({
+          id: state.matchId,
+          state: JSON.stringify(state),
+          endedAt: state.ended ? now : null,
+          now,
+        });
+      }
+      for (const matchId of commit.forget) this.statements.deleteState.run(matchId);
+      return stored;
+    });
+    return Promise.resolve(run());
+  }
+
+  readAfter(query: EventQuery): Promise<StoredEvent[] | 'too-old'> {
+    if (query.since < this.prunedThrough()) return Promise.resolve('too-old');
+    const clauses: string[] = [];
+    const params: Array<string | number> = [];
+    const addList = (ids: readonly string[] | undefined, columns: readonly string[]) => {
+      if (ids === undefined || ids.length === 0) return;
+      const marks = ids.map(() => '?').join(', ');
+      clauses.push(`(${columns.map((column) => `${column} IN (${marks})`).join(' OR ')})`);
+      for (let i = 0; i < columns.length; i += 1) params.push(...ids);
+    };
+    addList(query.matchIds, ['match_id']);
+    addList(query.leagueIds, ['league_id']);
+    addList(query.teamIds, ['home_team_key', 'away_team_key']);
+    const joiner = query.mode === 'all' ? ' AND ' : ' OR ';
+    const where = clauses.length > 0 ? `AND (${clauses.join(joiner)})` : '';
+    const rows = this.db
+      .prepare<Array<string | number>, EventRow>(`SELECT * FROM events WHERE seq > ? ${where} ORDER BY seq LIMIT ?`)
+      .all(query.since, ...params, query.limit);
+    return Promise.resolve(rows.map(toStored));
+  }
+
+  loadStates(): Promise<MatchState[]> {
+    return Promise.resolve(this.statements.loadStates.all().map((row) => JSON.parse(row.state) as MatchState));
+  }
+
+  async prune(before: Date): Promise<number> {
+    const cutoff = before.toISOString();
+    let deleted = 0;
+    for (;;) {
+      const removed = this.db.transaction(() => {
+        const rows = this.statements.pruneChunk.all(cutoff, PRUNE_CHUNK);
+        const highest = rows.reduce((max, row) => Math.max(max, row.seq), 0);
+        if (highest > this.prunedThrough()) this.statements.setMeta.run('pruned_through', String(highest));
+        return rows.length;
+      })();
+      deleted += removed;
+      if (removed < PRUNE_CHUNK) break;
+      // Yield between chunks so a large backlog never stalls fan-out.
+      await yieldToEventLoop();
+    }
+    this.statements.pruneStates.run(cutoff);
+    return deleted;
+  }
+
+  close(): Promise<void> {
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Everything that can go wrong with one upstream request, as one catalogue of coded errors.
+ * Messages never contain the API key: URLs are redacted before they reach an error.
+ */
+
+/** Why a poll failed; also the `kind` label of the upstream failure metric. */
+export type UpstreamFailureKind =
+  | 'network'
+  | 'timeout'
+  | 'http_5xx'
+  | 'http_4xx'
+  | 'rate_limited'
+  | 'auth'
+  | 'provider_error'
+  | 'bad_json'
+  | 'bad_format'
+  | 'circuit_open';
+
+/** One error object from the provider's error envelope. */
+export interface ProviderMessage {
+  readonly msg: string;
+  readonly cod: number | string | null;
+  readonly param: string | null;
+}
+
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  constructor(
+    readonly kind: UpstreamFailureKind,
+    message: string,
+    readonly details: {
+      readonly status?: number;
+      readonly retryAfterMs?: number;
+      readonly providerMessages?: readonly ProviderMessage[];
+      readonly cause?: unknown;
+    } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+  }
+
+  /** Network errors, timeouts and HTTP 5xx may succeed on a retry; the provider's refusals will not. */
+  get transient(): boolean {
+    return this.kind === 'network' || this.kind === 'timeout' || this.kind === 'http_5xx';
+  }
+}
+
+/** Replaces the value of `APIkey` (any case) in a URL or any text that carries one. */
+export function redactApiKey(text: string): string {
+  return text.replace(/(apikey=)[^&\s"']*/gi, '$1REDACTED');
+}
