@@ -55,6 +55,17 @@ export const CloseReason: Record<CloseCode, string> = {
   [CloseCode.TokenExpired]: 'access token expired',
 };
 
+/** `error` codes of JSON error bodies on the REST endpoints. */
+export const HttpErrorCode = {
+  /** A query or path parameter is invalid; the body names it in `parameter`. */
+  InvalidParameter: 'INVALID_PARAMETER',
+  NotFound: 'NOT_FOUND',
+  /** Missing, invalid or expired token (HTTP 401). */
+  Unauthorized: 'UNAUTHORIZED',
+  BadRequest: 'BAD_REQUEST',
+  Internal: 'INTERNAL_ERROR',
+} as const;
+
 /** HTTP statuses for upgrades refused before a WebSocket is opened. */
 export const RefusalStatus = {
   Unauthorized: 401,

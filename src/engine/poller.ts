@@ -88,6 +88,12 @@ export class Poller implements SnapshotSource {
     return live;
   }
 
+  /** A listed match has not kicked off yet: poll at the live cadence so its start is seen on time. */
+  private kickOffPending(): boolean {
+    for (const state of this.states.values()) if (!state.started && !state.ended) return true;
+    return false;
+  }
+
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
@@ -114,7 +120,10 @@ export class Poller implements SnapshotSource {
       const started = Date.now();
       const run = this.pollOnce().then(
         (outcome) => {
-          const interval = this.liveCount > 0 ? this.options.pollIntervalMs : this.options.pollIdleIntervalMs;
+          // Idle cadence only after a good poll that showed nothing live or about to start; after a
+          // failure the live cadence applies (the breaker and Retry-After do the backing off).
+          const idle = outcome.ok && this.liveCount === 0 && !this.kickOffPending();
+          const interval = idle ? this.options.pollIdleIntervalMs : this.options.pollIntervalMs;
           const retryAfter = outcome.ok ? 0 : (outcome.error.details.retryAfterMs ?? 0);
           this.schedule(Math.max(interval - (Date.now() - started), retryAfter));
         },

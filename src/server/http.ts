@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import type { MatchState } from '../domain/match.js';
+import { HttpErrorCode } from '../domain/protocol.js';
 import { matchView, type MatchView } from '../domain/views.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -13,13 +14,6 @@ import type { EventStore } from '../store/types.js';
 import type { UpstreamHealth } from '../upstream/client.js';
 import { matchesToken, redactTokenParam, tokenFrom, type Authenticator } from './auth.js';
 
-/** REST error codes, all in one place. */
-export const HttpErrorCode = {
-  InvalidParameter: 'INVALID_PARAMETER',
-  NotFound: 'NOT_FOUND',
-  Unauthorized: 'UNAUTHORIZED',
-  Unavailable: 'UNAVAILABLE',
-} as const;
 
 const DEFAULT_EVENTS_LIMIT = 100;
 const MAX_EVENTS_LIMIT = 1000;
@@ -231,7 +225,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   app.setErrorHandler((error, request, reply) => {
     request.log.error({ err: error }, 'request failed');
     const status = (error as { statusCode?: number }).statusCode ?? 500;
-    return sendError(reply, status >= 400 && status < 600 ? status : 500, status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST', status >= 500 ? 'internal error' : (error as Error).message);
+    return sendError(reply, status >= 400 && status < 600 ? status : 500, status >= 500 ? HttpErrorCode.Internal : HttpErrorCode.BadRequest, status >= 500 ? 'internal error' : (error as Error).message);
   });
   return app;
 }

@@ -1,0 +1,101 @@
+/**
+ * Runs the built service as a child process (`node dist/main.js`, what `npm start` runs after its
+ * build step), for tests of process behaviour: signals, exit codes, kill -9, what it prints.
+ * `npm test` builds `dist/` before the tests run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  /** Everything the process printed on stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the first parsed JSON log line that matches. */
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the exit code (or signal) when the process ends. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface ListeningService extends ServiceProcess {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly port: number;
+}
+
+/** Spawns the service with exactly `env` (plus PATH/HOME); does not wait for anything. */
+export function spawnService(env: Record<string, string>): ServiceProcess {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} missing: run "npm run build" first (npm test does)`);
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const parsedLines = () =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => {
+        try {
+          return JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          return undefined;
+        }
+      })
+      .filter((line): line is Record<string, unknown> => line !== undefined);
+  return {
+    child,
+    output: () => text,
+    exited,
+    waitForLog(predicate, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = parsedLines().find(predicate);
+          if (found) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no matching log line within ${timeoutMs} ms; output:\n${text.slice(-3000)}`));
+        }, timeoutMs);
+        listeners.add(check);
+        exited.then(() => {
+          if (listeners.has(check)) {
+            check();
+            if (listeners.has(check)) {
+              listeners.delete(check);
+              clearTimeout(timer);
+              reject(new Error(`process exited before the log line appeared; output:\n${text.slice(-3000)}`));
+            }
+          }
+        }, reject);
+        check();
+      });
+    },
+  };
+}
+
+/** Spawns the service on port 0 and waits until it logs where it listens. */
+export async function startServiceProcess(env: Record<string, string>): Promise<ListeningService> {
+  const service = spawnService({ BIND_ADDRESS: '127.0.0.1:0', ...env });
+  const line = await service.waitForLog((l) => typeof l['port'] === 'number' && typeof l['url'] === 'string');
+  const url = String(line['url']);
+  return { ...service, url, wsUrl: `${url.replace('http', 'ws')}/ws`, port: Number(line['port']) };
+}
