@@ -99,6 +99,15 @@ export interface Config {
   readonly simSpeed: number;
 }
 
+/**
+ * A value as an error message shows it: quoted and escaped (so the message stays one line) and
+ * bounded (so a pasted blob does not flood the terminal).
+ */
+function shown(raw: string): string {
+  const MAX_SHOWN = 80;
+  return JSON.stringify(raw.length > MAX_SHOWN ? `${raw.slice(0, MAX_SHOWN)}…` : raw);
+}
+
 function read(env: Env, name: string): string | undefined {
   const value = env[name];
   if (value === undefined) return undefined;
@@ -117,7 +126,7 @@ function positiveNumber(
   const value = Number(raw);
   if (!/^\d+(\.\d+)?$|^\.\d+$/.test(raw) || !Number.isFinite(value) || value <= min || value > max) {
     const range = max === Infinity ? `greater than ${min}` : `greater than ${min} and at most ${max}`;
-    throw new ConfigError(name, `expected ${unit} ${range} (e.g. "15" or "0.2"), got "${raw}"`);
+    throw new ConfigError(name, `expected ${unit} ${range} (e.g. "15" or "0.2"), got ${shown(raw)}`);
   }
   return value;
 }
@@ -127,7 +136,7 @@ function integer(env: Env, name: string, fallback: number, { min = 0, max = Numb
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${raw}"`);
+    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got ${shown(raw)}`);
   }
   return value;
 }
@@ -156,7 +165,7 @@ function logLevel(env: Env): LogLevel {
   if (explicit !== undefined) {
     const level = explicit.toLowerCase() as LogLevel;
     if (!LOG_LEVELS.includes(level)) {
-      throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${explicit}"`);
+      throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${shown(explicit)}`);
     }
     return level;
   }
@@ -166,10 +175,12 @@ function logLevel(env: Env): LogLevel {
   for (const directive of rustLog.split(',')) {
     const level = directive.trim().toLowerCase();
     if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+    // env_logger's "off" silences everything; seed deployments may use it.
+    if (level === 'off') return 'silent';
   }
   const moduleLevel = /=(trace|debug|info|warn|error)\b/i.exec(rustLog);
   if (moduleLevel?.[1] !== undefined) return moduleLevel[1].toLowerCase() as LogLevel;
-  throw new ConfigError('RUST_LOG', `expected a level (trace, debug, info, warn, error), got "${rustLog}"`);
+  throw new ConfigError('RUST_LOG', `expected a level (trace, debug, info, warn, error, off), got ${shown(rustLog)}`);
 }
 
 function baseUrl(env: Env): string | undefined {
@@ -179,10 +190,10 @@ function baseUrl(env: Env): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('ALLSPORTS_BASE_URL', `expected an http(s) URL such as ${DEFAULT_BASE_URL}, got "${raw}"`);
+    throw new ConfigError('ALLSPORTS_BASE_URL', `expected an http(s) URL such as ${DEFAULT_BASE_URL}, got ${shown(raw)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('ALLSPORTS_BASE_URL', `expected an http(s) URL, got protocol "${url.protocol}"`);
+    throw new ConfigError('ALLSPORTS_BASE_URL', `expected an http(s) URL, got protocol ${shown(url.protocol)}`);
   }
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url.toString();
@@ -197,7 +208,7 @@ function origins(env: Env): readonly string[] | undefined {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
       throw new ConfigError(
         'ALLOWED_ORIGINS',
-        `expected "*" or comma-separated origins like https://app.example.com (no path), got "${origin}"`,
+        `expected "*" or comma-separated origins like https://app.example.com (no path), got ${shown(origin)}`,
       );
     }
   }
@@ -222,7 +233,7 @@ export function loadConfig(env: Env): Config {
   const bindRaw = read(env, 'BIND_ADDRESS') ?? '0.0.0.0:8080';
   const bind = parseBindAddress(bindRaw);
   if (!bind) {
-    throw new ConfigError('BIND_ADDRESS', `expected host:port such as 0.0.0.0:8080 or [::]:8080, got "${bindRaw}"`);
+    throw new ConfigError('BIND_ADDRESS', `expected host:port such as 0.0.0.0:8080 or [::]:8080, got ${shown(bindRaw)}`);
   }
   const pollIntervalSecs = positiveNumber(env, 'POLL_INTERVAL_SECS', simulated ? 1 : 15, { max: 86_400 });
   const pollIdleSecs = positiveNumber(env, 'POLL_INTERVAL_IDLE_SECS', simulated ? pollIntervalSecs : 60, {
@@ -232,7 +243,7 @@ export function loadConfig(env: Env): Config {
   const heartbeatTimeoutSecs = positiveNumber(env, 'HEARTBEAT_TIMEOUT_SECS', 10, { max: 3_600 });
   const logFormat = read(env, 'LOG_FORMAT') ?? 'json';
   if (logFormat !== 'json' && logFormat !== 'pretty') {
-    throw new ConfigError('LOG_FORMAT', `expected "json" or "pretty", got "${logFormat}"`);
+    throw new ConfigError('LOG_FORMAT', `expected "json" or "pretty", got ${shown(logFormat)}`);
   }
   const jwtSecret = read(env, 'AUTH_JWT_SECRET');
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {

@@ -198,7 +198,8 @@ function parseSubstitution(item: unknown, path: string, warnings: string[]): Sub
 }
 
 function parseVars(value: unknown, path: string): VarItem[] {
-  if (value === undefined || value === null) return [];
+  // PHP encodes an empty associative array as [], so an empty list means "no VAR decisions".
+  if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) return [];
   if (!isRecord(value)) throw new FormatError(`${path}: expected object, got ${describe(value)}`);
   const f = new Fields(value, path);
   const items: VarItem[] = [];
