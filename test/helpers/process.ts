@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,7 +31,8 @@ export interface ListeningService extends ServiceProcess {
 export function spawnService(env: Record<string, string>): ServiceProcess {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} missing: run "npm run build" first (npm test does)`);
   const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
+    // Not the repository root: a developer's .env there (say, with a real API key) must not leak into tests.
+    cwd: tmpdir(),
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

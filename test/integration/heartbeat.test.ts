@@ -1,0 +1,86 @@
+/**
+ * Server heartbeat over real sockets: protocol pings every HEARTBEAT_INTERVAL_SECS, and a client
+ * silent for HEARTBEAT_TIMEOUT_SECS is terminated and unregistered while answering clients stay.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { startService, type TestService } from '../helpers/service.js';
+import { startStandIn, type StandIn } from '../helpers/stand-in.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+/** Resolves once `client` has received `count` protocol pings (counted from the call). */
+function pings(client: TestClient, count: number, timeoutMs = 5_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    const onPing = () => {
+      seen += 1;
+      if (seen >= count) {
+        client.ws.off('ping', onPing);
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    const timer = setTimeout(() => {
+      client.ws.off('ping', onPing);
+      reject(new Error(`${seen} of ${count} pings within ${timeoutMs} ms`));
+    }, timeoutMs);
+    client.ws.on('ping', onPing);
+  });
+}
+
+describe('heartbeat', () => {
+  let standIn: StandIn;
+  let service: TestService;
+
+  beforeAll(async () => {
+    standIn = await startStandIn();
+    service = await startService({
+      ALLSPORTS_API_KEY: 'test-key',
+      ALLSPORTS_BASE_URL: standIn.baseUrl,
+      POLL_INTERVAL_SECS: '0.05',
+      POLL_INTERVAL_IDLE_SECS: '0.05',
+      HEARTBEAT_INTERVAL_SECS: '0.1',
+      HEARTBEAT_TIMEOUT_SECS: '0.3',
+    });
+  });
+
+  afterAll(async () => {
+    await service.stop();
+    await standIn.close();
+  });
+
+  it('keeps a client that answers pings connected across many intervals', async () => {
+    const client = await TestClient.open(service.wsUrl);
+    // Eight pings at 0.1 s span well over twice the 0.3 s timeout.
+    await pings(client, 8);
+    expect(client.ws.readyState).toBe(WebSocket.OPEN);
+    client.send({ action: 'ping' });
+    expect(await client.nextOfType('PONG')).toEqual({ type: 'PONG' });
+    await client.close();
+  });
+
+  it('terminates a client that stops answering pings, unregisters it, and keeps the answering one', async () => {
+    const alive = await TestClient.open(service.wsUrl);
+    const dead = await TestClient.open(service.wsUrl, { autoPong: false });
+    for (const client of [alive, dead]) {
+      client.send({ action: 'subscribe_all' });
+      await client.nextOfType('SUBSCRIBED');
+    }
+    await vi.waitFor(() => expect(service.app.hub.connectionCount).toBe(2), { timeout: 2_000, interval: 10 });
+
+    // Terminated without a closing handshake: the client sees 1006 (abnormal closure).
+    const closed = await dead.closed;
+    expect(closed.code).toBe(1006);
+    await vi.waitFor(() => expect(service.app.hub.connectionCount).toBe(1), { timeout: 2_000, interval: 10 });
+
+    // The answering client lives on through further intervals.
+    await pings(alive, 5);
+    expect(alive.ws.readyState).toBe(WebSocket.OPEN);
+    alive.send({ action: 'ping' });
+    await alive.nextOfType('PONG');
+    expect(service.app.hub.connectionCount).toBe(1);
+    expect(service.logs.some((line) => line.includes('heartbeat timeout; terminating client'))).toBe(true);
+    await alive.close();
+    await vi.waitFor(() => expect(service.app.hub.connectionCount).toBe(0), { timeout: 2_000, interval: 10 });
+  });
+});
