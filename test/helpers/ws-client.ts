@@ -16,6 +16,8 @@ export interface TestClientOptions {
   readonly autoPong?: boolean;
   readonly headers?: Record<string, string>;
   readonly origin?: string;
+  /** Local address to connect from (e.g. 127.0.0.2, to appear as another client address). */
+  readonly localAddress?: string;
 }
 
 export class TestClient {
@@ -48,6 +50,7 @@ export class TestClient {
       autoPong: options.autoPong ?? true,
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.origin ? { origin: options.origin } : {}),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     });
     const client = new TestClient(ws);
     return new Promise((resolve, reject) => {
