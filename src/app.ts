@@ -23,6 +23,8 @@ export interface AppOptions {
   readonly logger: Logger;
   /** Fan-out strategy of the WebSocket binding (benchmarks compare them). @default 'prepared' */
   readonly fanoutMode?: FanoutMode;
+  /** Use this store instead of opening the SQLite one in DATA_DIR (it is closed on stop). */
+  readonly store?: EventStore;
 }
 
 export interface RunningApp {
@@ -71,7 +73,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     }
 
     const metrics = new Metrics();
-    const store = new SqliteEventStore({ dataDir: config.dataDir });
+    const store = options.store ?? new SqliteEventStore({ dataDir: config.dataDir });
     cleanup.push(() => store.close());
     const upstream = new UpstreamClient({ config: { ...config.upstream, baseUrl }, metrics });
     cleanup.push(() => upstream.close());

@@ -29,6 +29,8 @@ import { TokenBucket } from './rate-limit.js';
 
 /** Events read per step while replaying history to a resuming client. */
 const REPLAY_PAGE = 500;
+/** Live events held for one client while its replay runs; beyond this it is a slow consumer. */
+const MAX_BACKLOG_EVENTS = 10_000;
 
 /** Where snapshots come from: the poller's view of every followed match. */
 export interface SnapshotSource {
@@ -69,8 +71,10 @@ export class Client {
   subscription: Subscription | undefined = undefined;
   /** Highest `seq` delivered (or deliberately skipped) to this client. */
   lastSentSeq = 0;
-  /** History is being replayed: live events wait in the store until the replay catches up. */
+  /** History is being replayed: live events wait in `backlog` until the replay catches up. */
   replaying = false;
+  /** Live events published during the replay, sent (deduplicated by seq) when it ends. */
+  backlog: Array<{ frame: OutboundFrame; seq: number }> = [];
   /** Bumped on every subscribe, so a superseded replay stops. */
   generation = 0;
   closed = false;
@@ -198,6 +202,7 @@ export class Hub {
       case 'unsubscribe':
         client.generation += 1;
         client.replaying = false;
+        client.backlog = [];
         this.unindex(client);
         this.sendText(client, UNSUBSCRIBED_FRAME);
         return;
@@ -221,6 +226,7 @@ export class Hub {
     this.unindex(client);
     client.subscription = subscription;
     client.replaying = true;
+    client.backlog = [];
     this.index(client);
 
     const bounds = await this.options.store.bounds();
@@ -274,8 +280,17 @@ export class Hub {
       }
       if (page.length < REPLAY_PAGE) break;
     }
-    // Same tick as the last (short) read: any event not read above will arrive through publish.
+    // Events published while the last page was being read are in the backlog (a store may answer
+    // from a snapshot taken before they were committed); send those the replay did not cover, in
+    // the same synchronous step that makes the client live, so nothing falls between the two.
     client.replaying = false;
+    const backlog = client.backlog;
+    client.backlog = [];
+    for (const { frame, seq } of backlog) {
+      if (seq <= client.lastSentSeq) continue;
+      this.deliver(client, frame, seq);
+      if (client.closed) return;
+    }
   }
 
   private sendSnapshot(client: Client, subscription: Subscription, advance = true): number {
@@ -371,6 +386,17 @@ export class Hub {
     }
   }
 
+  /** Queues a live event for a replaying client; a backlog that outgrows the bound is a slow consumer. */
+  private holdBack(client: Client, frame: OutboundFrame, seq: number): void {
+    const last = client.backlog.at(-1);
+    if (last !== undefined && last.seq === seq) return; // offered twice through two indexes
+    client.backlog.push({ frame, seq });
+    if (client.backlog.length > MAX_BACKLOG_EVENTS) {
+      client.backlog = [];
+      this.closeClient(client, CloseCode.SlowConsumer, 'slow_consumer');
+    }
+  }
+
   /** Fans recorded events out to their subscribers, in order. */
   publish(events: readonly StoredEvent[]): void {
     for (const event of events) {
@@ -379,7 +405,11 @@ export class Hub {
       const offer = (recipients: ReadonlySet<Client> | undefined) => {
         if (recipients === undefined) return;
         for (const client of recipients) {
-          if (client.replaying || client.closed || event.seq <= client.lastSentSeq) continue;
+          if (client.closed || event.seq <= client.lastSentSeq) continue;
+          if (client.replaying) {
+            this.holdBack(client, frame, event.seq);
+            continue;
+          }
           this.deliver(client, frame, event.seq);
         }
       };

@@ -168,9 +168,14 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       const state = deps.match(id);
       if (state === undefined) return sendError(reply, 404, HttpErrorCode.NotFound, `no match ${id} is followed or retained`);
       const events: string[] = [];
-      for (let since = 0; ; ) {
+      // Start where retained history starts; if a prune lands mid-read, start again from its new start.
+      for (let since = (await deps.store.bounds()).prunedThrough; ; ) {
         const page = await deps.store.readAfter({ since, limit: MAX_EVENTS_LIMIT, matchIds: [id] });
-        if (page === 'too-old') break;
+        if (page === 'too-old') {
+          events.length = 0;
+          since = (await deps.store.bounds()).prunedThrough;
+          continue;
+        }
         for (const event of page) events.push(event.json);
         const last = page.at(-1);
         if (last === undefined || page.length < MAX_EVENTS_LIMIT) break;

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { createLogger } from '../../src/log.js';
 import type { FanoutMode } from '../../src/server/ws.js';
+import type { EventStore } from '../../src/store/types.js';
 
 export interface TestService {
   readonly app: RunningApp;
@@ -25,6 +26,8 @@ export interface StartOptions {
   readonly keepData?: boolean;
   readonly dataDir?: string;
   readonly fanoutMode?: FanoutMode;
+  /** A store to use instead of the SQLite one the service would open in its DATA_DIR. */
+  readonly store?: EventStore;
 }
 
 export function tempDataDir(): string {
@@ -46,7 +49,12 @@ export async function startService(env: Record<string, string> = {}, options: St
       logs.push(line);
     },
   });
-  const app = await startApp({ config, logger, ...(options.fanoutMode ? { fanoutMode: options.fanoutMode } : {}) });
+  const app = await startApp({
+    config,
+    logger,
+    ...(options.fanoutMode ? { fanoutMode: options.fanoutMode } : {}),
+    ...(options.store ? { store: options.store } : {}),
+  });
   let stopped = false;
   return {
     app,

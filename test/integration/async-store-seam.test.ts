@@ -1,0 +1,97 @@
+/**
+ * The seam between replay and live delivery must hold for any EventStore, not only for SQLite
+ * (which answers synchronously). This store answers reads from the state at the moment of the read
+ * but resolves a few milliseconds later, as a networked store (Redis) would: events committed and
+ * published in between must still reach a resuming client exactly once.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, expect, it } from 'vitest';
+import { SqliteEventStore } from '../../src/store/sqlite.js';
+import type { Commit, EventQuery, EventStore } from '../../src/store/types.js';
+import { LiveFeed } from '../helpers/live-feed.js';
+import { startService, tempDataDir, type TestService } from '../helpers/service.js';
+import { startStandIn, type StandIn } from '../helpers/stand-in.js';
+import { isEvent, TestClient } from '../helpers/ws-client.js';
+
+/** SQLite underneath; every read is answered late, from a snapshot taken when it was asked. */
+class LaggingStore implements EventStore {
+  constructor(
+    private readonly inner: SqliteEventStore,
+    private readonly lagMs: number,
+  ) {}
+  bounds() {
+    return this.inner.bounds();
+  }
+  commit(commit: Commit) {
+    return this.inner.commit(commit);
+  }
+  async readAfter(query: EventQuery) {
+    const snapshot = await this.inner.readAfter(query);
+    await delay(this.lagMs);
+    return snapshot;
+  }
+  loadStates() {
+    return this.inner.loadStates();
+  }
+  prune(before: Date) {
+    return this.inner.prune(before);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+let standIn: StandIn | undefined;
+let service: TestService | undefined;
+const clients: TestClient[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+  await service?.stop();
+  await standIn?.close();
+});
+
+it('a resuming client misses nothing that was published while its last replay page was in flight', async () => {
+  standIn = await startStandIn();
+  const feed = new LiveFeed(standIn).add({ key: 501, status: '10' });
+  let minute = 10;
+  // A new card on every poll keeps events flowing while clients replay.
+  feed.onPoll = () => {
+    minute += 1;
+    feed.card(501, minute % 2 === 0 ? 'home' : 'away', String(minute), `Player ${minute}`);
+  };
+  const store = new LaggingStore(new SqliteEventStore({ dataDir: tempDataDir() }), 20);
+  service = await startService(
+    { ALLSPORTS_API_KEY: 'k', ALLSPORTS_BASE_URL: standIn.baseUrl, POLL_INTERVAL_SECS: '0.005', POLL_INTERVAL_IDLE_SECS: '0.005' },
+    { store },
+  );
+  const reference = await TestClient.open(service.wsUrl);
+  clients.push(reference);
+  reference.send({ action: 'subscribe_all' });
+  const { epoch } = await reference.nextOfType('SUBSCRIBED');
+  await reference.nextOfType('CARD_ISSUED');
+
+  // Several resumes from the start, each replaying while new events keep being published.
+  const resumed: TestClient[] = [];
+  for (let i = 0; i < 5; i += 1) {
+    const client = await TestClient.open(service.wsUrl);
+    clients.push(client);
+    client.send({ action: 'subscribe_all', since: 0, epoch });
+    const subscribed = await client.nextOfType('SUBSCRIBED');
+    expect(subscribed['resumed']).toBe(true);
+    resumed.push(client);
+    await reference.nextOfType('CARD_ISSUED');
+  }
+  // Let every client see at least a few more live events, then compare streams up to a common seq.
+  const target = (await service.app.store.bounds()).latestSeq + 5;
+  for (const client of [reference, ...resumed]) {
+    await client.next((m) => isEvent(m) && (m['seq'] as number) >= target, 10_000);
+  }
+  const upTo = (client: TestClient) =>
+    client.received.filter(isEvent).filter((m) => (m['seq'] as number) <= target).map((m) => m['seq'] as number);
+  const expected = Array.from({ length: target }, (_, i) => i + 1);
+  for (const client of resumed) expect(upTo(client)).toEqual(expected);
+  // The reference joined live: a contiguous run to the target with no gap.
+  const live = upTo(reference);
+  expect(live).toEqual(Array.from({ length: live.length }, (_, i) => (live[0] as number) + i));
+});
