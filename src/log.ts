@@ -3,6 +3,7 @@
  * Every line passes through a scrubber that removes secrets (the API key, auth tokens) whatever
  * code path produced it — defence in depth behind the URL redaction in the upstream client.
  */
+import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config } from './config.js';
@@ -56,8 +57,15 @@ export function createLogger(
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (config.logFormat === 'pretty') {
+    // pino-pretty needs a real stream; this one hands each formatted line to the scrubbing sink.
+    const destination = new Writable({
+      write(chunk: Buffer | string, _encoding, callback) {
+        sink.write(chunk.toString());
+        callback();
+      },
+    });
     const stream = pretty({
-      destination: { write: (line: string) => sink.write(line) } as unknown as NodeJS.WritableStream,
+      destination,
       sync: true,
       colorize: process.stdout.isTTY === true,
       translateTime: 'SYS:HH:MM:ss.l',

@@ -44,6 +44,19 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
+/**
+ * Codes the WebSocket library or the network produce, listed for clients; the server never sends
+ * them deliberately.
+ */
+export const LibraryCloseCode = {
+  /** A malformed frame (protocol error). */
+  ProtocolError: 1002,
+  /** A text frame that is not valid UTF-8. */
+  InvalidPayload: 1007,
+  /** No close frame: the connection was dropped (heartbeat timeout, network, slow consumer not reading). */
+  Abnormal: 1006,
+} as const;
+
 /** Human-readable close reasons (at most 123 bytes each, as the WebSocket protocol requires). */
 export const CloseReason: Record<CloseCode, string> = {
   [CloseCode.GoingAway]: 'server shutting down; reconnect with jittered backoff and resume with since',

@@ -65,9 +65,12 @@ function classify(error: unknown, requestTimeoutMs: number): UpstreamError {
     code === 'UND_ERR_HEADERS_TIMEOUT' ||
     code === 'UND_ERR_BODY_TIMEOUT'
   ) {
-    return new UpstreamError('timeout', `upstream timed out (${String(code ?? name)}, limit ${requestTimeoutMs} ms)`);
+    // DOMException carries a numeric legacy `code`; its name is the meaningful part.
+    const what = typeof code === 'string' ? code : String(name);
+    return new UpstreamError('timeout', `upstream timed out (${what}, limit ${requestTimeoutMs} ms)`);
   }
-  return new UpstreamError('network', `upstream unreachable: ${String(code ?? name)} ${message}`.trim());
+  const what = typeof code === 'string' ? code : String(name);
+  return new UpstreamError('network', `upstream unreachable: ${what} ${message}`.trim());
 }
 
 export interface UpstreamClientOptions {

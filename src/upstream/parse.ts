@@ -14,7 +14,7 @@ import type {
   VarItem,
 } from '../domain/match.js';
 import { err, ok, type Result } from '../domain/result.js';
-import { UpstreamError, type ProviderMessage } from './errors.js';
+import { UpstreamError, redactApiKey, type ProviderMessage } from './errors.js';
 
 /** A parsed reply: the matches, plus notes about items that were unusable and skipped. */
 export interface ParsedReply {
@@ -293,7 +293,8 @@ function providerMessages(body: Record<string, unknown>): ProviderMessage[] {
         const cod = entry['cod'];
         const param = entry['param'];
         messages.push({
-          msg: entry['msg'],
+          // A provider message may echo the request URL, key included.
+          msg: redactApiKey(entry['msg']),
           cod: typeof cod === 'number' || typeof cod === 'string' ? cod : null,
           param: typeof param === 'string' ? param : null,
         });
@@ -303,13 +304,11 @@ function providerMessages(body: Record<string, unknown>): ProviderMessage[] {
   for (const key of ['message', 'msg', 'error']) {
     const value = body[key];
     if (typeof value === 'string' && value !== '' && value !== '1' && messages.length === 0) {
-      messages.push({ msg: value, cod: null, param: null });
+      messages.push({ msg: redactApiKey(value), cod: null, param: null });
     }
   }
   return messages;
 }
-
-const AUTH_CODES = new Set(['1004', '1005']);
 
 /**
  * Validates the envelope and every match of a Livescore or Fixtures reply. An error envelope
@@ -322,8 +321,12 @@ export function parseReply(body: unknown): Result<ParsedReply, UpstreamError> {
   }
   if (body['success'] !== 1) {
     const messages = providerMessages(body);
+    // 1004 "Wrong login credentials"; 1005 "The field is mandatory" only when the field is the key.
     const isAuth = messages.some(
-      (m) => AUTH_CODES.has(String(m.cod)) || /login|credential|api ?key/i.test(m.msg),
+      (m) =>
+        String(m.cod) === '1004' ||
+        (String(m.cod) === '1005' && /^apikey$/i.test(m.param ?? '')) ||
+        /login|credential/i.test(m.msg),
     );
     const text = messages.length > 0 ? messages.map((m) => m.msg).join('; ') : 'no message';
     const detail =

@@ -1,0 +1,138 @@
+/**
+ * A client that stops reading is closed with 4008 once its unsent data passes
+ * SLOW_CONSUMER_MAX_BYTES; the server stops queueing for it at once (bounded memory), and a fast
+ * client on the same server receives every event, in order, meanwhile. Real sockets: the slow
+ * client's TCP socket is paused, so the kernel buffers fill and the backlog builds in the server.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../src/domain/events.js';
+import { CloseCode } from '../../src/domain/protocol.js';
+import type { Client } from '../../src/hub/hub.js';
+import type { FanoutMode } from '../../src/server/ws.js';
+import { startService, type TestService } from '../helpers/service.js';
+import { startStandIn, type StandIn } from '../helpers/stand-in.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+const BOUND = 65_536;
+/** Events published between two turns of the event loop (about 16 KB). */
+const BATCH = 16;
+/** Safety stop: far more than loopback kernel buffers can hold. */
+const MAX_EVENTS = 60_000;
+
+const PAD = 'x'.repeat(900);
+
+function syntheticEvent(seq: number): StoredEvent {
+  const timestamp = new Date().toISOString();
+  const wire = {
+    type: 'SCORE_UPDATE',
+    event_id: `9001-score-${seq}`,
+    match_id: '9001',
+    league_id: '152',
+    home_team: 'Home FC',
+    away_team: 'Away FC',
+    score: '1-0',
+    padding: PAD,
+    timestamp,
+    seq,
+  };
+  return {
+    seq,
+    eventId: wire.event_id,
+    type: 'SCORE_UPDATE',
+    matchId: '9001',
+    leagueId: '152',
+    homeTeamKey: '11',
+    awayTeamKey: '22',
+    timestamp,
+    json: JSON.stringify(wire),
+  };
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe.each<FanoutMode>(['prepared', 'ws-send'])('slow consumer (%s fan-out)', (fanoutMode) => {
+  let service: TestService | undefined;
+  let standIn: StandIn | undefined;
+  const clients: TestClient[] = [];
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.ws.terminate();
+    await service?.stop();
+    service = undefined;
+    await standIn?.close();
+    standIn = undefined;
+  });
+
+  it('closes a client that stopped reading with 4008 and keeps a fast client in order, without gaps', async () => {
+    standIn = await startStandIn();
+    service = await startService(
+      {
+        ALLSPORTS_API_KEY: 'test-key',
+        ALLSPORTS_BASE_URL: standIn.baseUrl,
+        POLL_INTERVAL_SECS: '5',
+        POLL_INTERVAL_IDLE_SECS: '5',
+        SLOW_CONSUMER_MAX_BYTES: String(BOUND),
+      },
+      { fanoutMode },
+    );
+    const { hub } = service.app;
+
+    const slow = await TestClient.open(service.wsUrl);
+    clients.push(slow);
+    slow.send({ action: 'subscribe_all' });
+    expect((await slow.nextOfType('SUBSCRIBED'))['seq']).toBe(0);
+    const [slowOnServer] = [...hub.all()] as Client[];
+    if (slowOnServer === undefined) throw new Error('the slow client is not registered');
+
+    const fast = await TestClient.open(service.wsUrl);
+    clients.push(fast);
+    fast.send({ action: 'subscribe_all' });
+    await fast.nextOfType('SUBSCRIBED');
+
+    // The slow client stops reading: nothing more leaves the kernel's receive buffer.
+    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+
+    let seq = 0;
+    let largestBacklog = 0;
+    const publishBatch = () => {
+      const events: StoredEvent[] = [];
+      for (let i = 0; i < BATCH; i += 1) events.push(syntheticEvent((seq += 1)));
+      hub.publish(events);
+      for (const client of hub.all()) largestBacklog = Math.max(largestBacklog, client.connection.bufferedAmount);
+    };
+    while (!slowOnServer.closed && seq < MAX_EVENTS) {
+      publishBatch();
+      await turn();
+    }
+    expect(slowOnServer.closed).toBe(true);
+    // The server stopped queueing at the bound: at most one frame (and the close frame) beyond it.
+    expect(largestBacklog).toBeLessThanOrEqual(BOUND + 2 * 1024);
+    const closes = await service.app.metrics.clientCloses.get();
+    expect(closes.values.find((v) => v.labels['reason'] === 'slow_consumer')?.value).toBe(1);
+
+    // Nothing more is queued for the closed client while the others keep receiving.
+    const backlogAtClose = slowOnServer.connection.bufferedAmount;
+    for (let i = 0; i < 8; i += 1) {
+      publishBatch();
+      await turn();
+    }
+    expect(slowOnServer.connection.bufferedAmount).toBeLessThanOrEqual(backlogAtClose);
+
+    const last = seq;
+    await fast.next((m) => m['seq'] === last, 15_000);
+    const seqs = fast.all((m) => m.type === 'SCORE_UPDATE').map((m) => m['seq']);
+    expect(seqs).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    expect(fast.ws.readyState).toBe(fast.ws.OPEN);
+
+    // The slow client reads again: it finds what was queued before the bound, then the close code.
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    const closed = await slow.closed;
+    expect(closed.code).toBe(CloseCode.SlowConsumer);
+    expect(closed.reason).toMatch(/reconnect/);
+    const slowSeqs = slow.all((m) => m.type === 'SCORE_UPDATE').map((m) => m['seq']);
+    expect(slowSeqs.length).toBeGreaterThan(0);
+    expect(slowSeqs.length).toBeLessThan(last);
+    // What it did get is a gap-free prefix, so it can resume with since = its last seq.
+    expect(slowSeqs).toEqual(Array.from({ length: slowSeqs.length }, (_, i) => i + 1));
+  });
+});
