@@ -17,12 +17,13 @@ import type {
   Score,
   SubItem,
   SubRecord,
+  VarItem,
 } from '../domain/match.js';
 import { formatScore, type MatchEvent } from '../domain/events.js';
 import { cardView, goalView, substitutionView } from '../domain/views.js';
 import { eventId, incidentCost, MINUTE_TOLERANCE, normaliseName, pairIncidents, playerRelation } from './identity.js';
 import { minuteDistance, minuteSortKey } from './minute.js';
-import { hasKickedOff, isShootout, isTerminal, phaseOf, phaseRank } from './phase.js';
+import { hasKickedOff, isCalledOff, isShootout, isTerminal, phaseOf, phaseRank } from './phase.js';
 
 export interface Detection {
   /** The new state; `null` when the match should be forgotten. */
@@ -163,9 +164,21 @@ function metadata(snapshot: MatchSnapshot) {
 
 /** Score the provider shows, or `undefined` when it shows none we can trust. */
 function observedScore(snapshot: MatchSnapshot, phase: Phase): Score | undefined {
-  // During and after a shoot-out event_final_result is not a real score; event_ft_result is.
-  if (isShootout(phase, snapshot.status)) return snapshot.ftResult ?? undefined;
+  // During and after a shoot-out event_final_result is not a real score; event_ft_result is, once
+  // the match is over. Until then (ft is "" during the shoot-out) the goals listed are the score.
+  if (isShootout(phase, snapshot.status)) return snapshot.ftResult ?? tally(snapshot.goals);
   return snapshot.finalResult ?? undefined;
+}
+
+/** The goals listed, counted. */
+function tally(goals: readonly GoalItem[]): Score {
+  let home = 0;
+  let away = 0;
+  for (const goal of goals) {
+    if (goal.side === 'home') home += 1;
+    else away += 1;
+  }
+  return { home, away };
 }
 
 function matchStarted(state: MatchState): MatchEvent {
@@ -217,7 +230,7 @@ function firstSight(snapshot: MatchSnapshot): Detection {
   if (isTerminal(phase)) {
     // Over before we ever saw it (a restart after a long outage, or a finished match still
     // listed): remember it as ended so it is never announced, and say nothing.
-    return { state: { ...blank, ended: true, score: observedScore(snapshot, phase) ?? ZERO }, events: [] };
+    return { state: { ...blank, ended: true, score: observedScore(snapshot, phase) ?? tally(snapshot.goals) }, events: [] };
   }
   // First seen mid-game: the incidents so far travel inside MATCH_STARTED, not as new events.
   const ctx: Context = { state: blank, snapshot, usedIds: new Set() };
@@ -228,7 +241,7 @@ function firstSight(snapshot: MatchSnapshot): Detection {
   const state: MatchState = {
     ...blank,
     started: true,
-    score: observedScore(snapshot, phase) ?? ZERO,
+    score: observedScore(snapshot, phase) ?? tally(snapshot.goals),
     goals,
     cards,
     substitutions,
@@ -272,6 +285,16 @@ function matchEnded(state: MatchState, shootout: boolean): MatchEvent {
 interface Timed {
   readonly minute: string;
   readonly event: MatchEvent;
+}
+
+/**
+ * A VAR entry that cancelled a goal. The decision says what VAR decided; the type only what was
+ * reviewed (FORMAT.md §8 records type "Goal cancelled" with decision "Goal confirmed"), so the type
+ * decides only when the provider gave no decision.
+ */
+function cancelsGoal(v: VarItem): boolean {
+  const verdict = v.decision.trim() !== '' ? v.decision : v.type;
+  return /goal\s*cancel/i.test(verdict);
 }
 
 function reconcileGoals(ctx: Context, score: Score, removedOut: Timed[], updatedOut: Timed[], addedOut: Timed[]): GoalRecord[] {
@@ -322,10 +345,7 @@ function reconcileGoals(ctx: Context, score: Score, removedOut: Timed[], updated
   }
   for (const record of removed) {
     const byVar = snapshot.vars.some(
-      (v) =>
-        v.side === record.side &&
-        /goal\s*cancel/i.test(`${v.type} ${v.decision}`) &&
-        minuteDistance(v.minute, record.minute) <= MINUTE_TOLERANCE,
+      (v) => v.side === record.side && cancelsGoal(v) && minuteDistance(v.minute, record.minute) <= MINUTE_TOLERANCE,
     );
     removedOut.push({
       minute: record.minute,
@@ -515,12 +535,12 @@ function reconcileSubstitutions(ctx: Context, removedOut: Timed[], updatedOut: T
   return byMinute(kept);
 }
 
-/** Phase after applying the no-regression rule: a late reply cannot move a match backwards. */
-function effectivePhase(state: MatchState, reported: Phase): Phase {
+/** The no-regression rule: a reply that puts the match in an earlier in-play phase than it reached is late. */
+function isRegression(state: MatchState, reported: Phase): boolean {
   const rank = phaseRank(reported);
-  if (rank === undefined) return reported;
+  if (rank === undefined) return false;
   const reached = Math.max(-1, ...state.phaseHistory.map((p) => phaseRank(p) ?? -1));
-  return rank < reached ? state.phase : reported;
+  return rank < reached;
 }
 
 /**
@@ -545,7 +565,7 @@ export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): D
     if (!kickedOff(reported, snapshot)) {
       return { state: { ...state, status: snapshot.status, phase: reported }, events };
     }
-    if (isTerminal(reported) && reported !== 'finished' && reported !== 'awarded') {
+    if (isCalledOff(reported)) {
       // Postponed or called off before kick-off: say so, and stop following it.
       const ended: MatchState = {
         ...state,
@@ -556,11 +576,24 @@ export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): D
       };
       return { state: ended, events: [statusChanged(ended, prev.phase)] };
     }
-    state = { ...state, started: true, status: snapshot.status, phase: reported === 'finished' ? prev.phase : reported };
+    // Over already (finished, abandoned, awarded) when first seen kicked off: it was played, so it is
+    // started with what it shows, and ended below with a STATUS_CHANGED to its final phase.
+    const kickOffPhase = isTerminal(reported) ? prev.phase : reported;
+    state = {
+      ...state,
+      started: true,
+      status: snapshot.status,
+      phase: kickOffPhase,
+      // Recorded so the no-regression rule knows the match has kicked off.
+      phaseHistory: [...prev.phaseHistory, kickOffPhase],
+    };
     events.push(matchStarted(state));
   }
 
-  const phase = effectivePhase(state, reported);
+  const isLateReply = isRegression(state, reported);
+  const phase = isLateReply ? state.phase : reported;
+  // A late reply's status text is as stale as its phase.
+  const status = isLateReply ? state.status : snapshot.status;
   const shootout = isShootout(phase, snapshot.status);
   const score = observedScore(snapshot, phase) ?? state.score;
   const usedIds = new Set<string>([
@@ -591,7 +624,7 @@ export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): D
     cards,
     substitutions,
     retiredEventIds: retired.length > 0 ? [...state.retiredEventIds, ...retired] : state.retiredEventIds,
-    status: snapshot.status,
+    status,
   };
 
   if (!sameScore(score, state.score)) {
@@ -603,7 +636,7 @@ export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): D
       home_team: state.homeTeam,
       away_team: state.awayTeam,
       score: formatScore(score),
-      status: snapshot.status,
+      status,
       league_id: state.leagueId,
       event_id: eventId(state.matchId, 'score', String(scoreRevision)),
     });

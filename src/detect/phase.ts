@@ -75,6 +75,9 @@ export function phaseOf(status: string): Phase {
 
 export const isTerminal = (phase: Phase): boolean => TERMINAL.has(phase);
 
+/** Called off before a ball was kicked; "abandoned" is not: a match is abandoned during play. */
+export const isCalledOff = (phase: Phase): boolean => phase === 'postponed' || phase === 'cancelled';
+
 /** The ball has been kicked: the match should have been announced. */
 export const hasKickedOff = (phase: Phase): boolean => phase !== 'not_started' && phase !== 'delayed';
 
