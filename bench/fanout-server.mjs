@@ -48,31 +48,15 @@ process.on('message', async (message) => {
   } else if (message.type === 'publish') {
     const fanoutMs = [];
     const cpuBefore = process.cpuUsage();
-    for (let i = 0; i < message.count; i += 1) {
-      const event = {
-        type: 'GOAL_SCORED',
-        match_id: '1204101',
-        minute: String(10 + (i % 80)),
-        scorer: 'D. Fairley',
-        team: 'home',
-        score: `${1 + i}-0`,
-        home_team: 'Harrowgate Town',
-        away_team: 'Castleford Rovers',
-        league_id: '9152',
-        assist: 'M. Okonjo',
-        penalty: false,
-        own_goal: false,
-        event_id: `bench-${i}`,
-        sent_at: now(),
-      };
-      const stored = await store.commit({
-        events: [{ event, timestamp: new Date().toISOString(), homeTeamKey: '7301', awayTeamKey: '7302' }],
-        states: [],
-        forget: [],
-      });
+    for (let i = 0; i < message.count; i += message.batch) {
+      const batch = [];
+      for (let j = i; j < Math.min(message.count, i + message.batch); j += 1) batch.push(makeEvent(j));
+      const stored = await store.commit({ events: batch, states: [], forget: [] });
       const started = performance.now();
       hub.publish(stored);
-      fanoutMs.push(performance.now() - started);
+      // Corked sockets are flushed on the next tick: include that in the fan-out time.
+      await new Promise((resolve) => process.nextTick(resolve));
+      fanoutMs.push((performance.now() - started) / batch.length);
       await delay(message.intervalMs);
     }
     const cpu = process.cpuUsage(cpuBefore);
@@ -85,3 +69,28 @@ process.on('message', async (message) => {
     process.exit(0);
   }
 });
+
+/** One synthetic event as a poll would record it (a goal; ~400 bytes on the wire). */
+function makeEvent(i) {
+  return {
+    timestamp: new Date().toISOString(),
+    homeTeamKey: '7301',
+    awayTeamKey: '7302',
+    event: {
+        type: 'GOAL_SCORED',
+        match_id: '1204101',
+        minute: String(10 + (i % 80)),
+        scorer: 'D. Fairley',
+        team: 'home',
+        score: `${1 + i}-0`,
+        home_team: 'Harrowgate Town',
+        away_team: 'Castleford Rovers',
+        league_id: '9152',
+        assist: 'M. Okonjo',
+        penalty: false,
+        own_goal: false,
+      event_id: `bench-${i}`,
+      sent_at: now(),
+    },
+  };
+}

@@ -11,6 +11,8 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/
 const clientCounts = (args.clients ?? '1000,10000').split(',').map(Number);
 const events = Number(args.events ?? 50);
 const intervalMs = Number(args.interval ?? 100);
+// Events recorded and published together, as one poll does (a goal and its score update: 2).
+const batch = Number(args.batch ?? 2);
 const perWorker = Number(args.perWorker ?? 10000);
 const modes = ['ws-send', 'prepared'];
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -37,7 +39,8 @@ const percentile = (values, p) => {
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 
 async function scenario(mode, clients) {
-  const server = fork(here('fanout-server.mjs'), [mode], { execArgv: ['--expose-gc'] });
+  const execArgv = ['--expose-gc', ...(args.profile ? ['--cpu-prof', '--cpu-prof-dir=' + args.profile] : [])];
+  const server = fork(here('fanout-server.mjs'), [mode], { execArgv });
   const { port } = await once(server, 'ready');
   server.send({ type: 'memory' });
   const before = await once(server, 'memory');
@@ -51,7 +54,7 @@ async function scenario(mode, clients) {
   await Promise.all(workers.map((w) => once(w, 'subscribed')));
   server.send({ type: 'memory' });
   const after = await once(server, 'memory');
-  server.send({ type: 'publish', count: events, intervalMs });
+  server.send({ type: 'publish', count: events, intervalMs, batch });
   const published = await once(server, 'published');
   // Wait for delivery to finish: ask for reports until every client has every event (bounded).
   let reports = [];
@@ -83,7 +86,7 @@ async function scenario(mode, clients) {
   };
 }
 
-console.log(`\nFan-out: ${events} events, one every ${intervalMs} ms, per client count; baseline = ws-send`);
+console.log(`\nFan-out: ${events} events in batches of ${batch} (one poll), a batch every ${intervalMs} ms; baseline = ws-send`);
 const rows = [];
 for (const clients of clientCounts) {
   for (const mode of modes) {

@@ -39,6 +39,14 @@ export function encodeTextFrame(payload: Buffer): Buffer {
   return frame;
 }
 
+/** The part of the `net.Socket` under a `ws` WebSocket that the prepared fan-out writes to. */
+interface RawSocket {
+  write(chunk: Buffer): boolean;
+  cork(): void;
+  uncork(): void;
+  readonly writableCorked: number;
+}
+
 /** How outbound frames reach the socket: `prepared` (one encoding per event) or `ws-send` (the library's per-client path). */
 export type FanoutMode = 'prepared' | 'ws-send';
 
@@ -196,8 +204,9 @@ export class WsBinding {
 
   private attach(ws: WebSocket, ip: string, expiresAt: number | undefined): void {
     const { hub, logger } = this.options;
-    const socket = (ws as unknown as { _socket?: { write(chunk: Buffer): boolean } })._socket;
+    const socket = (ws as unknown as { _socket?: RawSocket })._socket;
     const prepared = this.fanoutMode === 'prepared' && socket !== undefined;
+    const cork = (raw: RawSocket) => this.corkUntilTickEnd(raw);
     let closeTimer: NodeJS.Timeout | undefined;
     const connection: Connection = {
       send(frame: OutboundFrame) {
@@ -209,6 +218,7 @@ export class WsBinding {
             bytes = encodeTextFrame(Buffer.from(frame.text, 'utf8'));
             frame.prepared = bytes;
           }
+          cork(socket);
           socket.write(bytes);
         } else {
           ws.send(frame.text);
@@ -256,6 +266,29 @@ export class WsBinding {
       client.logger.debug({ code }, 'client disconnected');
     });
   }
+
+  /**
+   * Corks a socket until the current tick ends, so the frames of one publish batch (a goal and its
+   * score update, or a replay page) leave in one system call per socket instead of one per frame.
+   * One shared list and one scheduled flush per tick: nothing is allocated per client.
+   */
+  private corkUntilTickEnd(socket: RawSocket): void {
+    if (socket.writableCorked > 0) return;
+    socket.cork();
+    this.corked.push(socket);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushCorked);
+    }
+  }
+
+  private readonly corked: RawSocket[] = [];
+  private flushScheduled = false;
+  private readonly flushCorked = (): void => {
+    this.flushScheduled = false;
+    for (const socket of this.corked) socket.uncork();
+    this.corked.length = 0;
+  };
 
   /** Pings clients due for one; drops those silent past the timeout or whose token expired. */
   private sweep(): void {

@@ -14,6 +14,8 @@ import type { Commit, EventQuery, EventStore, HistoryBounds } from './types.js';
 
 export const DATABASE_FILE = 'football-streaming-core.sqlite';
 
+/** Compiled `readAfter` statements kept (one per filter shape). */
+const MAX_CACHED_READS = 256;
 /** Rows deleted per pruning step before yielding to the event loop. */
 const PRUNE_CHUNK = 2_000;
 
@@ -77,6 +79,7 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly epoch: string;
   private readonly statements;
+  private readonly readStatements = new Map<string, Database.Statement<Array<string | number>, EventRow>>();
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -180,9 +183,15 @@ export class SqliteEventStore implements EventStore {
     addList(query.teamIds, ['home_team_key', 'away_team_key']);
     const joiner = query.mode === 'all' ? ' AND ' : ' OR ';
     const where = clauses.length > 0 ? `AND (${clauses.join(joiner)})` : '';
-    const rows = this.db
-      .prepare<Array<string | number>, EventRow>(`SELECT * FROM events WHERE seq > ? ${where} ORDER BY seq LIMIT ?`)
-      .all(query.since, ...params, query.limit);
+    const sql = `SELECT * FROM events WHERE seq > ? ${where} ORDER BY seq LIMIT ?`;
+    let statement = this.readStatements.get(sql);
+    if (statement === undefined) {
+      // Filters repeat (every subscribe_all resume has the same shape): compile each shape once.
+      if (this.readStatements.size >= MAX_CACHED_READS) this.readStatements.clear();
+      statement = this.db.prepare<Array<string | number>, EventRow>(sql);
+      this.readStatements.set(sql, statement);
+    }
+    const rows = statement.all(query.since, ...params, query.limit);
     return Promise.resolve(rows.map(toStored));
   }
 
