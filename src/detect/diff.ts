@@ -297,243 +297,243 @@ function cancelsGoal(v: VarItem): boolean {
   return /goal\s*cancel/i.test(verdict);
 }
 
-function reconcileGoals(ctx: Context, score: Score, removedOut: Timed[], updatedOut: Timed[], addedOut: Timed[]): GoalRecord[] {
-  const { state, snapshot } = ctx;
-  const { pairs, removed, added } = pairIncidents(state.goals, snapshot.goals, goalCost);
-  const kept: GoalRecord[] = [];
+/** What every incident record has: its identity, when it happened, and how often it was revised. */
+interface IncidentRecord {
+  readonly eventId: string;
+  readonly minute: string;
+  readonly revision: number;
+}
+
+/**
+ * One kind of incident (goal, card, substitution): how sightings pair with records, what a new
+ * sighting changes, and the events that announce, correct and cancel it. `reconcile` does the rest
+ * the same way for every kind.
+ */
+interface IncidentKind<R extends IncidentRecord, I extends { readonly minute: string }> {
+  readonly records: (state: MatchState) => readonly R[];
+  readonly sightings: (snapshot: MatchSnapshot) => readonly I[];
+  readonly cost: (record: R, item: I) => number | undefined;
+  /** The record as the new sighting shows it (ids learnt earlier are kept when the sighting lacks them). */
+  readonly merge: (record: R, item: I) => R;
+  /** The merge changed something a client sees: announce a correction. */
+  readonly changed: (before: R, after: R) => boolean;
+  readonly create: (item: I, ctx: Context, earlier: readonly R[]) => R;
+  readonly added: (record: R, item: I, ctx: Context, score: Score) => MatchEvent;
+  readonly updated: (before: R, after: R, ctx: Context, eventId: string) => MatchEvent;
+  readonly cancelled: (record: R, ctx: Context, score: Score, eventId: string) => MatchEvent;
+  /** Prefix of the ids of correction and cancellation events ("goal" → "goal-updated"). */
+  readonly idPrefix: string;
+}
+
+/** Events of one poll for one match, by what they do, each with the minute it concerns. */
+interface Changes {
+  readonly removed: Timed[];
+  readonly updated: Timed[];
+  readonly added: Timed[];
+  /** Event ids of incidents cancelled in this poll. */
+  readonly retired: string[];
+}
+
+function reconcile<R extends IncidentRecord, I extends { readonly minute: string }>(
+  kind: IncidentKind<R, I>,
+  ctx: Context,
+  score: Score,
+  changes: Changes,
+): R[] {
+  const { pairs, removed, added } = pairIncidents(kind.records(ctx.state), kind.sightings(ctx.snapshot), kind.cost);
+  const kept: R[] = [];
   for (const [record, item] of pairs) {
-    const next: GoalRecord = {
-      ...record,
-      minute: item.minute,
-      scorer: item.scorer,
-      scorerId: item.scorerId || record.scorerId,
-      assist: item.assist,
-      assistId: item.assistId || record.assistId,
-      penalty: isPenalty(item.info),
-      ownGoal: isOwnGoal(item.info, item.scorer),
-    };
-    const visible =
-      next.minute !== record.minute ||
-      next.scorer !== record.scorer ||
-      next.assist !== record.assist ||
-      next.penalty !== record.penalty ||
-      next.ownGoal !== record.ownGoal;
-    if (!visible) {
+    const next = kind.merge(record, item);
+    if (!kind.changed(record, next)) {
       kept.push(next);
       continue;
     }
-    const revised = { ...next, revision: record.revision + 1 };
+    const revised: R = { ...next, revision: record.revision + 1 };
     kept.push(revised);
-    updatedOut.push({
-      minute: revised.minute,
-      event: {
-        type: 'GOAL_UPDATED',
-        match_id: state.matchId,
-        minute: revised.minute,
-        scorer: revised.scorer,
-        team: revised.side,
-        assist: revised.assist === '' ? null : revised.assist,
-        penalty: revised.penalty,
-        own_goal: revised.ownGoal,
-        previous_minute: record.minute,
-        previous_scorer: record.scorer,
-        ...teamFields(state),
-        goal_event_id: record.eventId,
-        event_id: eventId(state.matchId, 'goal-updated', record.eventId, String(revised.revision)),
-      },
-    });
+    const id = eventId(ctx.state.matchId, `${kind.idPrefix}-updated`, record.eventId, String(revised.revision));
+    changes.updated.push({ minute: revised.minute, event: kind.updated(record, revised, ctx, id) });
   }
   for (const record of removed) {
+    const id = eventId(ctx.state.matchId, `${kind.idPrefix}-cancelled`, record.eventId);
+    changes.removed.push({ minute: record.minute, event: kind.cancelled(record, ctx, score, id) });
+    changes.retired.push(record.eventId);
+  }
+  // Announced in time order, whatever order the provider lists them in (substitutions are unsorted).
+  for (const item of byMinute(added)) {
+    const record = kind.create(item, ctx, byMinute(kept));
+    kept.push(record);
+    changes.added.push({ minute: record.minute, event: kind.added(record, item, ctx, score) });
+  }
+  return byMinute(kept);
+}
+
+const GOALS: IncidentKind<GoalRecord, GoalItem> = {
+  records: (state) => state.goals,
+  sightings: (snapshot) => snapshot.goals,
+  cost: goalCost,
+  idPrefix: 'goal',
+  merge: (record, item) => ({
+    ...record,
+    minute: item.minute,
+    scorer: item.scorer,
+    scorerId: item.scorerId || record.scorerId,
+    assist: item.assist,
+    assistId: item.assistId || record.assistId,
+    penalty: isPenalty(item.info),
+    ownGoal: isOwnGoal(item.info, item.scorer),
+  }),
+  changed: (a, b) =>
+    a.minute !== b.minute || a.scorer !== b.scorer || a.assist !== b.assist || a.penalty !== b.penalty || a.ownGoal !== b.ownGoal,
+  create: (item, ctx) => newGoal(item, ctx),
+  added: (record, item, { state }, score) => ({
+    type: 'GOAL_SCORED',
+    match_id: state.matchId,
+    minute: record.minute,
+    scorer: record.scorer,
+    team: record.side,
+    score: formatScore(item.score ?? score),
+    ...teamFields(state),
+    assist: record.assist === '' ? null : record.assist,
+    penalty: record.penalty,
+    own_goal: record.ownGoal,
+    event_id: record.eventId,
+  }),
+  updated: (before, after, { state }, id) => ({
+    type: 'GOAL_UPDATED',
+    match_id: state.matchId,
+    minute: after.minute,
+    scorer: after.scorer,
+    team: after.side,
+    assist: after.assist === '' ? null : after.assist,
+    penalty: after.penalty,
+    own_goal: after.ownGoal,
+    previous_minute: before.minute,
+    previous_scorer: before.scorer,
+    ...teamFields(state),
+    goal_event_id: before.eventId,
+    event_id: id,
+  }),
+  cancelled: (record, { state, snapshot }, score, id) => {
     const byVar = snapshot.vars.some(
       (v) => v.side === record.side && cancelsGoal(v) && minuteDistance(v.minute, record.minute) <= MINUTE_TOLERANCE,
     );
-    removedOut.push({
+    return {
+      type: 'GOAL_CANCELLED',
+      match_id: state.matchId,
       minute: record.minute,
-      event: {
-        type: 'GOAL_CANCELLED',
-        match_id: state.matchId,
-        minute: record.minute,
-        scorer: record.scorer,
-        team: record.side,
-        score: formatScore(score),
-        ...teamFields(state),
-        goal_event_id: record.eventId,
-        reason: byVar ? 'VAR' : null,
-        event_id: eventId(state.matchId, 'goal-cancelled', record.eventId),
-      },
-    });
-  }
-  for (const item of byMinute(added)) {
-    const record = newGoal(item, ctx);
-    kept.push(record);
-    addedOut.push({
-      minute: record.minute,
-      event: {
-        type: 'GOAL_SCORED',
-        match_id: state.matchId,
-        minute: record.minute,
-        scorer: record.scorer,
-        team: record.side,
-        score: formatScore(item.score ?? score),
-        ...teamFields(state),
-        assist: record.assist === '' ? null : record.assist,
-        penalty: record.penalty,
-        own_goal: record.ownGoal,
-        event_id: record.eventId,
-      },
-    });
-  }
-  return byMinute(kept);
-}
-
-function reconcileCards(ctx: Context, removedOut: Timed[], updatedOut: Timed[], addedOut: Timed[]): CardRecord[] {
-  const { state, snapshot } = ctx;
-  const { pairs, removed, added } = pairIncidents(state.cards, snapshot.cards, cardCost);
-  const kept: CardRecord[] = [];
-  for (const [record, item] of pairs) {
-    const next: CardRecord = {
-      ...record,
-      minute: item.minute,
-      player: item.player,
-      playerId: item.playerId || record.playerId,
-      card: item.card,
+      scorer: record.scorer,
+      team: record.side,
+      score: formatScore(score),
+      ...teamFields(state),
+      goal_event_id: record.eventId,
+      reason: byVar ? 'VAR' : null,
+      event_id: id,
     };
-    const visible = next.minute !== record.minute || next.player !== record.player || next.card !== record.card;
-    if (!visible) {
-      kept.push(next);
-      continue;
-    }
-    const revised = { ...next, revision: record.revision + 1 };
-    kept.push(revised);
-    updatedOut.push({
-      minute: revised.minute,
-      event: {
-        type: 'CARD_UPDATED',
-        match_id: state.matchId,
-        minute: revised.minute,
-        player: revised.player,
-        team: revised.side,
-        card_type: revised.card,
-        previous_minute: record.minute,
-        previous_player: record.player,
-        ...teamFields(state),
-        card_event_id: record.eventId,
-        event_id: eventId(state.matchId, 'card-updated', record.eventId, String(revised.revision)),
-      },
-    });
-  }
-  for (const record of removed) {
-    removedOut.push({
-      minute: record.minute,
-      event: {
-        type: 'CARD_CANCELLED',
-        match_id: state.matchId,
-        minute: record.minute,
-        player: record.player,
-        team: record.side,
-        card_type: record.card,
-        ...teamFields(state),
-        card_event_id: record.eventId,
-        event_id: eventId(state.matchId, 'card-cancelled', record.eventId),
-      },
-    });
-  }
-  for (const item of byMinute(added)) {
-    const record = newCard(item, ctx, byMinute(kept));
-    kept.push(record);
-    addedOut.push({
-      minute: record.minute,
-      event: {
-        type: 'CARD_ISSUED',
-        match_id: state.matchId,
-        minute: record.minute,
-        player: record.player,
-        team: record.side,
-        card_type: record.card,
-        ...teamFields(state),
-        color: record.color,
-        second_yellow: record.secondYellow,
-        coach: record.coach,
-        event_id: record.eventId,
-      },
-    });
-  }
-  return byMinute(kept);
-}
+  },
+};
 
-function reconcileSubstitutions(ctx: Context, removedOut: Timed[], updatedOut: Timed[], addedOut: Timed[]): SubRecord[] {
-  const { state, snapshot } = ctx;
-  const { pairs, removed, added } = pairIncidents(state.substitutions, snapshot.substitutions, substitutionCost);
-  const kept: SubRecord[] = [];
-  for (const [record, item] of pairs) {
-    const next: SubRecord = {
-      ...record,
-      minute: item.minute,
-      playerIn: item.playerIn,
-      playerOut: item.playerOut,
-      inId: item.inId || record.inId,
-      outId: item.outId || record.outId,
-    };
-    const visible =
-      next.minute !== record.minute || next.playerIn !== record.playerIn || next.playerOut !== record.playerOut;
-    if (!visible) {
-      kept.push(next);
-      continue;
-    }
-    const revised = { ...next, revision: record.revision + 1 };
-    kept.push(revised);
-    updatedOut.push({
-      minute: revised.minute,
-      event: {
-        type: 'SUBSTITUTION_UPDATED',
-        match_id: state.matchId,
-        minute: revised.minute,
-        player_in: revised.playerIn,
-        player_out: revised.playerOut,
-        team: revised.side,
-        previous_minute: record.minute,
-        ...teamFields(state),
-        substitution_event_id: record.eventId,
-        event_id: eventId(state.matchId, 'sub-updated', record.eventId, String(revised.revision)),
-      },
-    });
-  }
-  for (const record of removed) {
-    removedOut.push({
-      minute: record.minute,
-      event: {
-        type: 'SUBSTITUTION_CANCELLED',
-        match_id: state.matchId,
-        minute: record.minute,
-        player_in: record.playerIn,
-        player_out: record.playerOut,
-        team: record.side,
-        ...teamFields(state),
-        substitution_event_id: record.eventId,
-        event_id: eventId(state.matchId, 'sub-cancelled', record.eventId),
-      },
-    });
-  }
-  // The provider lists substitutions grouped by side and unsorted: announce them in time order.
-  for (const item of byMinute(added)) {
-    const record = newSubstitution(item, ctx);
-    kept.push(record);
-    addedOut.push({
-      minute: record.minute,
-      event: {
-        type: 'SUBSTITUTION',
-        match_id: state.matchId,
-        minute: record.minute,
-        player_in: record.playerIn,
-        player_out: record.playerOut,
-        team: record.side,
-        ...teamFields(state),
-        event_id: record.eventId,
-      },
-    });
-  }
-  return byMinute(kept);
-}
+const CARDS: IncidentKind<CardRecord, CardItem> = {
+  records: (state) => state.cards,
+  sightings: (snapshot) => snapshot.cards,
+  cost: cardCost,
+  idPrefix: 'card',
+  merge: (record, item) => ({
+    ...record,
+    minute: item.minute,
+    player: item.player,
+    playerId: item.playerId || record.playerId,
+    card: item.card,
+  }),
+  changed: (a, b) => a.minute !== b.minute || a.player !== b.player || a.card !== b.card,
+  create: (item, ctx, earlier) => newCard(item, ctx, earlier),
+  added: (record, _item, { state }) => ({
+    type: 'CARD_ISSUED',
+    match_id: state.matchId,
+    minute: record.minute,
+    player: record.player,
+    team: record.side,
+    card_type: record.card,
+    ...teamFields(state),
+    color: record.color,
+    second_yellow: record.secondYellow,
+    coach: record.coach,
+    event_id: record.eventId,
+  }),
+  updated: (before, after, { state }, id) => ({
+    type: 'CARD_UPDATED',
+    match_id: state.matchId,
+    minute: after.minute,
+    player: after.player,
+    team: after.side,
+    card_type: after.card,
+    previous_minute: before.minute,
+    previous_player: before.player,
+    ...teamFields(state),
+    card_event_id: before.eventId,
+    event_id: id,
+  }),
+  cancelled: (record, { state }, _score, id) => ({
+    type: 'CARD_CANCELLED',
+    match_id: state.matchId,
+    minute: record.minute,
+    player: record.player,
+    team: record.side,
+    card_type: record.card,
+    ...teamFields(state),
+    card_event_id: record.eventId,
+    event_id: id,
+  }),
+};
+
+const SUBSTITUTIONS: IncidentKind<SubRecord, SubItem> = {
+  records: (state) => state.substitutions,
+  sightings: (snapshot) => snapshot.substitutions,
+  cost: substitutionCost,
+  idPrefix: 'sub',
+  merge: (record, item) => ({
+    ...record,
+    minute: item.minute,
+    playerIn: item.playerIn,
+    playerOut: item.playerOut,
+    inId: item.inId || record.inId,
+    outId: item.outId || record.outId,
+  }),
+  changed: (a, b) => a.minute !== b.minute || a.playerIn !== b.playerIn || a.playerOut !== b.playerOut,
+  create: (item, ctx) => newSubstitution(item, ctx),
+  added: (record, _item, { state }) => ({
+    type: 'SUBSTITUTION',
+    match_id: state.matchId,
+    minute: record.minute,
+    player_in: record.playerIn,
+    player_out: record.playerOut,
+    team: record.side,
+    ...teamFields(state),
+    event_id: record.eventId,
+  }),
+  updated: (before, after, { state }, id) => ({
+    type: 'SUBSTITUTION_UPDATED',
+    match_id: state.matchId,
+    minute: after.minute,
+    player_in: after.playerIn,
+    player_out: after.playerOut,
+    team: after.side,
+    previous_minute: before.minute,
+    ...teamFields(state),
+    substitution_event_id: before.eventId,
+    event_id: id,
+  }),
+  cancelled: (record, { state }, _score, id) => ({
+    type: 'SUBSTITUTION_CANCELLED',
+    match_id: state.matchId,
+    minute: record.minute,
+    player_in: record.playerIn,
+    player_out: record.playerOut,
+    team: record.side,
+    ...teamFields(state),
+    substitution_event_id: record.eventId,
+    event_id: id,
+  }),
+};
 
 /** The no-regression rule: a reply that puts the match in an earlier in-play phase than it reached is late. */
 function isRegression(state: MatchState, reported: Phase): boolean {
@@ -603,21 +603,16 @@ export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): D
     ...state.substitutions.map((s) => s.eventId),
   ]);
   const ctx: Context = { state, snapshot, usedIds };
-  const removed: Timed[] = [];
-  const updated: Timed[] = [];
-  const added: Timed[] = [];
-  const goals = reconcileGoals(ctx, score, removed, updated, added);
-  const cards = reconcileCards(ctx, removed, updated, added);
-  const substitutions = reconcileSubstitutions(ctx, removed, updated, added);
+  const changes: Changes = { removed: [], updated: [], added: [], retired: [] };
+  const goals = reconcile(GOALS, ctx, score, changes);
+  const cards = reconcile(CARDS, ctx, score, changes);
+  const substitutions = reconcile(SUBSTITUTIONS, ctx, score, changes);
   const chronological = (a: Timed, b: Timed) => minuteSortKey(a.minute) - minuteSortKey(b.minute);
-  for (const timed of [...removed.sort(chronological), ...updated.sort(chronological), ...added.sort(chronological)]) {
-    events.push(timed.event);
+  for (const list of [changes.removed, changes.updated, changes.added]) {
+    for (const timed of list.sort(chronological)) events.push(timed.event);
   }
+  const retired = changes.retired;
 
-  const retired = removed.map((r) => {
-    const e = r.event;
-    return 'goal_event_id' in e ? e.goal_event_id : 'card_event_id' in e ? e.card_event_id : 'substitution_event_id' in e ? e.substitution_event_id : '';
-  });
   state = {
     ...state,
     goals,
