@@ -160,7 +160,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       stopping ??= (async () => {
         shuttingDown = true;
         logger.info('shutting down: stopping the poller (finishing the poll in flight)');
-        await poller.stop();
+        // The poll in flight may finish and commit; one stuck on a slow provider is aborted so
+        // the whole shutdown stays inside SHUTDOWN_TIMEOUT_SECS (clients and store need the rest).
+        if (!(await poller.stop(Math.max(0, config.shutdownTimeoutMs - 4_000)))) {
+          logger.warn('the poll in flight is taking too long: aborting it (its result is dropped)');
+          await upstream.close();
+          await poller.stop();
+        }
         logger.info({ clients: hub.connectionCount }, 'closing client connections with 1001');
         hub.closeAll(CloseCode.GoingAway, 'shutdown');
         await binding.drain(2_000);

@@ -100,12 +100,29 @@ export class Poller implements SnapshotSource {
     this.schedule(0);
   }
 
-  /** Stops polling and waits for the poll in flight, if any, to finish. */
-  async stop(): Promise<void> {
+  /**
+   * Stops polling and waits for the poll in flight, if any, to finish — at most `waitMs`.
+   * Resolves `true` when no poll is running any more.
+   */
+  async stop(waitMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    const running = this.running;
+    if (running === undefined) return true;
+    let finished = false;
+    const done = running.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
+    if (waitMs === Number.POSITIVE_INFINITY) {
+      await done;
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+    return finished;
   }
 
   /** Resolves with the outcome of the next completed poll. */

@@ -87,6 +87,7 @@ export class UpstreamClient {
   private lastFailureKind: string | null = null;
   private consecutiveFailures = 0;
   private readonly inFlight = new Set<AbortController>();
+  private closed = false;
 
   constructor(private readonly options: UpstreamClientOptions) {
     const { config, metrics } = options;
@@ -98,7 +99,8 @@ export class UpstreamClient {
       bodyTimeout: config.requestTimeoutMs,
     });
     this.retryPolicy = retry(
-      handleWhen((error) => error instanceof UpstreamError && error.transient),
+      // Nothing is retried once the client is closing (shutdown aborts requests in flight).
+      handleWhen((error) => error instanceof UpstreamError && error.transient && !this.closed),
       {
         maxAttempts: config.retries,
         backoff: new ExponentialBackoff({
@@ -256,6 +258,8 @@ export class UpstreamClient {
 
   /** Aborts requests in flight and closes pooled connections. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     for (const controller of this.inFlight) controller.abort(new DOMException('client closed', 'AbortError'));
     await this.agent.close();
   }
