@@ -9,8 +9,8 @@
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/domain/protocol.js';
-import { startService, type TestService } from '../helpers/service.js';
-import { startStandIn, type StandIn } from '../helpers/stand-in.js';
+import { startService, startWithStandIn, type TestService } from '../helpers/service.js';
+import type { StandIn } from '../helpers/stand-in.js';
 import { wireCard, wireEnvelope, wireGoal, wireMatch, type WireObject } from '../helpers/wire.js';
 
 const WAIT_MS = 10_000;
@@ -79,13 +79,7 @@ describe('test client page in Chromium', () => {
   }
 
   beforeAll(async () => {
-    standIn = await startStandIn();
-    service = await startService({
-      ALLSPORTS_API_KEY: 'test-key',
-      ALLSPORTS_BASE_URL: standIn.baseUrl,
-      POLL_INTERVAL_SECS: '0.05',
-      POLL_INTERVAL_IDLE_SECS: '0.05',
-    });
+    ({ standIn, service } = await startWithStandIn());
     page = await openPage(pageErrors);
   });
 

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scriptedMatches } from '../../src/sim/render.js';
 import { startSimServer, type SimServer } from '../../src/sim/server.js';
-import { startServiceProcess, type ListeningService } from '../helpers/process.js';
-import { isEvent, TestClient, type Message } from '../helpers/ws-client.js';
+import { killAll, startServiceProcess, type ListeningService } from '../helpers/process.js';
+import { eventsOf, isEvent, seqOf, subscribe, TestClient, type Message } from '../helpers/ws-client.js';
 
 const SPEED = 300;
 /** Sim seconds per real second of the matchday at SPEED: the schedule below is in matchday seconds. */
@@ -36,10 +36,7 @@ const dirs: string[] = [];
 
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.close();
-  for (const service of processes.splice(0)) {
-    if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGKILL');
-    await service.exited;
-  }
+  await killAll(processes.splice(0));
   await sim?.close();
   sim = undefined;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -62,9 +59,6 @@ async function connect(service: ListeningService): Promise<TestClient> {
   clients.push(client);
   return client;
 }
-
-const eventsOf = (client: TestClient): Message[] => client.received.filter(isEvent);
-const seqOf = (m: Message): number => m['seq'] as number;
 
 /** Resolves once a received event matches (already received or still to come). */
 async function waitForEvent(client: TestClient, predicate: (m: Message) => boolean, timeoutMs = 20_000): Promise<Message> {
@@ -105,8 +99,7 @@ async function restartScenario(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
   const health = (await (await fetch(`${first.url}/health`)).json()) as { store: { epoch: string } };
   const epoch = health.store.epoch;
   const a = await connect(first);
-  a.send({ action: 'subscribe_all', since: 0, epoch });
-  expect(await a.nextOfType('SUBSCRIBED')).toMatchObject({ resumed: true, epoch });
+  expect(await subscribe(a, { action: 'subscribe_all', since: 0, epoch })).toMatchObject({ resumed: true, epoch });
 
   // Every played match is announced, then goals keep coming; stop the process mid-stream.
   for (const match of MATCHES) await waitForEvent(a, (m) => m.type === 'MATCH_STARTED' && m['match_id'] === String(match.eventKey));
@@ -141,8 +134,7 @@ async function restartScenario(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
   expect(restored).toMatchObject({ matches: MATCHES.length, live: MATCHES.length });
   expect(restored['seq'] as number).toBeGreaterThanOrEqual(lastSeq);
   const a2 = await connect(second);
-  a2.send({ action: 'subscribe_all', since: lastSeq, epoch });
-  expect(await a2.nextOfType('SUBSCRIBED')).toMatchObject({ resumed: true, epoch });
+  expect(await subscribe(a2, { action: 'subscribe_all', since: lastSeq, epoch })).toMatchObject({ resumed: true, epoch });
 
   // Run on until two more matches finished after the restart.
   const endedAfter = [idOf('unsorted-subs'), idOf('vanishing')];

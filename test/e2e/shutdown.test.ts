@@ -12,9 +12,9 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/domain/protocol.js';
 import { DATABASE_FILE, SqliteEventStore } from '../../src/store/sqlite.js';
-import { startServiceProcess, type ListeningService } from '../helpers/process.js';
-import { startStandIn, type CannedReply, type StandIn } from '../helpers/stand-in.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { killAll, startServiceProcess, type ListeningService } from '../helpers/process.js';
+import { standInEnv, startStandIn, type CannedReply, type StandIn } from '../helpers/stand-in.js';
+import { subscribe, TestClient } from '../helpers/ws-client.js';
 import { wireEnvelope, wireGoal, wireMatch } from '../helpers/wire.js';
 
 const MATCH_ID = '7001';
@@ -63,25 +63,14 @@ describe('graceful shutdown', () => {
 
   afterEach(async () => {
     for (const client of clients.splice(0)) client.ws.terminate();
-    for (const service of processes.splice(0)) {
-      if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGKILL');
-      await service.exited;
-    }
+    await killAll(processes.splice(0));
     await standIn?.close();
     standIn = undefined;
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
   async function start(dataDir: string, env: Record<string, string> = {}): Promise<ListeningService> {
-    const service = await startServiceProcess({
-      ALLSPORTS_API_KEY: 'test-key',
-      ALLSPORTS_BASE_URL: (standIn as StandIn).baseUrl,
-      POLL_INTERVAL_SECS: '0.05',
-      POLL_INTERVAL_IDLE_SECS: '0.05',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      ...env,
-    });
+    const service = await startServiceProcess(standInEnv(standIn as StandIn, { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env }));
     processes.push(service);
     return service;
   }
@@ -89,8 +78,7 @@ describe('graceful shutdown', () => {
   async function subscriber(service: ListeningService, message: Record<string, unknown>): Promise<TestClient> {
     const client = await TestClient.open(service.wsUrl);
     clients.push(client);
-    client.send(message);
-    await client.nextOfType('SUBSCRIBED');
+    await subscribe(client, message);
     return client;
   }
 

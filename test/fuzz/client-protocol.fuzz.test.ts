@@ -8,9 +8,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, ErrorCode, MAX_INBOUND_MESSAGE_BYTES, parseClientMessage } from '../../src/domain/protocol.js';
-import { startService, type TestService } from '../helpers/service.js';
-import { startStandIn, type StandIn } from '../helpers/stand-in.js';
-import { isEvent, TestClient, type Message } from '../helpers/ws-client.js';
+import { startWithStandIn, type TestService } from '../helpers/service.js';
+import type { StandIn } from '../helpers/stand-in.js';
+import { isEvent, subscribe, TestClient, type Message } from '../helpers/ws-client.js';
 
 const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
 const ACTIONS = ['subscribe_all', 'subscribe', 'unsubscribe', 'snapshot', 'ping'] as const;
@@ -133,10 +133,7 @@ describe('a live connection under fuzzing', () => {
   let fuzzed: TestClient;
 
   beforeAll(async () => {
-    standIn = await startStandIn();
-    service = await startService({
-      ALLSPORTS_API_KEY: 'test-key',
-      ALLSPORTS_BASE_URL: standIn.baseUrl,
+    ({ standIn, service } = await startWithStandIn({
       POLL_INTERVAL_SECS: '0.2',
       POLL_INTERVAL_IDLE_SECS: '0.2',
       // Room for every fuzz case on one connection: only the size limit and frame errors close it.
@@ -144,10 +141,9 @@ describe('a live connection under fuzzing', () => {
       CLIENT_RATE_LIMIT: '100000',
       CLIENT_RATE_BURST: '100000',
       LOG_LEVEL: 'info',
-    });
+    }));
     bystander = await TestClient.open(service.wsUrl);
-    bystander.send({ action: 'subscribe_all' });
-    await bystander.nextOfType('SUBSCRIBED');
+    await subscribe(bystander, { action: 'subscribe_all' });
     fuzzed = await TestClient.open(service.wsUrl);
   });
 

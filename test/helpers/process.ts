@@ -101,3 +101,11 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   const url = String(line['url']);
   return { ...service, url, wsUrl: `${url.replace('http', 'ws')}/ws`, port: Number(line['port']) };
 }
+
+/** Test clean-up: kills (SIGKILL) each process still running and waits until every one has exited. */
+export async function killAll(processes: readonly ServiceProcess[]): Promise<void> {
+  for (const service of processes) {
+    if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGKILL');
+    await service.exited;
+  }
+}

@@ -10,6 +10,8 @@ import { startApp, type RunningApp } from '../../src/app.js';
 import { createLogger } from '../../src/log.js';
 import type { FanoutMode } from '../../src/server/ws.js';
 import type { EventStore } from '../../src/store/types.js';
+import { standInEnv, startStandIn, type StandIn } from './stand-in.js';
+import { TestClient, type TestClientOptions } from './ws-client.js';
 
 export interface TestService {
   readonly app: RunningApp;
@@ -69,4 +71,82 @@ export async function startService(env: Record<string, string> = {}, options: St
       if (!options.keepData && options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A stand-in provider and the in-process service that polls it. */
+export interface ServiceOnStandIn {
+  readonly standIn: StandIn;
+  readonly service: TestService;
+}
+
+/** Starts a stand-in provider (empty live list) and a service polling it with `standInEnv(standIn, env)`. */
+export async function startWithStandIn(env: Record<string, string> = {}, options: StartOptions = {}): Promise<ServiceOnStandIn> {
+  const standIn = await startStandIn();
+  try {
+    return { standIn, service: await startService(standInEnv(standIn, env), options) };
+  } catch (error) {
+    await standIn.close();
+    throw error;
+  }
+}
+
+/**
+ * For describe blocks whose tests each start their own stand-in and service (each with its own
+ * env): a test calls `start(env)`, opens clients through `open` (or hands them to `track`), and
+ * `afterEach(() => rig.stop())` closes the clients, then the service, then the stand-in.
+ */
+export class StandInRig {
+  private running: ServiceOnStandIn | undefined;
+  private readonly clients: TestClient[] = [];
+
+  /** @param defaults env every `start` of this rig uses, under the test's own `env` */
+  constructor(private readonly defaults: Record<string, string> = {}) {}
+
+  /** Starts the stand-in and the service with the rig's defaults and `env` on top of `standInEnv`. */
+  async start(env: Record<string, string> = {}): Promise<TestService> {
+    this.running = await startWithStandIn({ ...this.defaults, ...env });
+    return this.running.service;
+  }
+
+  /** The service the current test started (throws before `start`). */
+  get service(): TestService {
+    return this.current().service;
+  }
+
+  /** The stand-in the current test's service polls (throws before `start`). */
+  get standIn(): StandIn {
+    return this.current().standIn;
+  }
+
+  /** Opens a client (rejects with the refusal if the upgrade is refused); `stop` closes it. */
+  async open(url: string, options: TestClientOptions = {}): Promise<TestClient> {
+    const client = await TestClient.open(url, options);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Hands clients opened elsewhere to the rig, for `stop` to close. */
+  track(...clients: TestClient[]): void {
+    this.clients.push(...clients);
+  }
+
+  /** Closes the clients, then the service, then the stand-in; a no-op when nothing was started. */
+  async stop(): Promise<void> {
+    await Promise.all(this.clients.splice(0).map((client) => client.close()));
+    const running = this.running;
+    this.running = undefined;
+    await running?.service.stop();
+    await running?.standIn.close();
+  }
+
+  private current(): ServiceOnStandIn {
+    if (this.running === undefined) throw new Error('the service is not started (call start first)');
+    return this.running;
+  }
+}
+
+/** The service's JSON log lines, parsed; only those whose `msg` is `msg` when it is given. */
+export function logLines(service: TestService, msg?: string): Array<Record<string, unknown>> {
+  const lines = service.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return msg === undefined ? lines : lines.filter((line) => line['msg'] === msg);
 }

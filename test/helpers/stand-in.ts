@@ -48,6 +48,21 @@ function toHandler(reply: CannedReply | Handler | CannedReply[]): Handler {
 
 export const envelope = (result: unknown[]): { success: 1; result: unknown[] } => ({ success: 1, result });
 
+/**
+ * Env for a service (in-process or spawned) that polls `standIn`: an API key and 50 ms polls, also
+ * when nothing is live (with a key set, the idle interval would otherwise default to 60 s). `env`
+ * adds to it or overrides it.
+ */
+export function standInEnv(standIn: StandIn, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    ALLSPORTS_API_KEY: 'test-key',
+    ALLSPORTS_BASE_URL: standIn.baseUrl,
+    POLL_INTERVAL_SECS: '0.05',
+    POLL_INTERVAL_IDLE_SECS: '0.05',
+    ...env,
+  };
+}
+
 export async function startStandIn(): Promise<StandIn> {
   const requests: RecordedRequest[] = [];
   let livescore: Handler = () => ({ body: envelope([]) });

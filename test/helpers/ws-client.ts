@@ -113,3 +113,49 @@ export class TestClient {
 
 /** Events are the frames that carry a `seq`. */
 export const isEvent = (message: Message): boolean => typeof message['seq'] === 'number' && message.type !== 'SUBSCRIBED' && message.type !== 'SNAPSHOT';
+
+/** The HTTP answer that refused an upgrade: what `TestClient.open` rejects with. */
+export interface Refusal {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+
+/** The refusal an upgrade attempt ended with; fails the test if the WebSocket opened (and closes it). */
+export async function refused(attempt: Promise<TestClient>): Promise<Refusal> {
+  const outcome = await attempt.then(
+    async (client) => {
+      await client.close();
+      return undefined;
+    },
+    (error: unknown) => error as Refusal,
+  );
+  if (outcome === undefined) throw new Error('the upgrade was accepted; expected a refusal');
+  return outcome;
+}
+
+/** Sends a subscribe action (`subscribe_all` or `subscribe`) and returns the SUBSCRIBED answer. */
+export async function subscribe(client: TestClient, message: Record<string, unknown>): Promise<Message> {
+  client.send(message);
+  return client.nextOfType('SUBSCRIBED');
+}
+
+/**
+ * A ping answered with PONG. Frames on one connection arrive in the order the server wrote them, so
+ * once the PONG is in, everything the server queued for this client before it has arrived too.
+ */
+export async function roundTrip(client: TestClient): Promise<void> {
+  client.send({ action: 'ping' });
+  await client.nextOfType('PONG');
+}
+
+/** Every event the client has received so far, in order (consumed by `next` or not). */
+export const eventsOf = (client: TestClient): Message[] => client.received.filter(isEvent);
+
+/** The `seq` of an event frame. */
+export const seqOf = (message: Message): number => message['seq'] as number;
+
+/** Resolves once the client has received an event with `seq >= target` (already received or still to come). */
+export async function reach(client: TestClient, target: number, timeoutMs = 10_000): Promise<void> {
+  if (eventsOf(client).some((m) => seqOf(m) >= target)) return;
+  await client.next((m) => isEvent(m) && seqOf(m) >= target, timeoutMs);
+}

@@ -10,8 +10,8 @@ import { SqliteEventStore } from '../../src/store/sqlite.js';
 import type { Commit, EventQuery, EventStore } from '../../src/store/types.js';
 import { LiveFeed } from '../helpers/live-feed.js';
 import { startService, tempDataDir, type TestService } from '../helpers/service.js';
-import { startStandIn, type StandIn } from '../helpers/stand-in.js';
-import { isEvent, TestClient } from '../helpers/ws-client.js';
+import { standInEnv, startStandIn, type StandIn } from '../helpers/stand-in.js';
+import { eventsOf, reach, seqOf, subscribe, TestClient } from '../helpers/ws-client.js';
 
 /** SQLite underneath; every read is answered late, from a snapshot taken when it was asked. */
 class LaggingStore implements EventStore {
@@ -61,14 +61,10 @@ it('a resuming client misses nothing that was published while its last replay pa
     feed.card(501, minute % 2 === 0 ? 'home' : 'away', String(minute), `Player ${minute}`);
   };
   const store = new LaggingStore(new SqliteEventStore({ dataDir: tempDataDir() }), 20);
-  service = await startService(
-    { ALLSPORTS_API_KEY: 'k', ALLSPORTS_BASE_URL: standIn.baseUrl, POLL_INTERVAL_SECS: '0.005', POLL_INTERVAL_IDLE_SECS: '0.005' },
-    { store },
-  );
+  service = await startService(standInEnv(standIn, { POLL_INTERVAL_SECS: '0.005', POLL_INTERVAL_IDLE_SECS: '0.005' }), { store });
   const reference = await TestClient.open(service.wsUrl);
   clients.push(reference);
-  reference.send({ action: 'subscribe_all' });
-  const { epoch } = await reference.nextOfType('SUBSCRIBED');
+  const { epoch } = await subscribe(reference, { action: 'subscribe_all' });
   await reference.nextOfType('CARD_ISSUED');
 
   // Several resumes from the start, each replaying while new events keep being published.
@@ -76,19 +72,15 @@ it('a resuming client misses nothing that was published while its last replay pa
   for (let i = 0; i < 5; i += 1) {
     const client = await TestClient.open(service.wsUrl);
     clients.push(client);
-    client.send({ action: 'subscribe_all', since: 0, epoch });
-    const subscribed = await client.nextOfType('SUBSCRIBED');
+    const subscribed = await subscribe(client, { action: 'subscribe_all', since: 0, epoch });
     expect(subscribed['resumed']).toBe(true);
     resumed.push(client);
     await reference.nextOfType('CARD_ISSUED');
   }
   // Let every client see at least a few more live events, then compare streams up to a common seq.
   const target = (await service.app.store.bounds()).latestSeq + 5;
-  for (const client of [reference, ...resumed]) {
-    await client.next((m) => isEvent(m) && (m['seq'] as number) >= target, 10_000);
-  }
-  const upTo = (client: TestClient) =>
-    client.received.filter(isEvent).filter((m) => (m['seq'] as number) <= target).map((m) => m['seq'] as number);
+  for (const client of [reference, ...resumed]) await reach(client, target);
+  const upTo = (client: TestClient) => eventsOf(client).map(seqOf).filter((seq) => seq <= target);
   const expected = Array.from({ length: target }, (_, i) => i + 1);
   for (const client of resumed) expect(upTo(client)).toEqual(expected);
   // The reference joined live: a contiguous run to the target with no gap.

@@ -6,26 +6,8 @@
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode, HttpErrorCode } from '../../src/domain/protocol.js';
-import { startService, type TestService } from '../helpers/service.js';
-import { startStandIn, type StandIn } from '../helpers/stand-in.js';
-import { TestClient } from '../helpers/ws-client.js';
-
-interface Refusal {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-}
-
-async function refused(attempt: Promise<TestClient>): Promise<Refusal> {
-  const outcome = await attempt.then(
-    async (client) => {
-      await client.close();
-      return undefined;
-    },
-    (error: unknown) => error as Refusal,
-  );
-  if (outcome === undefined) throw new Error('the upgrade was accepted; expected a refusal');
-  return outcome;
-}
+import { StandInRig, type TestService } from '../helpers/service.js';
+import { refused, roundTrip, subscribe, TestClient } from '../helpers/ws-client.js';
 
 const SECRET = 'an-hs256-secret-that-is-at-least-32-bytes-long';
 const key = (secret: string) => new TextEncoder().encode(secret);
@@ -40,35 +22,15 @@ const jwt = (claims: { exp?: number; sub?: string } = {}, secret = SECRET, alg =
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('access control', () => {
-  let service: TestService | undefined;
-  let standIn: StandIn | undefined;
-  const clients: TestClient[] = [];
+  const rig = new StandInRig({ POLL_INTERVAL_SECS: '0.5', POLL_INTERVAL_IDLE_SECS: '0.5' });
+  afterEach(() => rig.stop());
 
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-    await service?.stop();
-    service = undefined;
-    await standIn?.close();
-    standIn = undefined;
-  });
+  const start = (env: Record<string, string>): Promise<TestService> => rig.start(env);
 
-  async function start(env: Record<string, string>): Promise<TestService> {
-    standIn = await startStandIn();
-    service = await startService({
-      ALLSPORTS_API_KEY: 'test-key',
-      ALLSPORTS_BASE_URL: standIn.baseUrl,
-      POLL_INTERVAL_SECS: '0.5',
-      POLL_INTERVAL_IDLE_SECS: '0.5',
-      ...env,
-    });
-    return service;
-  }
-
+  /** Opens a client and waits for a PONG: the connection is accepted and served. */
   async function open(url: string, options: Parameters<typeof TestClient.open>[1] = {}): Promise<TestClient> {
-    const client = await TestClient.open(url, options);
-    clients.push(client);
-    client.send({ action: 'ping' });
-    await client.nextOfType('PONG');
+    const client = await rig.open(url, options);
+    await roundTrip(client);
     return client;
   }
 
@@ -158,14 +120,12 @@ describe('access control', () => {
       const longLived = await jwt({ exp: nowSecs() + 3600 });
       const expiring = await open(running.wsUrl, { headers: { authorization: `Bearer ${shortLived}` } });
       const staying = await open(running.wsUrl, { headers: { authorization: `Bearer ${longLived}` } });
-      expiring.send({ action: 'subscribe_all' });
-      await expiring.nextOfType('SUBSCRIBED');
+      await subscribe(expiring, { action: 'subscribe_all' });
 
       const closed = await expiring.closed;
       expect(closed.code).toBe(CloseCode.TokenExpired);
       expect(closed.reason).toMatch(/expired/);
-      staying.send({ action: 'ping' });
-      await staying.nextOfType('PONG');
+      await roundTrip(staying);
 
       const refusal = await refused(TestClient.open(running.wsUrl, { headers: { authorization: `Bearer ${shortLived}` } }));
       expect(refusal.status).toBe(401);

@@ -7,10 +7,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LiveFeed } from '../helpers/live-feed.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { startStandIn, type StandIn } from '../helpers/stand-in.js';
-import { isEvent, TestClient, type Message } from '../helpers/ws-client.js';
-
-const ENV = { ALLSPORTS_API_KEY: 'k', POLL_INTERVAL_SECS: '0.05', POLL_INTERVAL_IDLE_SECS: '0.05' };
+import { standInEnv, startStandIn, type StandIn } from '../helpers/stand-in.js';
+import { settle } from '../helpers/waits.js';
+import { eventsOf, reach, roundTrip, seqOf, subscribe, TestClient, type Message } from '../helpers/ws-client.js';
 
 // Match 4001: league 152, teams 41 v 42; match 4002: league 207, teams 43 v 44; match 4003: league 300, teams 45 v 46.
 const A = { key: 4001, leagueKey: 152, league: 'Premier League', homeKey: 41, awayKey: 42 };
@@ -26,9 +25,9 @@ beforeEach(async () => {
   standIn = await startStandIn();
   feed = new LiveFeed(standIn);
   for (const match of [A, B, C]) feed.add({ ...match, status: '10' });
-  service = await startService({ ...ENV, ALLSPORTS_BASE_URL: standIn.baseUrl });
+  service = await startService(standInEnv(standIn));
   // The three MATCH_STARTED are recorded before any test subscribes: every test starts quiet.
-  expect(await settle()).toBe(3);
+  expect(await settle(service)).toBe(3);
 });
 
 afterEach(async () => {
@@ -43,31 +42,6 @@ async function connect(): Promise<TestClient> {
   return client;
 }
 
-async function subscribe(client: TestClient, message: Record<string, unknown>): Promise<Message> {
-  client.send(message);
-  return client.nextOfType('SUBSCRIBED');
-}
-
-async function settle(): Promise<number> {
-  await service.app.poller.nextPoll();
-  await service.app.poller.nextPoll();
-  return (await service.app.store.bounds()).latestSeq;
-}
-
-const eventsOf = (client: TestClient): Message[] => client.received.filter(isEvent);
-const seqOf = (m: Message): number => m['seq'] as number;
-
-async function reach(client: TestClient, target: number): Promise<void> {
-  if (eventsOf(client).some((m) => seqOf(m) >= target)) return;
-  await client.next((m) => isEvent(m) && seqOf(m) >= target, 10_000);
-}
-
-/** A ping answered: everything the server queued for this client before it has arrived. */
-async function roundTrip(client: TestClient): Promise<void> {
-  client.send({ action: 'ping' });
-  await client.nextOfType('PONG');
-}
-
 /** Goals and cards in all three matches, and a status change in one. */
 async function playSomeFootball(round: number): Promise<number> {
   feed
@@ -77,7 +51,7 @@ async function playSomeFootball(round: number): Promise<number> {
     .goal(C.key, 'away', String(13 + round), `C scorer ${round}`)
     .card(A.key, 'away', String(14 + round), `A player ${round}`);
   if (round === 2) feed.status(C.key, 'Half Time');
-  return settle();
+  return settle(service);
 }
 
 /** The reference's events for these matches: what a filtered client must have received, exactly. */
@@ -162,7 +136,7 @@ describe('filtered subscriptions', () => {
 
   it('a filtered snapshot lists only the matching matches', async () => {
     await playSomeFootball(1);
-    const latest = await settle();
+    const latest = await settle(service);
 
     const byLeague = await connect();
     const subscribed = await subscribe(byLeague, { action: 'subscribe', league_ids: ['207'], snapshot: true });

@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { startService, type TestService } from '../helpers/service.js';
-import { startStandIn, type StandIn } from '../helpers/stand-in.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { startWithStandIn, type TestService } from '../helpers/service.js';
+import type { StandIn } from '../helpers/stand-in.js';
+import { roundTrip, subscribe, TestClient } from '../helpers/ws-client.js';
 
 /** Resolves once `client` has received `count` protocol pings (counted from the call). */
 function pings(client: TestClient, count: number, timeoutMs = 5_000): Promise<void> {
@@ -33,15 +33,7 @@ describe('heartbeat', () => {
   let service: TestService;
 
   beforeAll(async () => {
-    standIn = await startStandIn();
-    service = await startService({
-      ALLSPORTS_API_KEY: 'test-key',
-      ALLSPORTS_BASE_URL: standIn.baseUrl,
-      POLL_INTERVAL_SECS: '0.05',
-      POLL_INTERVAL_IDLE_SECS: '0.05',
-      HEARTBEAT_INTERVAL_SECS: '0.1',
-      HEARTBEAT_TIMEOUT_SECS: '0.3',
-    });
+    ({ standIn, service } = await startWithStandIn({ HEARTBEAT_INTERVAL_SECS: '0.1', HEARTBEAT_TIMEOUT_SECS: '0.3' }));
   });
 
   afterAll(async () => {
@@ -62,10 +54,7 @@ describe('heartbeat', () => {
   it('terminates a client that stops answering pings, unregisters it, and keeps the answering one', async () => {
     const alive = await TestClient.open(service.wsUrl);
     const dead = await TestClient.open(service.wsUrl, { autoPong: false });
-    for (const client of [alive, dead]) {
-      client.send({ action: 'subscribe_all' });
-      await client.nextOfType('SUBSCRIBED');
-    }
+    for (const client of [alive, dead]) await subscribe(client, { action: 'subscribe_all' });
     await vi.waitFor(() => expect(service.app.hub.connectionCount).toBe(2), { timeout: 2_000, interval: 10 });
 
     // Terminated without a closing handshake: the client sees 1006 (abnormal closure).
@@ -76,8 +65,7 @@ describe('heartbeat', () => {
     // The answering client lives on through further intervals.
     await pings(alive, 5);
     expect(alive.ws.readyState).toBe(WebSocket.OPEN);
-    alive.send({ action: 'ping' });
-    await alive.nextOfType('PONG');
+    await roundTrip(alive);
     expect(service.app.hub.connectionCount).toBe(1);
     expect(service.logs.some((line) => line.includes('heartbeat timeout; terminating client'))).toBe(true);
     await alive.close();

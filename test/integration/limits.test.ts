@@ -5,73 +5,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode, ErrorCode, MAX_INBOUND_MESSAGE_BYTES } from '../../src/domain/protocol.js';
-import { startService, type TestService } from '../helpers/service.js';
-import { startStandIn, type StandIn } from '../helpers/stand-in.js';
-import { TestClient } from '../helpers/ws-client.js';
-
-interface Refusal {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-}
-
-/** The refusal an upgrade attempt ended with; fails the test if the WebSocket opened. */
-async function refused(attempt: Promise<TestClient>): Promise<Refusal> {
-  const outcome = await attempt.then(
-    async (client) => {
-      await client.close();
-      return undefined;
-    },
-    (error: unknown) => error as Refusal,
-  );
-  if (outcome === undefined) throw new Error('the upgrade was accepted; expected a refusal');
-  return outcome;
-}
-
-/** Waits for a condition on the service's own state (checked every few ms, with a deadline). */
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-const ping = async (client: TestClient): Promise<void> => {
-  client.send({ action: 'ping' });
-  await client.nextOfType('PONG');
-};
+import { StandInRig, type TestService } from '../helpers/service.js';
+import { until } from '../helpers/waits.js';
+import { refused, roundTrip, subscribe, TestClient, type Refusal } from '../helpers/ws-client.js';
 
 describe('client limits', () => {
-  let service: TestService | undefined;
-  let standIn: StandIn | undefined;
-  const clients: TestClient[] = [];
+  const rig = new StandInRig({ POLL_INTERVAL_SECS: '0.5', POLL_INTERVAL_IDLE_SECS: '0.5' });
+  afterEach(() => rig.stop());
 
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-    await service?.stop();
-    service = undefined;
-    await standIn?.close();
-    standIn = undefined;
-  });
-
-  async function start(env: Record<string, string> = {}): Promise<TestService> {
-    standIn = await startStandIn();
-    service = await startService({
-      ALLSPORTS_API_KEY: 'test-key',
-      ALLSPORTS_BASE_URL: standIn.baseUrl,
-      POLL_INTERVAL_SECS: '0.5',
-      POLL_INTERVAL_IDLE_SECS: '0.5',
-      ...env,
-    });
-    return service;
-  }
-
-  async function open(options: Parameters<typeof TestClient.open>[1] = {}): Promise<TestClient> {
-    if (!service) throw new Error('service not started');
-    const client = await TestClient.open(service.wsUrl, options);
-    clients.push(client);
-    return client;
-  }
+  const start = (env: Record<string, string> = {}): Promise<TestService> => rig.start(env);
+  const open = (options: Parameters<typeof TestClient.open>[1] = {}): Promise<TestClient> => rig.open(rig.service.wsUrl, options);
 
   it('accepts a message of exactly 4 KiB and closes the sender of a larger one with 1009; others are unaffected', async () => {
     await start();
@@ -88,8 +31,8 @@ describe('client limits', () => {
     big.send(padded(MAX_INBOUND_MESSAGE_BYTES + 1));
     const closed = await big.closed;
     expect(closed.code).toBe(CloseCode.MessageTooBig);
-    await ping(bystander);
-    expect(service?.app.hub.connectionCount).toBe(1);
+    await roundTrip(bystander);
+    expect(rig.service.app.hub.connectionCount).toBe(1);
   });
 
   it('answers binary frames, invalid JSON and unknown actions with an ERROR frame and keeps the connection open', async () => {
@@ -103,9 +46,8 @@ describe('client limits', () => {
     expect(await client.nextOfType('ERROR')).toMatchObject({ code: ErrorCode.UnknownAction });
     client.send({ action: 42 });
     expect(await client.nextOfType('ERROR')).toMatchObject({ code: ErrorCode.InvalidMessage });
-    await ping(client);
-    client.send({ action: 'subscribe_all' });
-    await client.nextOfType('SUBSCRIBED');
+    await roundTrip(client);
+    await subscribe(client, { action: 'subscribe_all' });
     expect(client.ws.readyState).toBe(client.ws.OPEN);
   });
 
@@ -116,10 +58,10 @@ describe('client limits', () => {
     // A valid message resets the count: two bad, one good, two bad is still fine.
     recovering.send('garbage');
     recovering.send('garbage');
-    await ping(recovering);
+    await roundTrip(recovering);
     recovering.send('garbage');
     recovering.send('garbage');
-    await ping(recovering);
+    await roundTrip(recovering);
 
     const garbage = await open();
     for (let i = 0; i < 3; i += 1) garbage.send(`not json ${i}`);
@@ -127,8 +69,8 @@ describe('client limits', () => {
     expect(closed.code).toBe(CloseCode.TooManyBadMessages);
     expect(closed.reason).not.toBe('');
     expect(garbage.all((m) => m.type === 'ERROR')).toHaveLength(3);
-    await ping(recovering);
-    await ping(bystander);
+    await roundTrip(recovering);
+    await roundTrip(bystander);
   });
 
   it('closes a flooding client with 4029 while a polite client keeps working', async () => {
@@ -145,7 +87,7 @@ describe('client limits', () => {
     expect(closed.code).toBe(CloseCode.RateLimited);
     expect(closed.reason).not.toBe('');
     expect(flooder.all((m) => m.type === 'PONG').length).toBeLessThan(50);
-    for (let i = 0; i < 4; i += 1) await ping(polite);
+    for (let i = 0; i < 4; i += 1) await roundTrip(polite);
     expect(polite.ws.readyState).toBe(polite.ws.OPEN);
     expect(bursty.ws.readyState).toBe(bursty.ws.OPEN);
   });
@@ -162,7 +104,7 @@ describe('client limits', () => {
     await first.close();
     await until(() => running.app.hub.connectionCount === 1, 'the server to release the closed slot');
     const third = await open();
-    await ping(third);
+    await roundTrip(third);
   });
 
   it('never admits more than MAX_CONNECTIONS when upgrades race through the (asynchronous) token check', async () => {
@@ -171,7 +113,7 @@ describe('client limits', () => {
       Array.from({ length: 12 }, () => TestClient.open(running.wsUrl, { headers: { authorization: 'Bearer race-token' } })),
     );
     const opened = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
-    clients.push(...opened);
+    rig.track(...opened);
     const statuses = attempts.flatMap((a) => (a.status === 'rejected' ? [(a.reason as Refusal).status] : []));
     expect(opened).toHaveLength(3);
     expect(statuses).toEqual(Array.from({ length: 9 }, () => 503));
@@ -184,7 +126,7 @@ describe('client limits', () => {
       expect((await refused(TestClient.open(running.wsUrl, { headers: { authorization: 'Bearer wrong' } }))).status).toBe(401);
     }
     const client = await open({ headers: { authorization: 'Bearer the-token' } });
-    await ping(client);
+    await roundTrip(client);
   });
 
   it('refuses a third connection from one address with 429 and Retry-After while another address gets in', async () => {
@@ -196,13 +138,13 @@ describe('client limits', () => {
     expect(Number(refusal.headers['retry-after'])).toBeGreaterThan(0);
 
     const other = await open({ localAddress: '127.0.0.2' });
-    await ping(other);
+    await roundTrip(other);
     expect(running.app.hub.connectionCount).toBe(3);
 
     await first.close();
     await until(() => running.app.hub.connectionCount === 2, 'the server to release the closed slot');
     const again = await open({ localAddress: '127.0.0.1' });
-    await ping(again);
+    await roundTrip(again);
   });
 
   it('drops a client that stops answering pings after HEARTBEAT_TIMEOUT_SECS, and keeps one that answers', async () => {
@@ -214,7 +156,7 @@ describe('client limits', () => {
     expect(closed.code).toBe(1006);
     const closes = await running.app.metrics.clientCloses.get();
     expect(closes.values.find((v) => v.labels['reason'] === 'heartbeat_timeout')?.value).toBe(1);
-    await ping(alive);
+    await roundTrip(alive);
   });
 
   it('refuses a foreign Origin with 403 before the upgrade and accepts an allowed one', async () => {
@@ -224,9 +166,9 @@ describe('client limits', () => {
     expect(running.app.hub.connectionCount).toBe(0);
 
     const good = await open({ origin: 'https://good.example' });
-    await ping(good);
+    await roundTrip(good);
     // Origins compare case-insensitively (scheme and host are).
     const shouting = await open({ origin: 'HTTPS://GOOD.EXAMPLE' });
-    await ping(shouting);
+    await roundTrip(shouting);
   });
 });

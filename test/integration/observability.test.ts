@@ -5,9 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { startService, type TestService } from '../helpers/service.js';
-import { envelope, startStandIn, type StandIn } from '../helpers/stand-in.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { StandInRig, type TestService } from '../helpers/service.js';
+import { envelope } from '../helpers/stand-in.js';
+import { pollUntil } from '../helpers/waits.js';
+import { subscribe, TestClient } from '../helpers/ws-client.js';
 import { wireEnvelope, wireGoal, wireMatch } from '../helpers/wire.js';
 
 /** Value of one sample in Prometheus text format (`name{labels} value`), or undefined. */
@@ -36,30 +37,10 @@ interface Health {
 }
 
 describe('observability', () => {
-  let service: TestService | undefined;
-  let standIn: StandIn | undefined;
-  const clients: TestClient[] = [];
+  const rig = new StandInRig({ UPSTREAM_RETRIES: '0' });
+  afterEach(() => rig.stop());
 
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-    await service?.stop();
-    service = undefined;
-    await standIn?.close();
-    standIn = undefined;
-  });
-
-  async function start(env: Record<string, string> = {}): Promise<TestService> {
-    standIn = await startStandIn();
-    service = await startService({
-      ALLSPORTS_API_KEY: 'test-key',
-      ALLSPORTS_BASE_URL: standIn.baseUrl,
-      POLL_INTERVAL_SECS: '0.05',
-      POLL_INTERVAL_IDLE_SECS: '0.05',
-      UPSTREAM_RETRIES: '0',
-      ...env,
-    });
-    return service;
-  }
+  const start = (env: Record<string, string> = {}): Promise<TestService> => rig.start(env);
 
   const metricsText = async (running: TestService): Promise<string> => {
     const response = await fetch(`${running.url}/metrics`);
@@ -102,13 +83,11 @@ describe('observability', () => {
     expect(sample(before, 'fsc_upstream_request_duration_seconds_count', { method: 'Livescore', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
 
     // A subscriber and two events.
-    const client = await TestClient.open(running.wsUrl);
-    clients.push(client);
-    client.send({ action: 'subscribe_all' });
-    await client.nextOfType('SUBSCRIBED');
-    (standIn as StandIn).livescore({ body: wireEnvelope(wireMatch({ status: '10' })) });
+    const client = await rig.open(running.wsUrl);
+    await subscribe(client, { action: 'subscribe_all' });
+    rig.standIn.livescore({ body: wireEnvelope(wireMatch({ status: '10' })) });
     await client.nextOfType('MATCH_STARTED');
-    (standIn as StandIn).livescore({
+    rig.standIn.livescore({
       body: wireEnvelope(wireMatch({ status: '12', goals: [wireGoal('home', '11', 'A. Striker', '1 - 0')] })),
     });
     await client.nextOfType('SCORE_UPDATE');
@@ -122,14 +101,8 @@ describe('observability', () => {
     expect(sample(live, 'fsc_fanout_duration_seconds_bucket', { le: '+Inf' })).toBe(3);
 
     // Upstream failures by kind, and the breaker gauge.
-    (standIn as StandIn).livescore({ status: 503, body: 'down' });
-    for (;;) {
-      const outcome = await running.app.poller.nextPoll();
-      if (!outcome.ok) {
-        expect(outcome.error.kind).toBe('http_5xx');
-        break;
-      }
-    }
+    rig.standIn.livescore({ status: 503, body: 'down' });
+    expect(await pollUntil(running, (outcome) => !outcome.ok)).toMatchObject({ error: { kind: 'http_5xx' } });
     const failing = await metricsText(running);
     expect(sample(failing, 'fsc_upstream_failures_total', { kind: 'http_5xx' })).toBeGreaterThanOrEqual(1);
     expect(sample(failing, 'fsc_upstream_request_duration_seconds_count', { method: 'Livescore', outcome: 'http_5xx' })).toBeGreaterThanOrEqual(1);
@@ -159,15 +132,11 @@ describe('observability', () => {
     expect(typeof healthy.body.uptime_secs).toBe('number');
     expect(Date.parse(healthy.body.upstream.last_success_at ?? '')).not.toBeNaN();
 
-    const client = await TestClient.open(running.wsUrl);
-    clients.push(client);
+    await rig.open(running.wsUrl);
     expect((await getHealth(running)).body.connections).toBe(1);
 
-    (standIn as StandIn).livescore({ status: 500, body: 'no' });
-    for (;;) {
-      const outcome = await running.app.poller.nextPoll();
-      if (!outcome.ok) break;
-    }
+    rig.standIn.livescore({ status: 500, body: 'no' });
+    await pollUntil(running, (outcome) => !outcome.ok);
     const degraded = await getHealth(running);
     expect(degraded.code).toBe(200);
     expect(degraded.body.status).toBe('degraded');
@@ -181,11 +150,8 @@ describe('observability', () => {
     expect(stillDegraded.body.upstream.consecutive_failures).toBeGreaterThan(degraded.body.upstream.consecutive_failures);
     expect(stillDegraded.body.upstream.last_success_at).toBe(degraded.body.upstream.last_success_at);
 
-    (standIn as StandIn).livescore({ body: envelope([]) });
-    for (;;) {
-      const outcome = await running.app.poller.nextPoll();
-      if (outcome.ok) break;
-    }
+    rig.standIn.livescore({ body: envelope([]) });
+    await pollUntil(running, (outcome) => outcome.ok);
     expect((await getHealth(running)).body.status).toBe('healthy');
 
     await running.app.store.close();
@@ -196,19 +162,16 @@ describe('observability', () => {
 
   it('writes JSON log lines, and every line about a match carries its match_id', async () => {
     const running = await start({ MISSING_POLLS_BEFORE_END: '1' });
-    (standIn as StandIn).livescore({
+    rig.standIn.livescore({
       body: wireEnvelope(
         wireMatch({ key: 3001, status: '10' }),
         wireMatch({ key: 3002, status: '55', goals: [wireGoal('away', '50', 'B. Winger', '0 - 1')] }),
       ),
     });
-    for (;;) {
-      const outcome = await running.app.poller.nextPoll();
-      if (outcome.ok && outcome.events.length > 0) break;
-    }
+    await pollUntil(running, (outcome) => outcome.ok && outcome.events.length > 0);
     // Match 3001 vanishes from the list: the poller looks it up (the stand-in does not know it).
-    (standIn as StandIn).livescore({ body: wireEnvelope(wireMatch({ key: 3002, status: '56', goals: [wireGoal('away', '50', 'B. Winger', '0 - 1')] })) });
-    await (standIn as StandIn).waitForRequests('Fixtures', 1);
+    rig.standIn.livescore({ body: wireEnvelope(wireMatch({ key: 3002, status: '56', goals: [wireGoal('away', '50', 'B. Winger', '0 - 1')] })) });
+    await rig.standIn.waitForRequests('Fixtures', 1);
     await running.app.poller.nextPoll();
 
     const lines = running.logs.flatMap((text) => text.split('\n')).filter((line) => line !== '');

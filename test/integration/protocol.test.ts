@@ -9,10 +9,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ErrorCode } from '../../src/domain/protocol.js';
-import { startService, type TestService } from '../helpers/service.js';
-import { startStandIn, type StandIn } from '../helpers/stand-in.js';
+import { startWithStandIn, type TestService } from '../helpers/service.js';
+import type { StandIn } from '../helpers/stand-in.js';
+import { pollUntil } from '../helpers/waits.js';
 import { wireEnvelope, wireGoal, wireMatch } from '../helpers/wire.js';
-import { isEvent, TestClient, type Message } from '../helpers/ws-client.js';
+import { isEvent, roundTrip, subscribe, TestClient, type Message } from '../helpers/ws-client.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -40,25 +41,12 @@ async function open(): Promise<TestClient> {
 
 async function subscribed(): Promise<TestClient> {
   const client = await open();
-  client.send({ action: 'subscribe_all' });
-  await client.nextOfType('SUBSCRIBED');
+  await subscribe(client, { action: 'subscribe_all' });
   return client;
 }
 
-/** Round trip that orders the frames: everything sent to `client` before it has arrived. */
-async function roundTrip(client: TestClient): Promise<void> {
-  client.send({ action: 'ping' });
-  await client.nextOfType('PONG');
-}
-
 beforeAll(async () => {
-  standIn = await startStandIn();
-  service = await startService({
-    ALLSPORTS_API_KEY: 'test-key',
-    ALLSPORTS_BASE_URL: standIn.baseUrl,
-    POLL_INTERVAL_SECS: '0.05',
-    POLL_INTERVAL_IDLE_SECS: '0.05',
-  });
+  ({ standIn, service } = await startWithStandIn());
   // A live match the service already follows, so every later step announces exactly one goal.
   showMatch();
   while (service.app.poller.match('4242') === undefined) await service.app.poller.nextPoll();
@@ -106,8 +94,7 @@ describe('subscriptions', () => {
     expect(bystander.received).toEqual([{ type: 'PONG' }]);
 
     // Once it subscribes, it gets the next event too.
-    bystander.send({ action: 'subscribe_all' });
-    await bystander.nextOfType('SUBSCRIBED');
+    await subscribe(bystander, { action: 'subscribe_all' });
     const m = nextGoal();
     const [forListener, forBystander] = await Promise.all([
       listener.next((msg) => msg.type === 'GOAL_SCORED' && msg['scorer'] === `Scorer ${m}`),
@@ -188,7 +175,7 @@ describe('bad client input', () => {
 describe('HTTP', () => {
   it('GET /health answers 200 {"status":"healthy","timestamp":ISO} with a CORS header', async () => {
     // Wait for one good poll so the upstream counts as healthy.
-    for (;;) if ((await service.app.poller.nextPoll()).ok) break;
+    await pollUntil(service, (outcome) => outcome.ok);
     const response = await fetch(`${service.url}/health`, { headers: { origin: 'https://fan.example' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);

@@ -6,10 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LiveFeed } from '../helpers/live-feed.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { startStandIn, type StandIn } from '../helpers/stand-in.js';
-import { isEvent, TestClient, type Message } from '../helpers/ws-client.js';
-
-const ENV = { ALLSPORTS_API_KEY: 'k', POLL_INTERVAL_SECS: '0.05', POLL_INTERVAL_IDLE_SECS: '0.05' };
+import { standInEnv, startStandIn, type StandIn } from '../helpers/stand-in.js';
+import { settle } from '../helpers/waits.js';
+import { eventsOf, reach, seqOf, subscribe, TestClient, type Message } from '../helpers/ws-client.js';
 
 const A = { key: 5001, leagueKey: 152, league: 'Premier League', homeKey: 51, awayKey: 52 };
 const B = { key: 5002, leagueKey: 207, league: 'Serie A', homeKey: 53, awayKey: 54 };
@@ -35,10 +34,10 @@ beforeEach(async () => {
   standIn = await startStandIn();
   feed = new LiveFeed(standIn);
   for (const match of [A, B, D]) feed.add({ ...match, status: '10' });
-  service = await startService({ ...ENV, ALLSPORTS_BASE_URL: standIn.baseUrl });
+  service = await startService(standInEnv(standIn));
   reference = await TestClient.open(service.wsUrl);
-  reference.send({ action: 'subscribe_all', since: 0, epoch: (await service.app.store.bounds()).epoch });
-  expect(await reference.nextOfType('SUBSCRIBED')).toMatchObject({ resumed: true });
+  const { epoch } = await service.app.store.bounds();
+  expect(await subscribe(reference, { action: 'subscribe_all', since: 0, epoch })).toMatchObject({ resumed: true });
 });
 
 afterEach(async () => {
@@ -47,20 +46,6 @@ afterEach(async () => {
   await standIn.close();
 });
 
-async function settle(): Promise<number> {
-  await service.app.poller.nextPoll();
-  await service.app.poller.nextPoll();
-  return (await service.app.store.bounds()).latestSeq;
-}
-
-const eventsOf = (client: TestClient): Message[] => client.received.filter(isEvent);
-const seqOf = (m: Message): number => m['seq'] as number;
-
-async function reach(client: TestClient, target: number): Promise<void> {
-  if (eventsOf(client).some((m) => seqOf(m) >= target)) return;
-  await client.next((m) => isEvent(m) && seqOf(m) >= target, 10_000);
-}
-
 async function get(path: string): Promise<{ status: number; type: string; body: Record<string, unknown> }> {
   const response = await fetch(`${service.url}${path}`);
   return { status: response.status, type: response.headers.get('content-type') ?? '', body: (await response.json()) as Record<string, unknown> };
@@ -68,16 +53,16 @@ async function get(path: string): Promise<{ status: number; type: string; body: 
 
 /** A matchday in progress: goals, cards and a substitution in A and B, D played to the end. */
 async function play(): Promise<number> {
-  await settle();
+  await settle(service);
   feed
     .goal(A.key, 'home', '12', 'A. Striker')
     .card(A.key, 'away', '15', 'A. Hacker')
     .goal(B.key, 'away', '17', 'B. Scorer')
     .goal(D.key, 'home', '20', 'D. Only')
     .sub(B.key, 'home', '21', 'B. Fresh', 'B. Tired');
-  await settle();
+  await settle(service);
   feed.status(D.key, 'Finished').goal(A.key, 'away', '33', 'A. Leveller').status(B.key, 'Half Time');
-  const latest = await settle();
+  const latest = await settle(service);
   await reach(reference, latest);
   return latest;
 }
@@ -142,7 +127,7 @@ describe('GET /matches/:id', () => {
   });
 
   it('answers an unknown id with a 404 JSON error, and a malformed id with a 400 naming it', async () => {
-    await settle();
+    await settle(service);
     const unknown = await get('/matches/999999');
     expect(unknown.status).toBe(404);
     expect(unknown.type).toMatch(/^application\/json/);
@@ -160,7 +145,7 @@ describe('GET /matches/:id', () => {
     await service.app.store.prune(new Date(Date.now() + 1000));
     expect((await service.app.store.bounds()).prunedThrough).toBe(pruned);
     feed.goal(A.key, 'home', '40', 'A. Again');
-    const latest = await settle();
+    const latest = await settle(service);
     await reach(reference, latest);
 
     const { status, body } = await get(`/matches/${A.key}`);
@@ -215,7 +200,7 @@ describe('GET /events', () => {
     const pruned = await play();
     await service.app.store.prune(new Date(Date.now() + 1000));
     feed.goal(B.key, 'home', '50', 'B. After').status(B.key, '50');
-    const latest = await settle();
+    const latest = await settle(service);
     await reach(reference, latest);
     const { body } = await get('/events?since=0');
     expect(body).toMatchObject({ truncated: true, oldest_available_seq: pruned + 1, latest_seq: latest });

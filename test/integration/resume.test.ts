@@ -8,10 +8,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LiveFeed } from '../helpers/live-feed.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { startStandIn, type StandIn } from '../helpers/stand-in.js';
-import { isEvent, TestClient, type Message } from '../helpers/ws-client.js';
-
-const ENV = { ALLSPORTS_API_KEY: 'k', POLL_INTERVAL_SECS: '0.05', POLL_INTERVAL_IDLE_SECS: '0.05' };
+import { standInEnv, startStandIn, type StandIn } from '../helpers/stand-in.js';
+import { settle } from '../helpers/waits.js';
+import { eventsOf, reach, roundTrip, seqOf, subscribe, TestClient, type Message } from '../helpers/ws-client.js';
 
 let standIn: StandIn;
 let feed: LiveFeed;
@@ -31,7 +30,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<TestService> {
-  service = await startService({ ...ENV, ALLSPORTS_BASE_URL: standIn.baseUrl });
+  service = await startService(standInEnv(standIn));
   return service;
 }
 
@@ -41,28 +40,7 @@ async function connect(svc: TestService): Promise<TestClient> {
   return client;
 }
 
-/** Sends a subscribe action and returns the SUBSCRIBED answer. */
-async function subscribe(client: TestClient, message: Record<string, unknown>): Promise<Message> {
-  client.send(message);
-  return client.nextOfType('SUBSCRIBED');
-}
-
-/** Waits for two more completed polls: the second started after every feed change made so far. */
-async function settle(svc: TestService): Promise<number> {
-  await svc.app.poller.nextPoll();
-  await svc.app.poller.nextPoll();
-  return (await svc.app.store.bounds()).latestSeq;
-}
-
-const eventsOf = (client: TestClient): Message[] => client.received.filter(isEvent);
-const seqOf = (m: Message): number => m['seq'] as number;
 const idsOf = (messages: readonly Message[]): string[] => messages.map((m) => String(m['event_id']));
-
-/** Resolves once the client has received an event with `seq >= target`. */
-async function reach(client: TestClient, target: number, timeoutMs = 10_000): Promise<void> {
-  if (eventsOf(client).some((m) => seqOf(m) >= target)) return;
-  await client.next((m) => isEvent(m) && seqOf(m) >= target, timeoutMs);
-}
 
 function expectStrictlyIncreasingIntegers(events: readonly Message[]): void {
   for (const [i, event] of events.entries()) {
@@ -353,8 +331,7 @@ describe('snapshots', () => {
     feed.goal(3002, 'home', '47', 'F. Late').status(3002, '47');
     const later = await settle(svc);
     await reach(reference, later);
-    client.send({ action: 'ping' });
-    await client.nextOfType('PONG');
+    await roundTrip(client);
     expect(eventsOf(client)).toEqual([]);
   });
 

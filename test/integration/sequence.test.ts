@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentSecs, scriptedMatches, type ScriptedMatchInfo } from '../../src/sim/render.js';
 import { startSimServer, type SimServer } from '../../src/sim/server.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { isEvent, TestClient, type Message } from '../helpers/ws-client.js';
+import { isEvent, roundTrip, subscribe, TestClient, type Message } from '../helpers/ws-client.js';
 
 const SPEED = 30;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
@@ -31,8 +31,7 @@ class Walk {
     this.sim = await startSimServer({ now: () => this.fakeNowMs, speed: SPEED });
     this.service = await startService({ ALLSPORTS_BASE_URL: this.sim.baseUrl, POLL_INTERVAL_SECS: '0.05' });
     this.client = await TestClient.open(this.service.wsUrl);
-    this.client.send({ action: 'subscribe_all' });
-    await this.client.nextOfType('SUBSCRIBED');
+    await subscribe(this.client, { action: 'subscribe_all' });
   }
 
   /**
@@ -50,8 +49,7 @@ class Walk {
 
   /** A PONG orders the frames: every event published before the ping has arrived when it does. */
   async settle(): Promise<void> {
-    this.client.send({ action: 'ping' });
-    await this.client.nextOfType('PONG');
+    await roundTrip(this.client);
   }
 
   eventsOf(matchId: string): Message[] {

@@ -9,9 +9,9 @@ import type { StoredEvent } from '../../src/domain/events.js';
 import { CloseCode } from '../../src/domain/protocol.js';
 import type { Client } from '../../src/hub/hub.js';
 import type { FanoutMode } from '../../src/server/ws.js';
-import { startService, type TestService } from '../helpers/service.js';
-import { startStandIn, type StandIn } from '../helpers/stand-in.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { startWithStandIn, type TestService } from '../helpers/service.js';
+import type { StandIn } from '../helpers/stand-in.js';
+import { subscribe, TestClient } from '../helpers/ws-client.js';
 
 const BOUND = 65_536;
 /** Events published between two turns of the event loop (about 16 KB). */
@@ -64,30 +64,21 @@ describe.each<FanoutMode>(['prepared', 'ws-send'])('slow consumer (%s fan-out)',
   });
 
   it('closes a client that stopped reading with 4008 and keeps a fast client in order, without gaps', async () => {
-    standIn = await startStandIn();
-    service = await startService(
-      {
-        ALLSPORTS_API_KEY: 'test-key',
-        ALLSPORTS_BASE_URL: standIn.baseUrl,
-        POLL_INTERVAL_SECS: '5',
-        POLL_INTERVAL_IDLE_SECS: '5',
-        SLOW_CONSUMER_MAX_BYTES: String(BOUND),
-      },
+    ({ standIn, service } = await startWithStandIn(
+      { POLL_INTERVAL_SECS: '5', POLL_INTERVAL_IDLE_SECS: '5', SLOW_CONSUMER_MAX_BYTES: String(BOUND) },
       { fanoutMode },
-    );
+    ));
     const { hub } = service.app;
 
     const slow = await TestClient.open(service.wsUrl);
     clients.push(slow);
-    slow.send({ action: 'subscribe_all' });
-    expect((await slow.nextOfType('SUBSCRIBED'))['seq']).toBe(0);
+    expect((await subscribe(slow, { action: 'subscribe_all' }))['seq']).toBe(0);
     const [slowOnServer] = [...hub.all()] as Client[];
     if (slowOnServer === undefined) throw new Error('the slow client is not registered');
 
     const fast = await TestClient.open(service.wsUrl);
     clients.push(fast);
-    fast.send({ action: 'subscribe_all' });
-    await fast.nextOfType('SUBSCRIBED');
+    await subscribe(fast, { action: 'subscribe_all' });
 
     // The slow client stops reading: nothing more leaves the kernel's receive buffer.
     (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();

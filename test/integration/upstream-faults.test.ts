@@ -12,10 +12,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PollOutcome } from '../../src/engine/poller.js';
-import { startService, type TestService } from '../helpers/service.js';
-import { startStandIn, type CannedReply, type StandIn } from '../helpers/stand-in.js';
+import { logLines, startWithStandIn, type TestService } from '../helpers/service.js';
+import type { CannedReply, StandIn } from '../helpers/stand-in.js';
+import { pollUntil } from '../helpers/waits.js';
 import { wireEnvelope, wireGoal, wireMatch } from '../helpers/wire.js';
-import { isEvent, TestClient, type Message } from '../helpers/ws-client.js';
+import { isEvent, roundTrip, subscribe, TestClient, type Message } from '../helpers/ws-client.js';
 
 const API_KEY = 'secret-key-123';
 const MATCH_ID = '7007';
@@ -50,12 +51,8 @@ afterEach(async () => {
 });
 
 async function start(env: Record<string, string> = {}): Promise<Harness> {
-  const standIn = await startStandIn();
-  const service = await startService({
+  const { standIn, service } = await startWithStandIn({
     ALLSPORTS_API_KEY: API_KEY,
-    ALLSPORTS_BASE_URL: standIn.baseUrl,
-    POLL_INTERVAL_SECS: '0.05',
-    POLL_INTERVAL_IDLE_SECS: '0.05',
     MISSING_POLLS_BEFORE_END: '1',
     // Keep the circuit breaker out of these tests: they look at retries and recovery, not at the breaker.
     UPSTREAM_BREAKER_THRESHOLD: '1000',
@@ -63,8 +60,7 @@ async function start(env: Record<string, string> = {}): Promise<Harness> {
   });
   const client = await TestClient.open(service.wsUrl);
   harness = { standIn, service, client };
-  client.send({ action: 'subscribe_all' });
-  await client.nextOfType('SUBSCRIBED');
+  await subscribe(client, { action: 'subscribe_all' });
   // The match is live (first seen with a goal already scored) and followed before any fault.
   standIn.livescore(good(firstGoal));
   await client.next((m) => m.type === 'MATCH_STARTED' && m['match_id'] === MATCH_ID);
@@ -77,28 +73,13 @@ async function health(service: TestService): Promise<Record<string, unknown>> {
   return (await response.json()) as Record<string, unknown>;
 }
 
-async function roundTrip(client: TestClient): Promise<void> {
-  client.send({ action: 'ping' });
-  await client.nextOfType('PONG');
-}
-
 const eventsOfMatch = (client: TestClient): Message[] => client.received.filter((m) => isEvent(m) && m['match_id'] === MATCH_ID);
-
-/** JSON log lines whose message is `msg`. */
-const logLines = (service: TestService, msg: string): Array<Record<string, unknown>> =>
-  service.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['msg'] === msg);
 
 const kindOf = (outcome: PollOutcome | undefined): string | undefined => (outcome && !outcome.ok ? outcome.error.kind : undefined);
 const messageOf = (outcome: PollOutcome | undefined): string => (outcome && !outcome.ok ? outcome.error.message : '');
 
-/** The outcome of the first poll that succeeds (`ok`) or fails, failing the test after a few polls. */
-async function pollUntil(service: TestService, ok: boolean): Promise<PollOutcome> {
-  for (let i = 0; i < 5; i += 1) {
-    const outcome = await service.app.poller.nextPoll();
-    if (outcome.ok === ok) return outcome;
-  }
-  throw new Error(`no ${ok ? 'successful' : 'failed'} poll among the next 5`);
-}
+/** A few polls: a fault (or the recovery) shows in the first poll that fetches it. */
+const FEW_POLLS = 5;
 
 interface FaultRun {
   /** Outcomes of the failed polls observed, in order. */
@@ -120,7 +101,7 @@ async function runFault(h: Harness, fault: CannedReply, polls: number): Promise<
   const failures: PollOutcome[] = [];
   const requestsPerPoll: number[] = [];
   // A poll in flight at the switch may still have fetched the good reply.
-  failures.push(await pollUntil(service, false));
+  failures.push(await pollUntil(service, (outcome) => !outcome.ok, FEW_POLLS));
   for (let i = 1; i < polls; i += 1) {
     const before = standIn.count('Livescore');
     const outcome = await service.app.poller.nextPoll();
@@ -139,7 +120,7 @@ async function runFault(h: Harness, fault: CannedReply, polls: number): Promise<
 
   // The provider recovers, showing the match as before the fault: nothing new to say.
   standIn.livescore(good(firstGoal));
-  await pollUntil(service, true);
+  await pollUntil(service, (outcome) => outcome.ok, FEW_POLLS);
   expect((await health(service))['status']).toBe('healthy');
   expect(logLines(service, 'upstream recovered')).toHaveLength(1);
 
@@ -197,9 +178,7 @@ describe('upstream faults', () => {
     expect(messageOf(run.failures[0])).toContain('Wrong login credentials');
     expect(run.requestsPerPoll).toEqual([1, 1, 1, 1]);
     expect(logLines(h.service, 'retrying upstream request')).toEqual([]);
-    const warnings = h.service.logs
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((line) => (line['level'] as number) >= 40 && JSON.stringify(line).includes('Wrong login credentials'));
+    const warnings = logLines(h.service).filter((line) => (line['level'] as number) >= 40 && JSON.stringify(line).includes('Wrong login credentials'));
     expect(warnings).toHaveLength(1);
   });
 

@@ -9,8 +9,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PollOutcome } from '../../src/engine/poller.js';
-import { startService, type TestService } from '../helpers/service.js';
-import { envelope, startStandIn, type CannedReply, type StandIn } from '../helpers/stand-in.js';
+import { logLines, startService, type TestService } from '../helpers/service.js';
+import { envelope, standInEnv, startStandIn, type CannedReply, type StandIn } from '../helpers/stand-in.js';
+import { pollUntil } from '../helpers/waits.js';
 import { wireEnvelope, wireMatch } from '../helpers/wire.js';
 
 interface Health {
@@ -22,18 +23,6 @@ const health = async (service: TestService): Promise<{ code: number; body: Healt
   const response = await fetch(`${service.url}/health`);
   return { code: response.status, body: (await response.json()) as Health };
 };
-
-const logLines = (service: TestService): Array<Record<string, unknown>> =>
-  service.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
-
-/** Waits for the first completed poll whose outcome passes `predicate` (bounded by `maxPolls`). */
-async function pollUntil(service: TestService, predicate: (outcome: PollOutcome) => boolean, maxPolls = 200): Promise<PollOutcome> {
-  for (let i = 0; i < maxPolls; i += 1) {
-    const outcome = await service.app.poller.nextPoll();
-    if (predicate(outcome)) return outcome;
-  }
-  throw new Error(`no matching poll within ${maxPolls} polls`);
-}
 
 const failedWith = (kind: string) => (outcome: PollOutcome) => !outcome.ok && outcome.error.kind === kind;
 
@@ -49,14 +38,7 @@ describe('upstream resilience', () => {
   });
 
   async function start(env: Record<string, string>): Promise<TestService> {
-    service = await startService({
-      ALLSPORTS_API_KEY: 'test-key',
-      ALLSPORTS_BASE_URL: (standIn as StandIn).baseUrl,
-      POLL_INTERVAL_SECS: '0.05',
-      POLL_INTERVAL_IDLE_SECS: '0.05',
-      UPSTREAM_RETRIES: '0',
-      ...env,
-    });
+    service = await startService(standInEnv(standIn as StandIn, { UPSTREAM_RETRIES: '0', ...env }));
     return service;
   }
 
