@@ -55,7 +55,7 @@ export interface LimitsConfig {
   readonly clientRateBurst: number;
   /** Unsent bytes after which a client is closed as a slow consumer. @default 1 MiB */
   readonly slowConsumerBytes: number;
-  /** Invalid messages in a row after which a client is closed. @default 10 */
+  /** Invalid messages in a row after which a client is closed. @default 20 */
   readonly maxBadMessages: number;
 }
 
@@ -279,7 +279,7 @@ export function loadConfig(env: Env): Config {
       clientRatePerSec: positiveNumber(env, 'CLIENT_RATE_LIMIT', 20, { max: 100_000, unit: 'messages per second' }),
       clientRateBurst: integer(env, 'CLIENT_RATE_BURST', 40, { min: 1, max: 100_000 }),
       slowConsumerBytes: integer(env, 'SLOW_CONSUMER_MAX_BYTES', 1024 * 1024, { min: 1024 }),
-      maxBadMessages: integer(env, 'MAX_BAD_MESSAGES', 10, { min: 1, max: 100_000 }),
+      maxBadMessages: integer(env, 'MAX_BAD_MESSAGES', 20, { min: 1, max: 100_000 }),
     },
     allowedOrigins: origins(env),
     auth: {

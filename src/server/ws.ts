@@ -69,6 +69,7 @@ export interface WsBindingOptions {
 interface Tracked {
   readonly ws: WebSocket;
   readonly client: Client;
+  /** Last pong (or the connection time). */
   lastSeenAt: number;
   lastPingAt: number;
   /** Token expiry (epoch ms), if the token has one. */
@@ -247,7 +248,7 @@ export class WsBinding {
       entry.lastSeenAt = Date.now();
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      entry.lastSeenAt = Date.now();
+      // Liveness is the pong alone (as the seed did): every WebSocket client answers pings itself.
       hub.receive(client, isBinary ? '' : rawToString(data), isBinary);
     });
     ws.on('error', (error: Error & { code?: string }) => {

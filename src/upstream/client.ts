@@ -249,7 +249,9 @@ export class UpstreamClient {
    */
   async fixture(matchId: string): Promise<Result<MatchSnapshot | undefined, UpstreamError>> {
     try {
-      const reply = await this.retryPolicy.execute(() => this.attempt('Fixtures', this.url('Fixtures', { matchId })));
+      // One attempt, no retries: the poll waits for this look-up, and an unconfirmed absence is
+      // settled by the next polls anyway (MISSING_POLLS_BEFORE_END).
+      const reply = await this.attempt('Fixtures', this.url('Fixtures', { matchId }));
       return ok(reply.matches.find((m) => m.matchId === matchId));
     } catch (error) {
       return err(classify(error, this.options.config.requestTimeoutMs));

@@ -64,7 +64,7 @@ describe('defaults', () => {
         clientRatePerSec: 20,
         clientRateBurst: 40,
         slowConsumerBytes: 1024 * 1024,
-        maxBadMessages: 10,
+        maxBadMessages: 20,
       },
       allowedOrigins: undefined,
       auth: { tokens: [], jwtSecret: undefined, metricsToken: undefined },
