@@ -45,6 +45,24 @@ interface Closable {
   close(): Promise<void>;
 }
 
+/**
+ * The built-in matchday runs on the wall clock from the moment it was first started in this
+ * DATA_DIR, so a restarted service finds it where it would have been (the matchday goes on while
+ * the service is down) instead of replaying it from kick-off under the same match ids.
+ */
+async function simulatedMatchdayClock(store: EventStore, speed: number): Promise<number> {
+  const now = Date.now();
+  const saved = await store.getMeta('sim_clock');
+  if (saved !== undefined) {
+    const clock = JSON.parse(saved) as { startedAtMs?: unknown; speed?: unknown };
+    if (typeof clock.startedAtMs === 'number' && clock.speed === speed && clock.startedAtMs <= now) {
+      return ((now - clock.startedAtMs) / 1000) * speed;
+    }
+  }
+  await store.setMeta('sim_clock', JSON.stringify({ startedAtMs: now, speed }));
+  return 0;
+}
+
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config, logger } = options;
   const startedAt = Date.now();
@@ -55,11 +73,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     }
   };
   try {
+    const store = options.store ?? new SqliteEventStore({ dataDir: config.dataDir });
+    cleanup.push(() => store.close());
     let baseUrl = config.upstream.baseUrl;
     if (config.upstream.useBuiltInSim) {
       // Lazy import: the simulator ships for the demo, but only this branch ever loads it.
       const { startSimServer } = await import('./sim/server.js');
-      const sim: Closable & { baseUrl: string } = await startSimServer({ speed: config.simSpeed });
+      const sim: Closable & { baseUrl: string } = await startSimServer({
+        speed: config.simSpeed,
+        startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed),
+      });
       cleanup.push(() => sim.close());
       baseUrl = sim.baseUrl;
       logger.info(
@@ -73,8 +96,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     }
 
     const metrics = new Metrics();
-    const store = options.store ?? new SqliteEventStore({ dataDir: config.dataDir });
-    cleanup.push(() => store.close());
     const upstream = new UpstreamClient({ config: { ...config.upstream, baseUrl }, metrics });
     cleanup.push(() => upstream.close());
     upstream.onRetry((event) => {
@@ -107,7 +128,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       missingPollsBeforeEnd: config.missingPollsBeforeEnd,
       historyRetentionHours: config.historyRetentionHours,
     });
-    await poller.init();
+    // Match states belong to the feed they were recorded from: a DATA_DIR reused with another
+    // upstream (a test's stand-in on a new port, say) must not make its matches look known.
+    const feed = config.upstream.useBuiltInSim ? 'built-in simulated matchday' : redactApiKey(config.upstream.baseUrl);
+    const previousFeed = await store.getMeta('feed');
+    await poller.init({ discardStates: previousFeed !== undefined && previousFeed !== feed });
+    await store.setMeta('feed', feed);
 
     let shuttingDown = false;
     const authenticator = new Authenticator(config.auth);

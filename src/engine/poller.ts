@@ -63,9 +63,21 @@ export class Poller implements SnapshotSource {
 
   constructor(private readonly options: PollerOptions) {}
 
-  /** Loads the stored state of every followed match: what a restart resumes from. */
-  async init(): Promise<void> {
-    const states = await this.options.store.loadStates();
+  /**
+   * Loads the stored state of every followed match: what a restart resumes from. With
+   * `discardStates` (the states were recorded from another upstream) they are forgotten instead:
+   * the same match ids on a different feed are different matches.
+   */
+  async init({ discardStates = false } = {}): Promise<void> {
+    let states = await this.options.store.loadStates();
+    if (discardStates && states.length > 0) {
+      await this.options.store.commit({ events: [], states: [], forget: states.map((s) => s.matchId) });
+      this.options.logger.warn(
+        { matches: states.length },
+        'stored match state was recorded from another upstream: following matches afresh (event history and epoch kept)',
+      );
+      states = [];
+    }
     const now = Date.now();
     for (const state of states) {
       this.states.set(state.matchId, state);

@@ -199,6 +199,16 @@ export class SqliteEventStore implements EventStore {
     return Promise.resolve(this.statements.loadStates.all().map((row) => JSON.parse(row.state) as MatchState));
   }
 
+  getMeta(key: string): Promise<string | undefined> {
+    return Promise.resolve(this.statements.getMeta.get(`app:${key}`)?.value);
+  }
+
+  setMeta(key: string, value: string): Promise<void> {
+    // Prefixed so application keys can never overwrite the store's own (epoch, pruned_through).
+    this.statements.setMeta.run(`app:${key}`, value);
+    return Promise.resolve();
+  }
+
   async prune(before: Date): Promise<number> {
     const cutoff = before.toISOString();
     let deleted = 0;

@@ -51,6 +51,9 @@ export interface EventStore {
   readAfter(query: EventQuery): Promise<StoredEvent[] | 'too-old'>;
   /** The saved state of every followed match. */
   loadStates(): Promise<MatchState[]>;
+  /** A small named value kept with the history (which upstream the states came from, the simulator's clock). */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
   /** Deletes events older than `before` and states of matches ended before it; returns events deleted. */
   prune(before: Date): Promise<number>;
   close(): Promise<void>;

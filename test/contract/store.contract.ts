@@ -273,6 +273,23 @@ export function storeContract(name: string, harness: StoreHarness): void {
       });
     });
 
+    describe('meta', () => {
+      it('keeps named values across a reopen; unknown keys are undefined; the epoch cannot be overwritten', async () => {
+        const where = await location();
+        const first = await harness.open(where);
+        const { epoch } = await first.bounds();
+        expect(await first.getMeta('feed')).toBeUndefined();
+        await first.setMeta('feed', 'https://example.test/football/');
+        await first.setMeta('feed', 'https://other.test/football/');
+        await first.setMeta('epoch', 'not-the-epoch');
+        await first.close();
+        const second = await open(where);
+        expect(await second.getMeta('feed')).toBe('https://other.test/football/');
+        expect(await second.getMeta('epoch')).toBe('not-the-epoch');
+        expect((await second.bounds()).epoch).toBe(epoch);
+      });
+    });
+
     describe('readAfter', () => {
       const seed = async (store: EventStore) => {
         // seq 1..9: M1, M2, M3, M1, M2, M3, M1, M2, M3

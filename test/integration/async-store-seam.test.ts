@@ -33,6 +33,12 @@ class LaggingStore implements EventStore {
   loadStates() {
     return this.inner.loadStates();
   }
+  getMeta(key: string) {
+    return this.inner.getMeta(key);
+  }
+  setMeta(key: string, value: string) {
+    return this.inner.setMeta(key, value);
+  }
   prune(before: Date) {
     return this.inner.prune(before);
   }
