@@ -3,7 +3,10 @@
  * parts together. `main.ts` adds process concerns (environment, signals); tests and benchmarks
  * start instances in-process through `startApp`.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from './config.js';
 import { CloseCode } from './domain/protocol.js';
 import { Poller } from './engine/poller.js';
@@ -13,6 +16,7 @@ import { Metrics } from './metrics.js';
 import { Authenticator } from './server/auth.js';
 import { createHttpServer } from './server/http.js';
 import { WsBinding, type FanoutMode } from './server/ws.js';
+import { lockDataDir } from './store/data-dir-lock.js';
 import { SqliteEventStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -73,8 +77,25 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     }
   };
   try {
-    const store = options.store ?? new SqliteEventStore({ dataDir: config.dataDir });
-    cleanup.push(() => store.close());
+    let store = options.store;
+    if (store === undefined) {
+      let dataDir = config.dataDir;
+      const claim = lockDataDir(dataDir);
+      if ('lock' in claim) {
+        cleanup.push(() => Promise.resolve(claim.lock.release()));
+      } else {
+        const privateDir = mkdtempSync(join(tmpdir(), 'football-streaming-core-'));
+        cleanup.push(() => Promise.resolve(rmSync(privateDir, { recursive: true, force: true })));
+        logger.warn(
+          { data_dir: dataDir, held_by_pid: claim.heldBy, private_dir: privateDir },
+          `DATA_DIR ${dataDir} is in use by another running instance (pid ${claim.heldBy}); this instance keeps its history in a temporary directory that does not survive a restart. Give each instance its own DATA_DIR.`,
+        );
+        dataDir = privateDir;
+      }
+      store = new SqliteEventStore({ dataDir });
+    }
+    const eventStore = store;
+    cleanup.push(() => eventStore.close());
     let baseUrl = config.upstream.baseUrl;
     if (config.upstream.useBuiltInSim) {
       // Lazy import: the simulator ships for the demo, but only this branch ever loads it.

@@ -1,0 +1,73 @@
+/**
+ * One running instance per DATA_DIR: a second instance started on a DATA_DIR that a live process
+ * holds says so and keeps its history in a private temporary directory, so the two event logs never
+ * interleave. A lock left by a dead process (kill -9) is taken over. (`npm test` builds dist/ first.)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { LOCK_FILE } from '../../src/store/data-dir-lock.js';
+import { startServiceProcess, type ListeningService } from '../helpers/process.js';
+import { startService, tempDataDir, type TestService } from '../helpers/service.js';
+import { startStandIn, standInEnv, type StandIn } from '../helpers/stand-in.js';
+import { wireEnvelope, wireMatch } from '../helpers/wire.js';
+
+let standIn: StandIn | undefined;
+let child: ListeningService | undefined;
+const services: TestService[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const service of services.splice(0)) await service.stop();
+  if (child && child.child.exitCode === null) {
+    child.child.kill('SIGTERM');
+    await child.exited;
+  }
+  await standIn?.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+it('a second instance on a held DATA_DIR runs on a private directory and leaves the first one alone', async () => {
+  standIn = await startStandIn();
+  standIn.livescore({ body: wireEnvelope(wireMatch({ key: 777, status: '12' })) });
+  const dataDir = tempDataDir();
+  dirs.push(dataDir);
+  child = await startServiceProcess({ ...standInEnv(standIn), DATA_DIR: dataDir });
+  await child.waitForLog((line) => line['type'] === 'MATCH_STARTED');
+  expect(readFileSync(join(dataDir, LOCK_FILE), 'utf8').trim()).toBe(String(child.child.pid));
+
+  const second = await startService(standInEnv(standIn), { dataDir, keepData: true });
+  services.push(second);
+  const warning = second.logs.find((line) => line.includes('is in use by another running instance'));
+  expect(warning).toBeDefined();
+  const privateDir = String((JSON.parse(warning ?? '{}') as Record<string, unknown>)['private_dir']);
+  expect(privateDir).not.toBe(dataDir);
+  // Its own history starts afresh: its MATCH_STARTED is seq 1 of a different epoch.
+  const polled = await second.app.poller.nextPoll();
+  expect(polled.ok).toBe(true);
+  const secondBounds = await second.app.store.bounds();
+  const firstHealth = (await (await fetch(`${child.url}/health`)).json()) as { store: { epoch: string; latest_seq: number } };
+  expect(secondBounds.epoch).not.toBe(firstHealth.store.epoch);
+  expect(firstHealth.store.latest_seq).toBe(1);
+  await second.stop();
+  services.length = 0;
+  expect(existsSync(privateDir)).toBe(false);
+  // The first instance still holds its lock.
+  expect(readFileSync(join(dataDir, LOCK_FILE), 'utf8').trim()).toBe(String(child.child.pid));
+});
+
+it('takes over a lock left by a process that is gone (kill -9)', async () => {
+  const dataDir = tempDataDir();
+  dirs.push(dataDir);
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  writeFileSync(join(dataDir, LOCK_FILE), gone.stdout.toString());
+  standIn = await startStandIn();
+  const service = await startService(standInEnv(standIn), { dataDir, keepData: true });
+  services.push(service);
+  expect(service.logs.some((line) => line.includes('in use by another running instance'))).toBe(false);
+  expect(readFileSync(join(dataDir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+  await service.stop();
+  services.length = 0;
+  expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+});
