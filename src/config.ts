@@ -74,7 +74,7 @@ export interface Config {
   readonly port: number;
   /** Seconds between polls while matches are live. @default 15 (1 on the simulated feed) */
   readonly pollIntervalMs: number;
-  /** Seconds between polls while no match is live. @default 60 (the live interval on the simulated feed) */
+  /** Seconds between polls while no match is live. @default 60, at most 5× the live interval (the live interval on the simulated feed) */
   readonly pollIdleIntervalMs: number;
   /** Server ping cadence. @default 5 s */
   readonly heartbeatIntervalMs: number;
@@ -236,7 +236,10 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('BIND_ADDRESS', `expected host:port such as 0.0.0.0:8080 or [::]:8080, got ${shown(bindRaw)}`);
   }
   const pollIntervalSecs = positiveNumber(env, 'POLL_INTERVAL_SECS', simulated ? 1 : 15, { max: 86_400 });
-  const pollIdleSecs = positiveNumber(env, 'POLL_INTERVAL_IDLE_SECS', simulated ? pollIntervalSecs : 60, {
+  // Idle cadence: 60 s, but never more than five live intervals, so a short POLL_INTERVAL_SECS
+  // (tests, a busy dashboard) still picks up the day's first match within seconds.
+  const idleDefault = simulated ? pollIntervalSecs : Math.max(pollIntervalSecs, Math.min(60, 5 * pollIntervalSecs));
+  const pollIdleSecs = positiveNumber(env, 'POLL_INTERVAL_IDLE_SECS', idleDefault, {
     max: 86_400,
   });
   const heartbeatIntervalSecs = positiveNumber(env, 'HEARTBEAT_INTERVAL_SECS', 5, { max: 3_600 });

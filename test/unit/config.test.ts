@@ -123,6 +123,14 @@ describe('values given', () => {
     expect(config.pollIdleIntervalMs).toBe(200);
   });
 
+  it('with a key the idle interval defaults to 60 s, but at most five live intervals', () => {
+    const idleFor = (poll: string) => loadConfig({ ...KEY, POLL_INTERVAL_SECS: poll }).pollIdleIntervalMs;
+    expect(idleFor('15')).toBe(60_000);
+    expect(idleFor('5')).toBe(25_000);
+    expect(idleFor('0.2')).toBe(1_000);
+    expect(idleFor('120')).toBe(120_000);
+  });
+
   it('with a key the idle interval is separate', () => {
     const config = loadConfig({ ...KEY, POLL_INTERVAL_SECS: '5', POLL_INTERVAL_IDLE_SECS: '120' });
     expect([config.pollIntervalMs, config.pollIdleIntervalMs]).toEqual([5_000, 120_000]);
