@@ -11,6 +11,7 @@ export type CloseReasonLabel =
   | 'message_too_big'
   | 'heartbeat_timeout'
   | 'token_expired'
+  | 'internal_error'
   | 'shutdown';
 
 export type RefusalLabel = 'max_connections' | 'max_connections_per_ip' | 'unauthorized' | 'origin';

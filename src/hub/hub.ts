@@ -179,7 +179,7 @@ export class Hub {
       .then(() => this.handle(client, message))
       .catch((error: unknown) => {
         client.logger.error({ err: error, action: message.action }, 'client message failed');
-        this.closeClient(client, CloseCode.InternalError, 'bad_messages');
+        this.closeClient(client, CloseCode.InternalError, 'internal_error');
       });
   }
 
@@ -222,7 +222,7 @@ export class Hub {
   ): Promise<void> {
     const generation = ++client.generation;
     const subscription = this.toSubscription(filter);
-    // Index first with `replaying` set: live events from here on wait in the store for the replay loop.
+    // Index first with `replaying` set: live events from here on wait in the backlog until the replay ends.
     this.unindex(client);
     client.subscription = subscription;
     client.replaying = true;
