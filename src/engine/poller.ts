@@ -58,7 +58,7 @@ export class Poller implements SnapshotSource {
   private failureStreak = 0;
   private lastWarnings = '';
   private lastPruneAt = 0;
-  /** Resolves after every completed poll; tests and health use it. */
+  /** Waiting for the next completed poll (tests wait on polls instead of sleeping). */
   private pollListeners: Array<(outcome: PollOutcome) => void> = [];
 
   constructor(private readonly options: PollerOptions) {}
@@ -187,17 +187,16 @@ export class Poller implements SnapshotSource {
     for (const snapshot of reply.value.matches) {
       if (seen.has(snapshot.matchId)) continue;
       seen.add(snapshot.matchId);
-      detections.push({ matchId: snapshot.matchId, detection: detect(this.states.get(snapshot.matchId), snapshot) });
+      const detection = this.guarded(snapshot.matchId, () => detect(this.states.get(snapshot.matchId), snapshot));
+      if (detection) detections.push({ matchId: snapshot.matchId, detection });
     }
     const vanished = [...this.states.values()].filter((state) => !seen.has(state.matchId) && !state.ended);
     const confirmations = await Promise.all(
       vanished.map(async (state) => ({ state, outcome: await this.confirmAbsence(state) })),
     );
     for (const { state, outcome } of confirmations) {
-      detections.push({
-        matchId: state.matchId,
-        detection: detectAbsent(state, outcome, this.options.missingPollsBeforeEnd),
-      });
+      const detection = this.guarded(state.matchId, () => detectAbsent(state, outcome, this.options.missingPollsBeforeEnd));
+      if (detection) detections.push({ matchId: state.matchId, detection });
     }
     const stored = await this.commit(detections);
     metrics?.polls.inc({ outcome: 'ok' });
@@ -205,6 +204,19 @@ export class Poller implements SnapshotSource {
     const outcome: PollOutcome = { ok: true, events: stored };
     this.notify(outcome);
     return outcome;
+  }
+
+  /**
+   * Runs detection for one match. Should it throw (a detector bug meeting data nobody foresaw),
+   * that match keeps its last state and the others go on: one match must never stop the feed.
+   */
+  private guarded(matchId: string, run: () => Detection): Detection | undefined {
+    try {
+      return run();
+    } catch (error) {
+      this.options.logger.error({ match_id: matchId, err: error }, 'detection failed for this match; keeping its last state');
+      return undefined;
+    }
   }
 
   private async confirmAbsence(state: MatchState): Promise<AbsenceOutcome> {
