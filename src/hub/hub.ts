@@ -149,7 +149,7 @@ export class Hub {
     for (const client of this.clients) this.closeClient(client, code, label);
   }
 
-  /** Every connected client, for the binding's heartbeat sweep. */
+  /** Every connected client (operational inspection: tests read each client's buffered bytes). */
   all(): IterableIterator<Client> {
     return this.clients.values();
   }

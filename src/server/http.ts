@@ -209,7 +209,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
         });
         const events = rows === 'too-old' ? [] : rows;
         const page = events.slice(0, limit);
-        const next = page.at(-1)?.seq ?? Math.max(since, Math.min(bounds.latestSeq, since));
+        // An empty page leaves the cursor where the client asked from.
+        const next = page.at(-1)?.seq ?? since;
         const body =
           `{"epoch":${JSON.stringify(bounds.epoch)},"events":[${page.map((e) => e.json).join(',')}],` +
           `"next_since":${next},"has_more":${events.length > limit},"latest_seq":${bounds.latestSeq},` +
