@@ -634,20 +634,21 @@ function staticFields(script: MatchScript, cycle: number) {
 }
 
 /** The parts of a match object that change as it is played. */
-interface LiveFields {
-  event_halftime_result: string;
-  event_final_result: string;
-  event_ft_result: string;
-  event_penalty_result: string;
-  event_status: string;
-  event_live: '0' | '1';
-  goalscorers: WireGoal[];
-  substitutes: WireSubstitution[];
-  cards: WireCard[];
-  vars: { home_team: WireVar[]; away_team: WireVar[] };
-  lineups: { home_team: WireLineupSide; away_team: WireLineupSide };
-  statistics: WireStatistic[];
-}
+type LiveFields = Pick<
+  WireMatch,
+  | 'event_halftime_result'
+  | 'event_final_result'
+  | 'event_ft_result'
+  | 'event_penalty_result'
+  | 'event_status'
+  | 'event_live'
+  | 'goalscorers'
+  | 'substitutes'
+  | 'cards'
+  | 'vars'
+  | 'lineups'
+  | 'statistics'
+>;
 
 /** Puts static and live fields together in the provider's key order. */
 function assemble(fixed: ReturnType<typeof staticFields>, live: LiveFields): WireMatch {
