@@ -10,7 +10,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { recordEvent, type EventType, type StoredEvent } from '../domain/events.js';
 import type { MatchState } from '../domain/match.js';
-import type { Commit, EventQuery, EventStore, HistoryBounds } from './types.js';
+import { FencedError, type Commit, type EventQuery, type EventStore, type HistoryBounds, type MatchBookSnapshot } from './types.js';
 
 export const DATABASE_FILE = 'football-streaming-core.sqlite';
 
@@ -136,6 +136,9 @@ export class SqliteEventStore implements EventStore {
   commit(commit: Commit): Promise<StoredEvent[]> {
     const now = new Date().toISOString();
     const run = this.db.transaction((): StoredEvent[] => {
+      if (commit.fence !== undefined && this.statements.getMeta.get('writer_fence')?.value !== commit.fence) {
+        throw new FencedError();
+      }
       const stored: StoredEvent[] = [];
       for (const pending of commit.events) {
         const { event } = pending;
@@ -165,7 +168,11 @@ export class SqliteEventStore implements EventStore {
       for (const matchId of commit.forget) this.statements.deleteState.run(matchId);
       return stored;
     });
-    return Promise.resolve(run());
+    try {
+      return Promise.resolve(run());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   readAfter(query: EventQuery): Promise<StoredEvent[] | 'too-old'> {
@@ -197,6 +204,20 @@ export class SqliteEventStore implements EventStore {
 
   loadStates(): Promise<MatchState[]> {
     return Promise.resolve(this.statements.loadStates.all().map((row) => JSON.parse(row.state) as MatchState));
+  }
+
+  loadBook(): Promise<MatchBookSnapshot> {
+    // One read transaction: the states and the seq they reflect come from the same snapshot.
+    const read = this.db.transaction(() => ({
+      states: this.statements.loadStates.all().map((row) => JSON.parse(row.state) as MatchState),
+      seq: this.latestSeq(),
+    }));
+    return Promise.resolve(read.deferred());
+  }
+
+  claimWriter(fence: string): Promise<void> {
+    this.statements.setMeta.run('writer_fence', fence);
+    return Promise.resolve();
   }
 
   getMeta(key: string): Promise<string | undefined> {

@@ -20,6 +20,26 @@ export interface Commit {
   readonly events: readonly PendingEvent[];
   readonly states: readonly MatchState[];
   readonly forget: readonly string[];
+  /**
+   * Fencing token of the writer: when given, the commit is applied only if it is still the store's
+   * current writer token (see `claimWriter`), atomically with the write; otherwise it rejects with
+   * `FencedError` and changes nothing. A writer that was paused or cut off can never write again.
+   */
+  readonly fence?: string;
+}
+
+/** A commit refused because its fencing token is no longer the current writer's. */
+export class FencedError extends Error {
+  override readonly name = 'FencedError';
+  constructor(message = 'commit refused: this process is no longer the writer (fencing token superseded)') {
+    super(message);
+  }
+}
+
+/** Match states and the newest `seq` they reflect, read in one consistent step. */
+export interface MatchBookSnapshot {
+  readonly states: readonly MatchState[];
+  readonly seq: number;
 }
 
 /** Which events to read. Ids within a list are alternatives. */
@@ -51,6 +71,14 @@ export interface EventStore {
   readAfter(query: EventQuery): Promise<StoredEvent[] | 'too-old'>;
   /** The saved state of every followed match. */
   loadStates(): Promise<MatchState[]>;
+  /** The saved states and the newest `seq`, read atomically (a follower's copy of the match book). */
+  loadBook(): Promise<MatchBookSnapshot>;
+  /**
+   * Makes `fence` the current writer token: commits carrying any other token are refused from now
+   * on (commits without a token are not checked). On Redis the token is the leader lease's value,
+   * so taking the lease claims the writer too.
+   */
+  claimWriter(fence: string): Promise<void>;
   /** A small named value kept with the history (which upstream the states came from, the simulator's clock). */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

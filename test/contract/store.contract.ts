@@ -12,7 +12,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GoalScoredEvent, MatchEvent, MatchStartedEvent, StoredEvent } from '../../src/domain/events.js';
 import type { MatchState } from '../../src/domain/match.js';
-import type { EventStore, PendingEvent } from '../../src/store/types.js';
+import { FencedError, type EventStore, type PendingEvent } from '../../src/store/types.js';
 
 export interface StoreHarness {
   /** A new, empty place for a store (a directory, a key prefix, …). */
@@ -270,6 +270,34 @@ export function storeContract(name: string, harness: StoreHarness): void {
         // The store still works, and the failed commit left no hole in the sequence.
         const [next] = await store.commit({ events: goals(M1, 1, 3), states: [], forget: [] });
         expect(next?.seq).toBe(before.latestSeq + 1);
+      });
+    });
+
+    describe('match book and fencing', () => {
+      it('loadBook returns the saved states with the seq they reflect', async () => {
+        const { store } = await fresh();
+        expect(await store.loadBook()).toEqual({ states: [], seq: 0 });
+        await store.commit({ events: goals(M1, 2), states: [matchState(M1), matchState(M2)], forget: [] });
+        await store.commit({ events: [], states: [matchState(M1, { status: '31' })], forget: [M2.matchId] });
+        const book = await store.loadBook();
+        expect(book.seq).toBe(2);
+        expect(book.states).toEqual([matchState(M1, { status: '31' })]);
+      });
+
+      it('a fenced commit is applied only while its token is the current writer token', async () => {
+        const { store } = await fresh();
+        await store.claimWriter('writer-a');
+        const [first] = await store.commit({ events: goals(M1, 1), states: [matchState(M1)], forget: [], fence: 'writer-a' });
+        expect(first?.seq).toBe(1);
+        await store.claimWriter('writer-b');
+        await expect(
+          store.commit({ events: goals(M1, 1, 2), states: [matchState(M1, { status: '99' })], forget: [], fence: 'writer-a' }),
+        ).rejects.toBeInstanceOf(FencedError);
+        // Nothing of the refused commit is visible, and the sequence has no hole.
+        expect((await store.bounds()).latestSeq).toBe(1);
+        expect((await store.loadStates())[0]?.status).toBe('30');
+        const [next] = await store.commit({ events: goals(M1, 1, 2), states: [], forget: [], fence: 'writer-b' });
+        expect(next?.seq).toBe(2);
       });
     });
 

@@ -33,6 +33,12 @@ class LaggingStore implements EventStore {
   loadStates() {
     return this.inner.loadStates();
   }
+  loadBook() {
+    return this.inner.loadBook();
+  }
+  claimWriter(fence: string) {
+    return this.inner.claimWriter(fence);
+  }
   getMeta(key: string) {
     return this.inner.getMeta(key);
   }
