@@ -1,15 +1,20 @@
 /**
- * Builds and runs one service instance from a validated `Config`: the one place that wires the
- * parts together. `main.ts` adds process concerns (environment, signals); tests and benchmarks
- * start instances in-process through `startApp`.
+ * Builds and runs one service instance (or one worker of it) from a validated `Config`: the one
+ * place that wires the parts together. `main.ts` adds process concerns (environment, signals,
+ * the `WORKERS` supervisor); tests and benchmarks start instances in-process through `startApp`.
+ *
+ * The composition: a store (SQLite by default), the match book, a bus from the single writer to the
+ * fan-out, the hub and its transports. The writer role (ingestor + polling source) is started and
+ * stopped on its own, so a process can be promoted to writer or demoted without a restart.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Config } from './config.js';
 import { CloseCode } from './domain/protocol.js';
-import { Poller } from './engine/poller.js';
+import { LocalBus } from './bus/local-bus.js';
+import type { EventBus } from './bus/types.js';
+import { Ingestor } from './engine/ingestor.js';
+import { MatchBook } from './engine/match-book.js';
+import { PollingSource } from './engine/polling-source.js';
 import { Hub } from './hub/hub.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -17,6 +22,7 @@ import { Authenticator } from './server/auth.js';
 import { createHttpServer } from './server/http.js';
 import { WsBinding, type FanoutMode } from './server/ws.js';
 import { lockDataDir } from './store/data-dir-lock.js';
+import { MonitoredEventStore } from './store/monitored-store.js';
 import { SqliteEventStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -35,13 +41,15 @@ export interface RunningApp {
   /** `http://host:port` as bound (port 0 resolved). */
   readonly url: string;
   readonly port: number;
-  readonly poller: Poller;
+  /** The polling loop of this process (it is the writer). */
+  readonly poller: PollingSource;
+  readonly book: MatchBook;
   readonly hub: Hub;
   readonly store: EventStore;
   readonly metrics: Metrics;
   /** The upstream base URL polled (the built-in simulator's when no key is set). */
   readonly upstreamBaseUrl: string;
-  /** Graceful stop: polling, in-flight poll, clients (1001), HTTP, upstream, store — in that order. */
+  /** Graceful stop: polling, in-flight poll, clients (1001), HTTP, upstream, bus, store — in that order. */
   stop(): Promise<void>;
 }
 
@@ -67,6 +75,37 @@ async function simulatedMatchdayClock(store: EventStore, speed: number): Promise
   return 0;
 }
 
+/** Opens the embedded SQLite store in DATA_DIR, holding the directory's lock for this instance. */
+function openSqliteStore(config: Config, cleanup: Array<() => Promise<void>>): EventStore {
+  const claim = lockDataDir(config.dataDir);
+  if (!('lock' in claim)) {
+    throw new Error(
+      `DATA_DIR ${config.dataDir} is in use by another running instance (pid ${claim.heldBy}): stop it, or give this instance its own DATA_DIR`,
+    );
+  }
+  cleanup.push(() => Promise.resolve(claim.lock.release()));
+  return new SqliteEventStore({ dataDir: config.dataDir });
+}
+
+/**
+ * Match states belong to the feed they were recorded from: a DATA_DIR reused with another upstream
+ * (a test's stand-in on a new port, say) must not make its matches look known.
+ */
+async function followFeed(store: EventStore, feed: string, logger: Logger): Promise<void> {
+  const previousFeed = await store.getMeta('feed');
+  if (previousFeed !== undefined && previousFeed !== feed) {
+    const states = await store.loadStates();
+    if (states.length > 0) {
+      await store.commit({ events: [], states: [], forget: states.map((s) => s.matchId) });
+      logger.warn(
+        { matches: states.length },
+        'stored match state was recorded from another upstream: following matches afresh (event history and epoch kept)',
+      );
+    }
+  }
+  await store.setMeta('feed', feed);
+}
+
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config, logger } = options;
   const startedAt = Date.now();
@@ -77,25 +116,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     }
   };
   try {
-    let store = options.store;
-    if (store === undefined) {
-      let dataDir = config.dataDir;
-      const claim = lockDataDir(dataDir);
-      if ('lock' in claim) {
-        cleanup.push(() => Promise.resolve(claim.lock.release()));
-      } else {
-        const privateDir = mkdtempSync(join(tmpdir(), 'football-streaming-core-'));
-        cleanup.push(() => Promise.resolve(rmSync(privateDir, { recursive: true, force: true })));
-        logger.warn(
-          { data_dir: dataDir, held_by_pid: claim.heldBy, private_dir: privateDir },
-          `DATA_DIR ${dataDir} is in use by another running instance (pid ${claim.heldBy}); this instance keeps its history in a temporary directory that does not survive a restart. Give each instance its own DATA_DIR.`,
-        );
-        dataDir = privateDir;
-      }
-      store = new SqliteEventStore({ dataDir });
-    }
-    const eventStore = store;
-    cleanup.push(() => eventStore.close());
+    const metrics = new Metrics();
+    const rawStore = options.store ?? openSqliteStore(config, cleanup);
+    cleanup.push(() => rawStore.close());
+    const store = new MonitoredEventStore(rawStore, metrics);
+
     let baseUrl = config.upstream.baseUrl;
     if (config.upstream.useBuiltInSim) {
       // Lazy import: the simulator ships for the demo, but only this branch ever loads it.
@@ -116,7 +141,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       logger.info({ upstream: redactApiKey(baseUrl) }, 'polling AllSportsAPI');
     }
 
-    const metrics = new Metrics();
     const upstream = new UpstreamClient({ config: { ...config.upstream, baseUrl }, metrics });
     cleanup.push(() => upstream.close());
     upstream.onRetry((event) => {
@@ -130,31 +154,38 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       logger.warn({ breaker: upstream.health().breaker, state }, 'upstream circuit breaker changed state');
     });
 
-    // The hub and the poller need each other (snapshots / publish); the closure resolves once both exist.
-    const hub: Hub = new Hub({
+    await followFeed(store, config.upstream.useBuiltInSim ? 'built-in simulated matchday' : redactApiKey(config.upstream.baseUrl), logger);
+    const book = new MatchBook(metrics);
+    book.load(await store.loadBook());
+    if (book.seq > 0 || [...book.values()].length > 0) {
+      logger.info({ matches: [...book.values()].length, live: book.liveCount, seq: book.seq }, 'restored match state from the store');
+    }
+
+    const bus: EventBus = new LocalBus();
+    cleanup.push(() => bus.close());
+    const hub: Hub = new Hub({ store, snapshots: book, logger, metrics, limits: config.limits });
+    const unsubscribe = bus.subscribe(book.seq, (batch) => hub.publish(batch.events));
+    cleanup.push(() => Promise.resolve(unsubscribe()));
+
+    // The writer role: the single process that polls, detects and commits.
+    const ingestor = new Ingestor({
+      book,
       store,
-      snapshots: { snapshot: (accepts) => poller.snapshot(accepts) },
+      bus,
       logger,
       metrics,
-      limits: config.limits,
+      missingPollsBeforeEnd: config.missingPollsBeforeEnd,
+      historyRetentionHours: config.historyRetentionHours,
     });
-    const poller: Poller = new Poller({
+    const poller = new PollingSource({
       feed: upstream,
-      store,
-      sink: hub,
+      ingestor,
+      book,
       logger,
       metrics,
       pollIntervalMs: config.pollIntervalMs,
       pollIdleIntervalMs: config.pollIdleIntervalMs,
-      missingPollsBeforeEnd: config.missingPollsBeforeEnd,
-      historyRetentionHours: config.historyRetentionHours,
     });
-    // Match states belong to the feed they were recorded from: a DATA_DIR reused with another
-    // upstream (a test's stand-in on a new port, say) must not make its matches look known.
-    const feed = config.upstream.useBuiltInSim ? 'built-in simulated matchday' : redactApiKey(config.upstream.baseUrl);
-    const previousFeed = await store.getMeta('feed');
-    await poller.init({ discardStates: previousFeed !== undefined && previousFeed !== feed });
-    await store.setMeta('feed', feed);
 
     let shuttingDown = false;
     const authenticator = new Authenticator(config.auth);
@@ -167,10 +198,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       allowedOrigins: config.allowedOrigins,
       upstreamSource: config.upstream.useBuiltInSim ? 'simulated' : 'allsportsapi',
       upstreamHealth: () => upstream.health(),
+      storeHealth: () => store.health(),
       connections: () => hub.connectionCount,
-      liveMatches: () => poller.liveCount,
-      snapshot: () => poller.snapshot(() => true),
-      match: (matchId) => poller.match(matchId),
+      liveMatches: () => book.liveCount,
+      snapshot: () => book.snapshot(() => true),
+      match: (matchId) => book.match(matchId),
       shuttingDown: () => shuttingDown,
       startedAt,
     });
@@ -214,6 +246,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           await upstream.close();
           await poller.stop();
         }
+        await ingestor.stop();
         logger.info({ clients: hub.connectionCount }, 'closing client connections with 1001');
         hub.closeAll(CloseCode.GoingAway, 'shutdown');
         await binding.drain(2_000);
@@ -223,7 +256,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       return stopping;
     };
 
-    return { url, port: address.port, poller, hub, store, metrics, upstreamBaseUrl: baseUrl, stop };
+    return { url, port: address.port, poller, book, hub, store, metrics, upstreamBaseUrl: baseUrl, stop };
   } catch (error) {
     await unwind();
     throw error;

@@ -74,6 +74,18 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly storeErrors = new Counter({
+    name: 'fsc_store_errors_total',
+    help: 'Failed store operations, by operation (commit, read, bounds, prune, …).',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  readonly staleObservations = new Counter({
+    name: 'fsc_stale_observations_total',
+    help: 'Match observations ignored because a newer one was already applied, by source (poll, push).',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
   readonly clientErrors = new Counter({
     name: 'fsc_client_errors_total',
     help: 'ERROR frames sent to clients, by code.',
