@@ -61,7 +61,8 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
-  readonly liveMatches = new Gauge({ name: 'fsc_live_matches', help: 'Matches currently live.', registers: [this.registry] });
+  // Every worker of an instance holds the same book: aggregated, the live count is their max, not their sum.
+  readonly liveMatches = new Gauge({ name: 'fsc_live_matches', help: 'Matches currently live.', aggregator: 'max', registers: [this.registry] });
   readonly clientCloses = new Counter({
     name: 'fsc_client_closes_total',
     help: 'Connections closed by the server, by reason.',

@@ -190,6 +190,8 @@ export class Ingestor {
     const seq = stored.at(-1)?.seq ?? book.seq;
     book.apply(states, forget, seq);
     for (const event of stored) {
+      // Counted once, by the writer: every process's hub fans the event out, only one recorded it.
+      this.options.metrics?.events.inc({ type: event.type });
       logger.info({ match_id: event.matchId, type: event.type, event_id: event.eventId, seq: event.seq }, 'event');
     }
     bus.publish({ events: stored, seq, statesChanged: states.length > 0 || forget.length > 0 });

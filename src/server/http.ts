@@ -31,6 +31,10 @@ export interface HttpDeps {
   readonly upstreamHealth: () => UpstreamHealth;
   /** Consecutive store failures: `/health` is `unhealthy` while the store keeps failing. */
   readonly storeHealth: () => StoreHealth;
+  /** The instance-wide metrics text (a `WORKERS` instance aggregates every worker's); default: this process's registry. */
+  readonly metricsText?: () => Promise<string>;
+  /** Fields `/health` adds for the deployment mode (`workers`, `node_id`, `role`, `redis`). */
+  readonly extraHealth?: () => Record<string, unknown>;
   readonly connections: () => number;
   readonly liveMatches: () => number;
   readonly snapshot: () => { seq: number; matches: MatchView[] };
@@ -154,6 +158,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
         breaker: upstream.breaker,
       },
       store,
+      ...deps.extraHealth?.(),
       ...(deps.shuttingDown() ? { shutting_down: true } : {}),
     });
   });
@@ -163,7 +168,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       reply.header('WWW-Authenticate', 'Bearer');
       return sendError(reply, 401, HttpErrorCode.Unauthorized, 'metrics need METRICS_TOKEN as a bearer token');
     }
-    const body = await deps.metrics.registry.metrics();
+    const body = deps.metricsText ? await deps.metricsText() : await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
 
