@@ -70,6 +70,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     switch (msg.fsc) {
       case 'ready':
         ready.add(worker);
+        logger.info({ worker: worker.id, pid: worker.process.pid }, 'worker ready');
         if (!reportedListening && ready.size === options.workers) {
           reportedListening = true;
           logger.info({ workers: options.workers }, `all ${options.workers} workers are listening`);
