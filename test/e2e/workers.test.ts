@@ -70,8 +70,10 @@ it('two workers: every client gets the full stream across SIGKILL of the writer 
 
   // A follower dies: its clients resume on the other worker.
   const writers = writerPids(service);
-  const follower = readyPids(service).find((pid) => pid !== writer && !writers.includes(pid));
-  expect(follower).toBeGreaterThan(0);
+  // The replacement of the killed writer is the follower now.
+  const replacement = await service.waitForLog((line) => line['msg'] === 'worker ready' && !writers.includes(Number(line['pid'])));
+  const follower = Number(replacement['pid']);
+  expect(readyPids(service)).toContain(follower);
   process.kill(follower as number, 'SIGKILL');
 
   const finalSeq = 1 + 2 * GOALS;
