@@ -28,7 +28,7 @@ import { lockDataDir } from './store/data-dir-lock.js';
 import { MonitoredEventStore } from './store/monitored-store.js';
 import { SqliteEventStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
-import { UpstreamClient } from './upstream/client.js';
+import { UpstreamClient, type UpstreamHealth } from './upstream/client.js';
 import { redactApiKey } from './upstream/errors.js';
 
 export interface AppOptions {
@@ -59,6 +59,11 @@ export interface RunningApp {
   /** Graceful stop: polling, in-flight poll, clients (1001), HTTP, upstream, bus, store — in that order. */
   stop(): Promise<void>;
 }
+
+/** Meta key under which the writer records its upstream health for processes that do not poll. */
+const UPSTREAM_HEALTH_META = 'upstream_health';
+/** At most one such record per second. */
+const UPSTREAM_HEALTH_EVERY_MS = 1_000;
 
 interface Closable {
   close(): Promise<void>;
@@ -214,6 +219,17 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     });
     cleanup.push(() => Promise.resolve(unsubscribe()));
 
+    /** Several processes serve this store (workers, nodes): the writer shares its view of the provider. */
+    const shared = worker !== undefined;
+    let recordedAt = 0;
+    const recordUpstreamHealth = (): void => {
+      const now = Date.now();
+      if (now - recordedAt < UPSTREAM_HEALTH_EVERY_MS) return;
+      recordedAt = now;
+      store.setMeta(UPSTREAM_HEALTH_META, JSON.stringify(upstream.health())).catch((error: unknown) => {
+        logger.debug({ err: error }, 'recording the upstream health for the other processes failed');
+      });
+    };
     const promote = async (fence: string | undefined): Promise<void> => {
       if (writer !== undefined) return;
       if (fence !== undefined) await store.claimWriter(fence);
@@ -237,6 +253,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         metrics,
         pollIntervalMs: config.pollIntervalMs,
         pollIdleIntervalMs: config.pollIdleIntervalMs,
+        ...(shared ? { onPolled: recordUpstreamHealth } : {}),
       });
       writer = { ingestor, poller };
       if (fence !== undefined) logger.info({ fence }, 'this process is now the writer: polling the provider');
@@ -264,7 +281,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       metricsToken: config.auth.metricsToken,
       allowedOrigins: config.allowedOrigins,
       upstreamSource: config.upstream.useBuiltInSim ? 'simulated' : 'allsportsapi',
-      upstreamHealth: () => upstream.health(),
+      upstreamHealth: async () => {
+        if (writer !== undefined || !shared) return upstream.health();
+        // A follower does not poll: it shows what the writer last recorded.
+        const recorded = await store.getMeta(UPSTREAM_HEALTH_META).catch(() => undefined);
+        return recorded === undefined ? upstream.health() : (JSON.parse(recorded) as UpstreamHealth);
+      },
       storeHealth: () => store.health(),
       ...(worker ? { metricsText: () => worker.clusterMetrics(), extraHealth: () => ({ workers: worker.workerCount }) } : {}),
       connections: () => hub.connectionCount,

@@ -33,6 +33,8 @@ export interface PollingSourceOptions {
    * reconcile while the push feed is healthy).
    */
   readonly intervalOverride?: () => number | undefined;
+  /** Called after every poll, good or failed. */
+  readonly onPolled?: (outcome: PollOutcome) => void;
 }
 
 export type PollOutcome =
@@ -189,6 +191,7 @@ export class PollingSource {
   }
 
   private notify(outcome: PollOutcome): PollOutcome {
+    this.options.onPolled?.(outcome);
     const listeners = this.pollListeners;
     this.pollListeners = [];
     for (const listener of listeners) listener(outcome);

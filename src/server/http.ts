@@ -28,7 +28,8 @@ export interface HttpDeps {
   readonly metricsToken: string | undefined;
   readonly allowedOrigins: readonly string[] | undefined;
   readonly upstreamSource: 'allsportsapi' | 'simulated';
-  readonly upstreamHealth: () => UpstreamHealth;
+  /** The writer's view of the provider (a follower reads what the writer last recorded). */
+  readonly upstreamHealth: () => UpstreamHealth | Promise<UpstreamHealth>;
   /** Consecutive store failures: `/health` is `unhealthy` while the store keeps failing. */
   readonly storeHealth: () => StoreHealth;
   /** The instance-wide metrics text (a `WORKERS` instance aggregates every worker's); default: this process's registry. */
@@ -118,7 +119,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   });
 
   app.get('/health', async (_request, reply) => {
-    const upstream = deps.upstreamHealth();
+    const upstream = await deps.upstreamHealth();
     let store: Record<string, unknown>;
     let storeOk = true;
     try {

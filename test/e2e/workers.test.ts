@@ -54,6 +54,11 @@ it('two workers: every client gets the full stream across SIGKILL of the writer 
 
   for (let i = 0; i < 6; i += 1) clients.push(await ResumingClient.open([service.wsUrl]));
   await Promise.all(clients.map((client) => client.reach(8)));
+  // Every worker's /health shows the provider as the writer sees it (requests alternate between workers).
+  for (let i = 0; i < 4; i += 1) {
+    const answer = (await (await fetch(`${service.url}/health`, { headers: { connection: 'close' } })).json()) as { upstream: { last_success_at: string | null } };
+    expect(answer.upstream.last_success_at).not.toBeNull();
+  }
   // One scrape shows the whole instance: the six connections are spread over two workers.
   const metrics = await (await fetch(`${service.url}/metrics`)).text();
   expect(metrics).toMatch(/^fsc_connections 6$/m);
