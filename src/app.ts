@@ -3,10 +3,7 @@
  * parts together. `main.ts` adds process concerns (environment, signals); tests and benchmarks
  * start instances in-process through `startApp`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Config } from './config.js';
 import { CloseCode } from './domain/protocol.js';
 import { Poller } from './engine/poller.js';
@@ -29,6 +26,11 @@ export interface AppOptions {
   readonly fanoutMode?: FanoutMode;
   /** Use this store instead of opening the SQLite one in DATA_DIR (it is closed on stop). */
   readonly store?: EventStore;
+  /**
+   * The DATA_DIR lock is already held for this instance by its primary process (a `WORKERS`
+   * worker): open the store without taking it. @default false
+   */
+  readonly dataDirLockHeld?: boolean;
 }
 
 export interface RunningApp {
@@ -79,20 +81,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   try {
     let store = options.store;
     if (store === undefined) {
-      let dataDir = config.dataDir;
-      const claim = lockDataDir(dataDir);
-      if ('lock' in claim) {
-        cleanup.push(() => Promise.resolve(claim.lock.release()));
-      } else {
-        const privateDir = mkdtempSync(join(tmpdir(), 'football-streaming-core-'));
-        cleanup.push(() => Promise.resolve(rmSync(privateDir, { recursive: true, force: true })));
-        logger.warn(
-          { data_dir: dataDir, held_by_pid: claim.heldBy, private_dir: privateDir },
-          `DATA_DIR ${dataDir} is in use by another running instance (pid ${claim.heldBy}); this instance keeps its history in a temporary directory that does not survive a restart. Give each instance its own DATA_DIR.`,
-        );
-        dataDir = privateDir;
+      // Refused (DataDirInUseError) before anything is opened: a second instance must not touch the log.
+      if (options.dataDirLockHeld !== true) {
+        const lock = lockDataDir(config.dataDir);
+        cleanup.push(() => Promise.resolve(lock.release()));
       }
-      store = new SqliteEventStore({ dataDir });
+      store = new SqliteEventStore({ dataDir: config.dataDir });
     }
     const eventStore = store;
     cleanup.push(() => eventStore.close());

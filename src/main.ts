@@ -5,6 +5,7 @@
 import { ConfigError, environmentWithDotenv, loadConfig, type Config } from './config.js';
 import { createLogger, secretsOf } from './log.js';
 import { startApp } from './app.js';
+import { DataDirInUseError } from './store/data-dir-lock.js';
 
 let config: Config;
 try {
@@ -31,6 +32,12 @@ let app: Awaited<ReturnType<typeof startApp>>;
 try {
   app = await startApp({ config, logger });
 } catch (error) {
+  if (error instanceof DataDirInUseError) {
+    // One line and nothing else (no stack, no fields pretty output would spread over more lines):
+    // the operator's only task is to stop the other instance or pick another directory.
+    logger.fatal(error.message);
+    process.exit(1);
+  }
   const code = (error as { code?: string }).code;
   const message =
     code === 'EADDRINUSE'
