@@ -105,7 +105,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         `No ALLSPORTS_API_KEY set: using the built-in simulated matchday (a 90-minute match takes about ${Math.round(5400 / config.simSpeed / 6) / 10} minutes). Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.`,
       );
     } else if (config.upstream.apiKey === undefined) {
-      logger.info({ upstream: baseUrl }, 'No ALLSPORTS_API_KEY set: polling ALLSPORTS_BASE_URL without a key');
+      logger.info({ upstream: redactApiKey(baseUrl) }, 'No ALLSPORTS_API_KEY set: polling ALLSPORTS_BASE_URL without a key');
     } else {
       logger.info({ upstream: redactApiKey(baseUrl) }, 'polling AllSportsAPI');
     }
@@ -145,9 +145,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     });
     // Match states belong to the feed they were recorded from: a DATA_DIR reused with another
     // upstream (a test's stand-in on a new port, say) must not make its matches look known.
+    // Stored without the key or URL credentials (redactApiKey), so rotating a proxy password keeps
+    // the feed the same; a value stored by an older version, credentials included, is compared in
+    // the same redacted form (and rewritten below).
     const feed = config.upstream.useBuiltInSim ? 'built-in simulated matchday' : redactApiKey(config.upstream.baseUrl);
     const previousFeed = await store.getMeta('feed');
-    await poller.init({ discardStates: previousFeed !== undefined && previousFeed !== feed });
+    await poller.init({ discardStates: previousFeed !== undefined && redactApiKey(previousFeed) !== feed });
     await store.setMeta('feed', feed);
 
     let shuttingDown = false;
