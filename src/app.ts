@@ -40,6 +40,11 @@ export interface AppOptions {
   readonly store?: EventStore;
   /** This process is a worker of a `WORKERS` > 1 instance: its role comes from the primary. */
   readonly worker?: WorkerLink;
+  /**
+   * The DATA_DIR lock is already held for this instance by its primary process (a `WORKERS`
+   * worker): open the store without taking it. @default false (true for a worker)
+   */
+  readonly dataDirLockHeld?: boolean;
 }
 
 export interface RunningApp {
@@ -73,29 +78,42 @@ interface Closable {
  * The built-in matchday runs on the wall clock from the moment it was first started in this
  * DATA_DIR, so a restarted service finds it where it would have been (the matchday goes on while
  * the service is down) instead of replaying it from kick-off under the same match ids.
+ *
+ * Stored: the simulated time reached (`simSecs`) at a real time (`atMs`) and the speed it was
+ * running at. A restart computes where the matchday stands now at that speed and re-anchors there
+ * with its own speed, so a new SIM_SPEED changes how fast the matchday goes on, never where it is
+ * (replaying it would cancel every goal and card already announced).
  */
 export async function simulatedMatchdayClock(store: EventStore, speed: number): Promise<number> {
   const now = Date.now();
   const saved = await store.getMeta('sim_clock');
+  let simSecs = 0;
   if (saved !== undefined) {
-    const clock = JSON.parse(saved) as { startedAtMs?: unknown; speed?: unknown };
-    if (typeof clock.startedAtMs === 'number' && clock.speed === speed && clock.startedAtMs <= now) {
-      return ((now - clock.startedAtMs) / 1000) * speed;
+    const clock = JSON.parse(saved) as { simSecs?: unknown; atMs?: unknown; startedAtMs?: unknown; speed?: unknown };
+    const savedSpeed = typeof clock.speed === 'number' && clock.speed > 0 ? clock.speed : undefined;
+    // Older versions stored only the start of the matchday ({ startedAtMs, speed }).
+    const anchor =
+      typeof clock.simSecs === 'number' && typeof clock.atMs === 'number'
+        ? { simSecs: clock.simSecs, atMs: clock.atMs }
+        : typeof clock.startedAtMs === 'number'
+          ? { simSecs: 0, atMs: clock.startedAtMs }
+          : undefined;
+    if (anchor !== undefined && savedSpeed !== undefined && Number.isFinite(anchor.simSecs) && anchor.simSecs >= 0) {
+      // A wall clock set back since: the matchday waits where it was rather than going back.
+      simSecs = anchor.simSecs + (Math.max(0, now - anchor.atMs) / 1000) * savedSpeed;
     }
   }
-  await store.setMeta('sim_clock', JSON.stringify({ startedAtMs: now, speed }));
-  return 0;
+  await store.setMeta('sim_clock', JSON.stringify({ simSecs, atMs: now, speed }));
+  return simSecs;
 }
 
 /** Opens the embedded SQLite store in DATA_DIR, holding the directory's lock for this instance. */
-export function openSqliteStore(config: Config, cleanup: Array<() => Promise<void>>): EventStore {
-  const claim = lockDataDir(config.dataDir);
-  if (!('lock' in claim)) {
-    throw new Error(
-      `DATA_DIR ${config.dataDir} is in use by another running instance (pid ${claim.heldBy}): stop it, or give this instance its own DATA_DIR`,
-    );
+export function openSqliteStore(config: Config, cleanup: Array<() => Promise<void>>, lockHeld = false): EventStore {
+  if (!lockHeld) {
+    // Refused (DataDirInUseError) before anything is opened: a second instance must not touch the log.
+    const lock = lockDataDir(config.dataDir);
+    cleanup.push(() => Promise.resolve(lock.release()));
   }
-  cleanup.push(() => Promise.resolve(claim.lock.release()));
   return new SqliteEventStore({ dataDir: config.dataDir });
 }
 
@@ -109,8 +127,10 @@ export function feedIdentity(config: Config): string {
  * (a test's stand-in on a new port, say) must not make its matches look known.
  */
 export async function followFeed(store: EventStore, feed: string, logger: Logger): Promise<void> {
+  // Stored without the key or URL credentials (redactApiKey), so rotating a proxy password keeps the
+  // feed the same; a value stored by an older version, credentials included, is compared redacted.
   const previousFeed = await store.getMeta('feed');
-  if (previousFeed !== undefined && previousFeed !== feed) {
+  if (previousFeed !== undefined && redactApiKey(previousFeed) !== feed) {
     const states = await store.loadStates();
     if (states.length > 0) {
       await store.commit({ events: [], states: [], forget: states.map((s) => s.matchId) });
@@ -137,7 +157,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     options.worker?.contribute(metrics.registry);
     const worker = options.worker;
     // A worker's DATA_DIR lock is held by its primary, for the whole instance.
-    const rawStore = options.store ?? (worker ? new SqliteEventStore({ dataDir: config.dataDir }) : openSqliteStore(config, cleanup));
+    const rawStore = options.store ?? openSqliteStore(config, cleanup, options.dataDirLockHeld === true || worker !== undefined);
     cleanup.push(() => rawStore.close());
     const store = new MonitoredEventStore(rawStore, metrics);
 
@@ -160,7 +180,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         `No ALLSPORTS_API_KEY set: using the built-in simulated matchday (a 90-minute match takes about ${Math.round(5400 / config.simSpeed / 6) / 10} minutes). Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.`,
       );
     } else if (config.upstream.apiKey === undefined) {
-      logger.info({ upstream: baseUrl }, 'No ALLSPORTS_API_KEY set: polling ALLSPORTS_BASE_URL without a key');
+      logger.info({ upstream: redactApiKey(baseUrl) }, 'No ALLSPORTS_API_KEY set: polling ALLSPORTS_BASE_URL without a key');
     } else {
       logger.info({ upstream: redactApiKey(baseUrl) }, 'polling AllSportsAPI');
     }

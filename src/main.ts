@@ -13,6 +13,7 @@ import { WorkerEnv } from './cluster/messages.js';
 import { startSupervisor } from './cluster/supervisor.js';
 import { WorkerLink } from './cluster/worker-link.js';
 import type { PrimaryChannel } from './bus/ipc-bus.js';
+import { DataDirInUseError } from './store/data-dir-lock.js';
 
 let config: Config;
 try {
@@ -39,6 +40,12 @@ process.on('uncaughtException', (error) => {
 
 /** One line saying why start-up failed, then exit 1. */
 function failStart(error: unknown): never {
+  if (error instanceof DataDirInUseError) {
+    // One line and nothing else (no stack, no fields pretty output would spread over more lines):
+    // the operator's only task is to stop the other instance or pick another directory.
+    logger.fatal(error.message);
+    process.exit(1);
+  }
   const code = (error as { code?: string }).code;
   const message =
     code === 'EADDRINUSE'
@@ -51,10 +58,13 @@ function failStart(error: unknown): never {
 }
 
 /** Runs `stop` on SIGTERM/SIGINT within SHUTDOWN_TIMEOUT_SECS; a second signal exits at once. */
-function onSignals(stop: () => Promise<unknown>): void {
+function onSignals(stop: () => Promise<unknown>): (signal: NodeJS.Signals | 'primary') => void {
   let signalled = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: NodeJS.Signals | 'primary') => {
     if (signalled) {
+      // The primary's relay of a stop this worker already received as a signal (Ctrl-C or a
+      // supervisor signalling the whole process group) is the same request, not a second one.
+      if (signal === 'primary') return;
       logger.warn({ signal }, 'second signal: exiting at once');
       process.exit(1);
     }
@@ -75,7 +85,9 @@ function onSignals(stop: () => Promise<unknown>): void {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  return onSignal;
 }
+
 
 if (config.workers > 1 && cluster.isPrimary) {
   // The supervisor: the instance's DATA_DIR lock and its simulated provider live here, so workers
@@ -125,5 +137,7 @@ if (config.workers > 1 && cluster.isPrimary) {
   } catch (error) {
     failStart(error);
   }
-  onSignals(() => app.stop());
+  const onStop = onSignals(() => app.stop());
+  // The supervisor relays a graceful stop over IPC.
+  if (worker) worker.onShutdown(() => onStop('primary'));
 }

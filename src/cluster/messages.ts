@@ -11,6 +11,8 @@ export type PrimaryMessage =
   | { readonly fsc: 'role'; readonly role: 'follower' }
   /** A batch the writer committed, relayed to every other worker. */
   | { readonly fsc: 'batch'; readonly batch: CommittedBatch }
+  /** Stop gracefully (the instance is shutting down). */
+  | { readonly fsc: 'shutdown' }
   /** The instance-wide metrics a worker asked for. */
   | { readonly fsc: 'metrics'; readonly id: number; readonly text: string; readonly error?: string };
 

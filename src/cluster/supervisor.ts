@@ -110,7 +110,9 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       stopping = true;
       const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
       const exited = alive.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
-      for (const worker of alive) worker.process.kill('SIGTERM');
+      // Over IPC rather than SIGTERM: a worker that also got the signal directly (Ctrl-C or a
+      // supervisor signalling the whole process group) must not read this as a second signal.
+      for (const worker of alive) send(worker, { fsc: 'shutdown' });
       let timer: NodeJS.Timeout | undefined;
       const inTime = await Promise.race([
         Promise.all(exited).then(() => true),

@@ -13,6 +13,7 @@ const METRICS_TIMEOUT_MS = 6_000;
 
 export class WorkerLink {
   private roleListener: ((role: WorkerRole) => void) | undefined;
+  private shutdownListener: (() => void) | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
 
@@ -26,6 +27,8 @@ export class WorkerLink {
       const msg = message as PrimaryMessage;
       if (msg.fsc === 'role') {
         this.roleListener?.(msg.role === 'writer' ? { role: 'writer', fence: msg.fence } : { role: 'follower' });
+      } else if (msg.fsc === 'shutdown') {
+        this.shutdownListener?.();
       } else if (msg.fsc === 'metrics') {
         const request = this.pending.get(msg.id);
         if (request === undefined) return;
@@ -42,6 +45,10 @@ export class WorkerLink {
     // Constructing one installs prom-client's worker-side listener; it answers from these registries.
     new AggregatorRegistry();
     AggregatorRegistry.setRegistries([registry]);
+  }
+
+  onShutdown(listener: () => void): void {
+    this.shutdownListener = listener;
   }
 
   onRole(listener: (role: WorkerRole) => void): void {

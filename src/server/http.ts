@@ -66,10 +66,16 @@ function integerParam(query: Record<string, unknown>, name: string, fallback: nu
   return Number(raw);
 }
 
+/** Ids per REST filter parameter, as for the WebSocket filters: a longer list is refused (400). */
+const MAX_IDS_PER_PARAMETER = 500;
+
 function idListParam(query: Record<string, unknown>, name: string): string[] | undefined {
   const raw = query[name];
   if (raw === undefined) return undefined;
   const values = (Array.isArray(raw) ? raw : [raw]).flatMap((value) => String(value).split(','));
+  if (values.length > MAX_IDS_PER_PARAMETER) {
+    throw new BadParameter(name, `${name}: at most ${MAX_IDS_PER_PARAMETER} ids per parameter, got ${values.length}`);
+  }
   const ids = values.map((value) => value.trim());
   if (ids.length === 0 || ids.some((id) => !/^\d{1,20}$/.test(id))) {
     throw new BadParameter(name, `${name}: expected numeric ids, comma-separated (e.g. ${name}=12345)`);

@@ -14,8 +14,8 @@ import { FencedError, type Commit, type EventQuery, type EventStore, type Histor
 
 export const DATABASE_FILE = 'football-streaming-core.sqlite';
 
-/** Compiled `readAfter` statements kept (one per filter shape). */
-const MAX_CACHED_READS = 256;
+/** Compiled `readAfter` statements kept (one per filter shape: at most 2 modes x 8 combinations). */
+const MAX_CACHED_READS = 32;
 /** Rows deleted per pruning step before yielding to the event loop. */
 const PRUNE_CHUNK = 2_000;
 
@@ -79,7 +79,8 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly epoch: string;
   private readonly statements;
-  private readonly readStatements = new Map<string, Database.Statement<Array<string | number>, EventRow>>();
+  private readonly readStatements = new Map<string, Database.Statement<[Record<string, string | number>], EventRow>>();
+  private compiledReads = 0;
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -177,29 +178,36 @@ export class SqliteEventStore implements EventStore {
 
   readAfter(query: EventQuery): Promise<StoredEvent[] | 'too-old'> {
     if (query.since < this.prunedThrough()) return Promise.resolve('too-old');
+    // Each id list is one JSON array parameter, so the SQL depends on which filters are present and
+    // never on how many ids they hold: one compiled statement per filter shape serves every count.
     const clauses: string[] = [];
-    const params: Array<string | number> = [];
-    const addList = (ids: readonly string[] | undefined, columns: readonly string[]) => {
+    const params: Record<string, string | number> = { since: query.since, limit: query.limit };
+    const addList = (name: string, ids: readonly string[] | undefined, columns: readonly string[]) => {
       if (ids === undefined || ids.length === 0) return;
-      const marks = ids.map(() => '?').join(', ');
-      clauses.push(`(${columns.map((column) => `${column} IN (${marks})`).join(' OR ')})`);
-      for (let i = 0; i < columns.length; i += 1) params.push(...ids);
+      clauses.push(`(${columns.map((column) => `${column} IN (SELECT value FROM json_each(@${name}))`).join(' OR ')})`);
+      params[name] = JSON.stringify(ids);
     };
-    addList(query.matchIds, ['match_id']);
-    addList(query.leagueIds, ['league_id']);
-    addList(query.teamIds, ['home_team_key', 'away_team_key']);
+    addList('matchIds', query.matchIds, ['match_id']);
+    addList('leagueIds', query.leagueIds, ['league_id']);
+    addList('teamIds', query.teamIds, ['home_team_key', 'away_team_key']);
     const joiner = query.mode === 'all' ? ' AND ' : ' OR ';
     const where = clauses.length > 0 ? `AND (${clauses.join(joiner)})` : '';
-    const sql = `SELECT * FROM events WHERE seq > ? ${where} ORDER BY seq LIMIT ?`;
+    const sql = `SELECT * FROM events WHERE seq > @since ${where} ORDER BY seq LIMIT @limit`;
     let statement = this.readStatements.get(sql);
     if (statement === undefined) {
       // Filters repeat (every subscribe_all resume has the same shape): compile each shape once.
       if (this.readStatements.size >= MAX_CACHED_READS) this.readStatements.clear();
-      statement = this.db.prepare<Array<string | number>, EventRow>(sql);
+      statement = this.db.prepare<[Record<string, string | number>], EventRow>(sql);
       this.readStatements.set(sql, statement);
+      this.compiledReads += 1;
     }
-    const rows = statement.all(query.since, ...params, query.limit);
+    const rows = statement.all(params);
     return Promise.resolve(rows.map(toStored));
+  }
+
+  /** How many `readAfter` statements were compiled since open (bounded by the filter shapes, not by id counts). */
+  get compiledReadStatements(): number {
+    return this.compiledReads;
   }
 
   loadStates(): Promise<MatchState[]> {

@@ -44,7 +44,18 @@ export class UpstreamError extends Error {
   }
 }
 
-/** Replaces the value of `APIkey` (any case) in a URL or any text that carries one. */
+/**
+ * Replaces the credentials of every URL in `text` (`http://user:password@host` becomes
+ * `http://REDACTED@host`): a proxy given in ALLSPORTS_BASE_URL may carry them.
+ */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@"'<>?#]+@/gi, '$1REDACTED@');
+}
+
+/**
+ * Replaces the value of `APIkey` (any case) in a URL or any text that carries one, and the
+ * credentials of any URL in it (`redactUrlCredentials`): wherever the key is redacted, so are they.
+ */
 export function redactApiKey(text: string): string {
-  return text.replace(/(apikey=)[^&\s"']*/gi, '$1REDACTED');
+  return redactUrlCredentials(text.replace(/(apikey=)[^&\s"']*/gi, '$1REDACTED'));
 }

@@ -3,9 +3,12 @@
  * fails in every way that tends to leak a URL — 5xx pages and proxy error pages quoting the full
  * request URL, timeouts, error envelopes echoing the URL, 429s, HTML where JSON was expected — at
  * LOG_LEVEL=trace. The key, the auth tokens and the metrics token appear nowhere in what the
- * process prints, nor in /health or /metrics. (`npm test` builds dist/ first.)
+ * process prints, nor in /health or /metrics. Neither do the credentials of a proxy given in
+ * ALLSPORTS_BASE_URL (nor are they stored in DATA_DIR), nor a token carried by a malformed HTTP
+ * request, whose raw bytes Node hands to the logger. (`npm test` builds dist/ first.)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -115,6 +118,76 @@ describe('secrets stay out of the output', () => {
     expect(output).toContain('Wrong login credentials');
     for (const text of [output, healthText, metricsText]) {
       for (const secret of [...SECRETS, ...FRAGMENTS]) expect(text.includes(secret), secret).toBe(false);
+    }
+  });
+
+  it('never prints proxy credentials from ALLSPORTS_BASE_URL nor a token carried by a malformed request, at trace', async () => {
+    const PROXY_USER = 'proxyuser';
+    const PROXY_PASSWORD = 'pr0xy-3c1d5a7b-PASS';
+    const RAW_TOKEN = 'rawtok-6e2f8a1d-SECRETTOKEN';
+    const secrets = [PROXY_PASSWORD, `${PROXY_USER}:${PROXY_PASSWORD}`, RAW_TOKEN, '3c1d5a7b', '6e2f8a1d'];
+    standIn = await startStandIn();
+    const proxied = new URL(standIn.baseUrl);
+    proxied.username = PROXY_USER;
+    proxied.password = PROXY_PASSWORD;
+    const quoting = `${proxied.origin.replace('//', `//${PROXY_USER}:${PROXY_PASSWORD}@`)}/football/?met=Livescore`;
+    let served = 0;
+    standIn.livescore(() => {
+      served += 1;
+      // A proxy error page quoting the URL with its credentials, then an error envelope quoting it.
+      return served % 2 === 1
+        ? { status: 502, headers: { 'content-type': 'text/plain' }, body: `Bad Gateway: could not reach ${quoting}` }
+        : { body: { success: 0, error: `Proxy refused ${quoting}` } };
+    });
+
+    dataDir = mkdtempSync(join(tmpdir(), 'fsc-secrets-'));
+    service = await startServiceProcess({
+      ALLSPORTS_API_KEY: API_KEY,
+      ALLSPORTS_BASE_URL: proxied.toString(),
+      AUTH_TOKENS: RAW_TOKEN,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'trace',
+      POLL_INTERVAL_SECS: '0.05',
+      POLL_INTERVAL_IDLE_SECS: '0.05',
+      UPSTREAM_RETRIES: '0',
+      UPSTREAM_BREAKER_THRESHOLD: '1000',
+    });
+    const running = service;
+    await standIn.waitForRequests('Livescore', 4, 20_000);
+
+    // A malformed request (a header line without a colon) carrying the token in both places.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(running.port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      socket.write(
+        `GET /events?token=${RAW_TOKEN}&since=0 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${RAW_TOKEN}\r\n` +
+          `this line is not a header\r\n\r\n`,
+      );
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    await running.waitForLog((line) => typeof line['msg'] === 'string' && String(line['msg']).startsWith('client error'));
+
+    running.child.kill('SIGTERM');
+    expect((await running.exited).code).toBe(0);
+    const output = running.output();
+    // Exercised (so this test can fail): the polling line names the proxy, the faults were logged.
+    expect(output).toContain('polling AllSportsAPI');
+    expect(output).toContain('REDACTED@127.0.0.1');
+    expect(output).toContain('"kind":"http_5xx"');
+    expect(output).toContain('Proxy refused');
+    for (const secret of [...secrets, API_KEY]) {
+      expect(output.includes(secret), secret).toBe(false);
+      // Nor as bytes: a Buffer is logged as {"type":"Buffer","data":[114,97,…]}, which no text scrubber sees.
+      expect(output.includes(Buffer.from(secret).join(',')), `${secret} as bytes`).toBe(false);
+    }
+    expect(output).not.toContain('rawPacket');
+    // Nor are the credentials kept in DATA_DIR (the feed identity is stored without them).
+    for (const file of readdirSync(dataDir)) {
+      const bytes = readFileSync(join(dataDir, file)).toString('latin1');
+      for (const secret of [PROXY_PASSWORD, `${PROXY_USER}:`]) expect(bytes.includes(secret), `${secret} in ${file}`).toBe(false);
     }
   });
 });

@@ -36,7 +36,24 @@ export class ResumingClient {
   private async connect(): Promise<void> {
     const url = this.urls[this.attempt % this.urls.length] as string;
     this.attempt += 1;
-    const client = await TestClient.open(url);
+    // A handshake that never completes (its worker died mid-way) must not hang the client.
+    const opening = TestClient.open(url);
+    const client = await new Promise<TestClient>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`resuming client: no handshake with ${url} within 5 s`));
+        void opening.then((late) => late.ws.terminate(), () => undefined);
+      }, 5_000);
+      opening.then(
+        (opened) => {
+          clearTimeout(timer);
+          resolve(opened);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
     this.client = client;
     const resuming = this.epoch !== undefined;
     const collect = (message: Message) => {
@@ -47,7 +64,13 @@ export class ResumingClient {
     };
     client.ws.on('message', (data) => collect(JSON.parse(data.toString()) as Message));
     client.send({ action: 'subscribe_all', ...(resuming ? { since: this.lastSeq, epoch: this.epoch } : {}) });
-    const subscribed = await client.nextOfType('SUBSCRIBED', 15_000);
+    let subscribed;
+    try {
+      subscribed = await client.nextOfType('SUBSCRIBED', 5_000);
+    } catch (error) {
+      client.ws.terminate();
+      throw error;
+    }
     if (resuming) this.resumes.push(subscribed['resumed'] === true);
     this.epoch = String(subscribed['epoch']);
     void client.closed.then(() => this.onClose());
