@@ -179,3 +179,31 @@ describe('RedisBus through Redis blips (a private redis-server)', () => {
     expect(recorders[0]?.seqs).toEqual([6, 7, 8]);
   });
 });
+
+describe('RedisBus on the shared Redis', () => {
+  it('a history deleted under a connected subscriber (FLUSHDB, no reconnect) is reported as a new epoch', async () => {
+    const prefix = testPrefix('bus-flush');
+    const store = new RedisEventStore({ redis: shared, prefix });
+    const resets: BusReset[] = [];
+    const bus = new RedisBus({ redis: shared, prefix, blockMs: 200, onReset: (reset) => resets.push(reset) });
+    try {
+      await store.commit({ events: goals(3), states: [], forget: [] });
+      const recorder = new Recorder();
+      bus.subscribe(0, recorder.onBatch);
+      await recorder.untilSeq(3);
+      await deleteKeys(shared, prefix);
+      const epoch = (await store.bounds()).epoch;
+      await waitFor(() => resets.length > 0, 'the reset');
+      await store.commit({ events: goals(2), states: [], forget: [] });
+      await waitFor(() => recorder.seqs.length === 5, 'the new history');
+      // Seen before or after bounds() created the new epoch: null (no history yet) or the new one.
+      expect(resets).toHaveLength(1);
+      expect(resets[0]).toMatchObject({ reason: 'epoch-changed', seq: 0 });
+      expect([null, epoch]).toContain(resets[0]?.epoch);
+      expect(recorder.seqs).toEqual([1, 2, 3, 1, 2]);
+    } finally {
+      await bus.close();
+      await deleteKeys(shared, prefix);
+    }
+  });
+});
