@@ -7,6 +7,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
+import { REDIS_CLIENT_OPTIONS } from '../../src/cluster/redis-client.js';
 import { RedisLease } from '../../src/cluster/redis-lease.js';
 import { RedisEventStore } from '../../src/store/redis-event-store.js';
 import { FencedError } from '../../src/store/types.js';
@@ -18,7 +19,8 @@ const env = (name: string): string => {
 };
 const say = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-const redis = new Redis(env('REDIS_URL'));
+const redis = new Redis(env('REDIS_URL'), REDIS_CLIENT_OPTIONS);
+await redis.connect();
 const prefix = env('PREFIX');
 const store = new RedisEventStore({ redis, prefix });
 let lastToken: string | undefined;

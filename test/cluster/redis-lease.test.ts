@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REDIS_CLIENT_OPTIONS } from '../../src/cluster/redis-client.js';
 import { RedisLease, type LeaseLossReason } from '../../src/cluster/redis-lease.js';
 import { RedisEventStore } from '../../src/store/redis-event-store.js';
 import { deleteKeys, startRedisServer, testPrefix, TEST_REDIS_URL, waitFor, type PrivateRedis } from '../helpers/redis-server.js';
@@ -19,9 +20,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function client(url = TEST_REDIS_URL): Redis {
-  const redis = new Redis(url);
+/** A client as the app makes it (no offline queue), connected. */
+async function client(url = TEST_REDIS_URL): Promise<Redis> {
+  const redis = new Redis(url, REDIS_CLIENT_OPTIONS);
   cleanups.push(() => redis.disconnect());
+  await redis.connect();
   return redis;
 }
 
@@ -88,14 +91,14 @@ function spawnChild(env: Record<string, string>): Child {
 describe('RedisLease', () => {
   it('elects exactly one leader among contenders; the key holds its token; a release hands over', async () => {
     const prefix = sharedPrefix();
-    const contenders = ['a', 'b', 'c'].map((id) => contender(client(), prefix, `node-${id}`, 1_000));
+    const contenders = await Promise.all(['a', 'b', 'c'].map(async (id) => contender(await client(), prefix, `node-${id}`, 1_000)));
     for (const { lease } of contenders) lease.start();
     const leaders = () => contenders.filter(({ lease }) => lease.isLeader);
     await waitFor(() => leaders().length === 1, 'a leader');
     const first = leaders()[0];
     if (first === undefined) throw new Error('no leader');
     // Through several renewals, never two leaders, and the key always holds the leader's token.
-    const admin = client();
+    const admin = await client();
     while (first.lease.stats.renewals < 4) {
       expect(leaders().length).toBeLessThanOrEqual(1);
       const holder = await admin.get(`${prefix}leader`);
@@ -114,7 +117,7 @@ describe('RedisLease', () => {
 
   it('tokens are unique per acquisition', async () => {
     const prefix = sharedPrefix();
-    const one = contender(client(), prefix, 'node-a', 1_000);
+    const one = contender(await client(), prefix, 'node-a', 1_000);
     one.lease.start();
     await waitFor(() => one.lease.isLeader, 'leadership');
     await one.lease.stop();
@@ -131,7 +134,7 @@ describe('RedisLease', () => {
     const child = spawnChild({ REDIS_URL: TEST_REDIS_URL, PREFIX: prefix, NODE_ID: 'frozen', LEASE_MS: String(leaseMs) });
     const { acquired: oldToken } = (await child.next((l) => typeof l['acquired'] === 'string', 'the child leads')) as { acquired: string };
 
-    const redis = client();
+    const redis = await client();
     const store = new RedisEventStore({ redis, prefix });
     const successor = contender(redis, prefix, 'successor', leaseMs);
     successor.lease.start();
@@ -159,7 +162,7 @@ describe('RedisLease', () => {
   it('re-establishes leadership after Redis restarts empty; the old token is refused', async () => {
     const server: PrivateRedis = await startRedisServer();
     cleanups.push(() => server.stop());
-    const redis = client(server.url);
+    const redis = await client(server.url);
     const prefix = 'fsc:';
     const store = new RedisEventStore({ redis, prefix });
     const node = contender(redis, prefix, 'node-a', 1_000);

@@ -4,6 +4,7 @@
  * a Redis that restarts with its data and one that comes back empty (a private redis-server).
  */
 import { Redis } from 'ioredis';
+import { REDIS_CLIENT_OPTIONS } from '../../src/cluster/redis-client.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBus, type BusReset } from '../../src/bus/redis-bus.js';
 import type { CommittedBatch } from '../../src/bus/types.js';
@@ -13,7 +14,7 @@ import type { Commit, EventStore, PendingEvent } from '../../src/store/types.js'
 import { deleteKeys, startRedisServer, testPrefix, TEST_REDIS_URL, waitFor, type PrivateRedis } from '../helpers/redis-server.js';
 import { busContract, Recorder } from './bus.contract.js';
 
-const shared = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+const shared = new Redis(TEST_REDIS_URL, REDIS_CLIENT_OPTIONS);
 beforeAll(async () => {
   await shared.connect();
 });
@@ -88,8 +89,9 @@ describe('RedisBus through Redis blips (a private redis-server)', () => {
 
   const setUp = async () => {
     await server.restart({ keepData: false });
-    writer = new Redis(server.url);
+    writer = new Redis(server.url, REDIS_CLIENT_OPTIONS);
     cleanups.push(() => writer.disconnect());
+    await writer.connect();
     store = new RedisEventStore({ redis: writer, prefix: 'fsc:' });
     await waitFor(() => writer.status === 'ready', 'the writer connects');
   };

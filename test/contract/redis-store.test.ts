@@ -5,6 +5,7 @@
  * the lease key, and resent commits being applied once.
  */
 import { Redis } from 'ioredis';
+import { REDIS_CLIENT_OPTIONS } from '../../src/cluster/redis-client.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvent, type GoalScoredEvent } from '../../src/domain/events.js';
 import { RedisEventStore, StoreUnavailableError } from '../../src/store/redis-event-store.js';
@@ -12,7 +13,7 @@ import { FencedError, type PendingEvent } from '../../src/store/types.js';
 import { deleteKeys, testPrefix, TEST_REDIS_URL } from '../helpers/redis-server.js';
 import { storeContract } from './store.contract.js';
 
-const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+const redis = new Redis(TEST_REDIS_URL, REDIS_CLIENT_OPTIONS);
 
 beforeAll(async () => {
   await redis.connect();
