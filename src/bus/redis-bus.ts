@@ -1,0 +1,207 @@
+/**
+ * The bus between nodes on Redis: every node reads the store's event stream (see
+ * `store/redis-event-store.ts`) from the last entry it delivered, so a blip in its connection loses
+ * nothing, rather than relying on fire-and-forget pub/sub.
+ *
+ * `publish` is a no-op: the commit script that appends to the stream IS the publication, atomic with
+ * the write and fenced like it, so nothing can be published that was not committed. The writer's own
+ * subscribers read the stream like everyone else's (one round trip later).
+ *
+ * Each subscription reads with `XREAD BLOCK` on its own connection (`redis.duplicate()`; a blocking
+ * read would stall every other command on a shared one). After every read it checks, on the same
+ * connection, that the history is still the one it was reading (the epoch) and still retained from
+ * where it is (`prunedThrough`); if not, it tells the subscriber through `onReset` (so it can
+ * resnapshot) and carries on from the new position, never skipping silently.
+ *
+ * Batches follow the stream, not the commits one to one: one batch holds every event read up to the
+ * next states marker (a commit that saved or forgot match states), and such a batch carries
+ * `statesChanged: true` with the seq the states reflect. Subscribing from a seq re-reads the markers
+ * written at that seq, so a subscriber may see one `statesChanged` for a states commit it already
+ * knew of (a spare refresh of its book), never miss one.
+ */
+import type { Redis } from 'ioredis';
+import type { StoredEvent } from '../domain/events.js';
+import { isEventEntryId, redisKeys, seqOfEntryId, storedEventFromEntry, type RedisKeys } from '../store/redis-event-store.js';
+import type { CommittedBatch, EventBus } from './types.js';
+
+/** Why a subscription could not continue gap-free from where it was. */
+export interface BusReset {
+  /** `epoch-changed`: Redis came back empty (or was flushed): a new history. `too-old`: events after the subscriber's position were pruned. */
+  readonly reason: 'epoch-changed' | 'too-old';
+  /** The epoch delivery continues in (null while no history exists yet). */
+  readonly epoch: string | null;
+  /** Delivery continues with the events after this seq. */
+  readonly seq: number;
+}
+
+export interface RedisSubscribeOptions {
+  /** The epoch `fromSeq` belongs to (from the `bounds()` or book it was read with). @default the current epoch */
+  readonly epoch?: string;
+  /** Told when the subscription must skip (see `BusReset`); defaults to the bus's `onReset`. */
+  readonly onReset?: (reset: BusReset) => void;
+}
+
+export interface RedisBusOptions {
+  /** The ioredis client; each subscription uses its own `duplicate()`. The bus never closes `redis`. */
+  readonly redis: Redis;
+  /** Key prefix, the same as the store's. @default 'fsc:' */
+  readonly prefix?: string;
+  /** Longest a read blocks before re-checking the epoch (catches a FLUSHALL without a reconnect). @default 5000 */
+  readonly blockMs?: number;
+  /** Most stream entries read at once. @default 1000 */
+  readonly count?: number;
+  /** Default reset handler; a subscription with none stops (reporting to `onError`) rather than skip. */
+  readonly onReset?: (reset: BusReset) => void;
+  /** Read failures (it keeps retrying) and exceptions thrown by subscribers. */
+  readonly onError?: (error: Error) => void;
+}
+
+/** The subscription had to skip and nobody handles resets: it stopped rather than leave a silent gap. */
+export class BusResetUnhandledError extends Error {
+  override readonly name = 'BusResetUnhandledError';
+  readonly code = 'BUS_RESET_UNHANDLED';
+}
+
+type XReadReply = Array<[key: string, entries: Array<[id: string, fields: string[]]>]> | null;
+
+interface Subscription {
+  active: boolean;
+  readonly connection: Redis;
+}
+
+export class RedisBus implements EventBus {
+  private readonly keys: RedisKeys;
+  private readonly blockMs: number;
+  private readonly count: number;
+  private readonly subscriptions = new Set<Subscription>();
+
+  constructor(private readonly options: RedisBusOptions) {
+    this.keys = redisKeys(options.prefix ?? 'fsc:');
+    this.blockMs = options.blockMs ?? 5_000;
+    this.count = options.count ?? 1_000;
+  }
+
+  /** No-op: the store's commit appended the batch to the stream every node reads. */
+  publish(_batch: CommittedBatch): void {
+    return;
+  }
+
+  subscribe(fromSeq: number, onBatch: (batch: CommittedBatch) => void, options: RedisSubscribeOptions = {}): () => void {
+    // maxRetriesPerRequest 0: a read in flight when the connection drops fails at once (it is not
+    // queued or resent by the client), and this loop decides where to read from once Redis is back:
+    // after the last entry it delivered.
+    const connection = this.options.redis.duplicate({ maxRetriesPerRequest: 0 });
+    const subscription: Subscription = { active: true, connection };
+    // The connection's errors are the read loop's to handle; ioredis reconnects by itself.
+    subscription.connection.on('error', () => undefined);
+    this.subscriptions.add(subscription);
+    void this.run(subscription, fromSeq, onBatch, options);
+    return () => this.end(subscription);
+  }
+
+  close(): Promise<void> {
+    for (const subscription of this.subscriptions) this.end(subscription);
+    return Promise.resolve();
+  }
+
+  private end(subscription: Subscription): void {
+    if (!subscription.active) return;
+    subscription.active = false;
+    this.subscriptions.delete(subscription);
+    subscription.connection.disconnect();
+  }
+
+  private report(error: unknown): void {
+    this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  private async run(
+    subscription: Subscription,
+    fromSeq: number,
+    onBatch: (batch: CommittedBatch) => void,
+    options: RedisSubscribeOptions,
+  ): Promise<void> {
+    const { connection } = subscription;
+    const onReset = options.onReset ?? this.options.onReset;
+    let lastId = `${fromSeq}-0`;
+    let lastSeq = fromSeq;
+    let epoch: string | null | undefined = options.epoch;
+    let failures = 0;
+    while (subscription.active) {
+      try {
+        if (connection.status !== 'ready') {
+          if (connection.status === 'wait') void connection.connect().catch((error: unknown) => this.report(error));
+          await untilReady(connection);
+          continue;
+        }
+        if (epoch === undefined) epoch = await connection.get(this.keys.epoch);
+        const reply = (await connection.xread('COUNT', this.count, 'BLOCK', this.blockMs, 'STREAMS', this.keys.events, lastId)) as XReadReply;
+        // Checked after the read: entries of a history that changed under the read are not delivered.
+        const checks = await connection.multi().get(this.keys.epoch).hget(this.keys.head, 'pruned').exec();
+        if (!subscription.active) return;
+        failures = 0;
+        const currentEpoch = (checks?.[0]?.[1] ?? null) as string | null;
+        const prunedThrough = Number(checks?.[1]?.[1] ?? 0);
+        // A history that did not exist yet when we started (nothing delivered) is ours, not a change.
+        const adopted = epoch === null && lastSeq === 0 && lastId === '0-0';
+        let reset: BusReset | undefined;
+        if (currentEpoch !== epoch && !adopted) reset = { reason: 'epoch-changed', epoch: currentEpoch, seq: 0 };
+        else if (prunedThrough > lastSeq) reset = { reason: 'too-old', epoch: currentEpoch, seq: prunedThrough };
+        epoch = currentEpoch;
+        if (reset !== undefined) {
+          lastSeq = reset.seq;
+          lastId = `${reset.seq}-0`;
+          if (onReset === undefined) {
+            this.report(new BusResetUnhandledError(`bus subscription stopped: ${reset.reason}, and no onReset handler to resnapshot`));
+            this.end(subscription);
+            return;
+          }
+          onReset(reset);
+          continue;
+        }
+        const entries = reply?.[0]?.[1] ?? [];
+        let events: StoredEvent[] = [];
+        const deliver = (batch: CommittedBatch) => {
+          try {
+            onBatch(batch);
+          } catch (error) {
+            this.report(error);
+          }
+        };
+        for (const [id, fields] of entries) {
+          if (!subscription.active) return;
+          lastId = id;
+          lastSeq = seqOfEntryId(id);
+          if (isEventEntryId(id)) {
+            events.push(storedEventFromEntry(id, fields));
+          } else {
+            deliver({ events, seq: lastSeq, statesChanged: true });
+            events = [];
+          }
+        }
+        if (events.length > 0) deliver({ events, seq: lastSeq, statesChanged: false });
+      } catch (error) {
+        if (!subscription.active) return;
+        this.report(error);
+        failures += 1;
+        // Back off while Redis is away (ioredis reconnects meanwhile); the read resumes from lastId.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** failures, 1_000)));
+      }
+    }
+  }
+}
+
+/** Resolves when the connection is ready again, or after a while (the caller re-checks). */
+function untilReady(connection: Redis): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      connection.off('ready', done);
+      connection.off('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, 1_000);
+    connection.once('ready', done);
+    connection.once('end', done);
+  });
+}

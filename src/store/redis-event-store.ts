@@ -1,0 +1,436 @@
+/**
+ * The scale-out store: the same history as the SQLite store, kept in Redis so every node reads and
+ * resumes from it. The ioredis client is passed in (the caller owns its connection and options).
+ *
+ * Keys, all under `prefix` (`fsc:` by default in the app; on Redis Cluster use a hash tag such as
+ * `{fsc}:` so the commit script's keys share one slot):
+ * - `epoch`   the history's identity; created (SET NX) by whichever operation first finds it missing,
+ *             so a Redis that comes back empty is a new epoch.
+ * - `head`    hash: `seq` (newest seq ever assigned, never reused), `pruned` (prunedThrough), and the
+ *             last commit's id and first seq (to make a resent commit idempotent).
+ * - `events`  stream: one entry per event with id `<seq>-0` (so XRANGE/XREAD by seq is direct), and
+ *             fields e(vent_id) y(type) m(atch) l(eague) h(ome key) a(way key) t(imestamp) j(son);
+ *             a commit that saved or forgot match states adds a marker entry `<seq>-<n>` (n ≥ 1,
+ *             field `s`) after its events, which the Redis bus turns into `statesChanged`.
+ * - `states`  hash matchId → state JSON; `ended` sorted set matchId → when it was first saved ended (ms).
+ * - `meta`    hash of application values (apart from the store's own keys, so they cannot clash).
+ * - `leader`  the current writer (fencing) token; the leader lease uses the same key.
+ *
+ * Redis must not evict these keys (`maxmemory-policy noeviction`), and a Redis restarted from an old
+ * snapshot can hand out a seq twice under the same epoch: run it with AOF (`appendfsync always` for
+ * the strict guarantee) or without persistence (then a restart is a new epoch, which clients handle).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { EventType, StoredEvent } from '../domain/events.js';
+import type { MatchState } from '../domain/match.js';
+import { FencedError, type Commit, type EventQuery, type EventStore, type HistoryBounds, type MatchBookSnapshot } from './types.js';
+
+/** Events removed per pruning step (one short Lua call each, so Redis is never held for long). */
+const PRUNE_CHUNK = 2_000;
+
+/** The key names of one deployment's data. */
+export interface RedisKeys {
+  readonly epoch: string;
+  readonly head: string;
+  readonly events: string;
+  readonly states: string;
+  readonly ended: string;
+  readonly meta: string;
+  readonly leader: string;
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  return {
+    epoch: `${prefix}epoch`,
+    head: `${prefix}head`,
+    events: `${prefix}events`,
+    states: `${prefix}states`,
+    ended: `${prefix}ended`,
+    meta: `${prefix}meta`,
+    leader: `${prefix}leader`,
+  };
+}
+
+/** A Lua script registered on a client with ioredis `defineCommand` (EVALSHA, with EVAL on NOSCRIPT). */
+export type RedisScript = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>;
+
+/**
+ * Registers `lua` on `redis` under `name` (idempotent: the same name and source may be defined by
+ * several users of one client) and returns a typed caller.
+ */
+export function defineScript(redis: Redis, name: string, lua: string): RedisScript {
+  const commands = redis as unknown as Record<string, ((...args: Array<string | number>) => Promise<unknown>) | undefined>;
+  if (commands[name] === undefined) redis.defineCommand(name, { lua });
+  return (keys, args) => {
+    const call = commands[name];
+    if (call === undefined) return Promise.reject(new Error(`redis script ${name} is not defined on this client`));
+    return call.call(redis, keys.length, ...keys, ...args);
+  };
+}
+
+/** Commit, refused by Redis when the store is not reachable (no queued, late writes). */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** The store was used after `close()`. */
+export class StoreClosedError extends Error {
+  override readonly name = 'StoreClosedError';
+  readonly code = 'STORE_CLOSED';
+  constructor() {
+    super('the Redis event store is closed');
+  }
+}
+
+const FENCED_REPLY = 'FENCED';
+
+// KEYS: epoch head events states ended leader
+// ARGV: hasFence fence epochCandidate commitId nowMs nEvents nStates nForget,
+//       then per event: event_id type match league home away timestamp jsonWithoutSeq,
+//       then per state: matchId json ended(1|0), then the ids to forget.
+// Checks come before the first write: a Lua script is isolated but not rolled back on error.
+const COMMIT_LUA = `
+if redis.call('HGET', KEYS[2], 'cid') == ARGV[4] then
+  return {tonumber(redis.call('HGET', KEYS[2], 'cfirst')), 1}
+end
+if ARGV[1] == '1' and redis.call('GET', KEYS[6]) ~= ARGV[2] then
+  return redis.error_reply('${FENCED_REPLY} commit refused: the fencing token is not the current writer token')
+end
+local nEvents, nStates, nForget = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local seq = tonumber(redis.call('HGET', KEYS[2], 'seq') or '0')
+local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)[1]
+if last and tonumber(string.match(last[1], '^(%d+)-')) > seq then
+  return redis.error_reply('CORRUPT the event stream is ahead of the sequence counter')
+end
+redis.call('SET', KEYS[1], ARGV[3], 'NX')
+local first = seq + 1
+local i = 9
+for _ = 1, nEvents do
+  seq = seq + 1
+  redis.call('XADD', KEYS[3], seq .. '-0', 'e', ARGV[i], 'y', ARGV[i + 1], 'm', ARGV[i + 2], 'l', ARGV[i + 3],
+    'h', ARGV[i + 4], 'a', ARGV[i + 5], 't', ARGV[i + 6], 'j', ARGV[i + 7] .. ',"seq":' .. seq .. '}')
+  i = i + 8
+end
+for _ = 1, nStates do
+  redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
+  if ARGV[i + 2] == '1' then redis.call('ZADD', KEYS[5], 'NX', ARGV[5], ARGV[i]) end
+  i = i + 3
+end
+for _ = 1, nForget do
+  redis.call('HDEL', KEYS[4], ARGV[i])
+  redis.call('ZREM', KEYS[5], ARGV[i])
+  i = i + 1
+end
+if nStates + nForget > 0 then
+  redis.call('XADD', KEYS[3], seq .. '-*', 's', '1')
+end
+redis.call('HSET', KEYS[2], 'seq', seq, 'cid', ARGV[4], 'cfirst', first)
+return {first, 0}
+`;
+
+// KEYS: head events. ARGV: cutoff (ISO 8601, compared byte-wise as SQLite's BINARY collation does), chunk.
+// Removes the oldest entries up to the first event at or after the cutoff (at most `chunk` entries).
+// Returns {events deleted, 1 when there may be more to prune}.
+const PRUNE_LUA = `
+local function before(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+local chunk = tonumber(ARGV[2])
+local entries = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', chunk)
+local deleted, highest, threshold, stopped = 0, 0, nil, false
+for _, entry in ipairs(entries) do
+  local s, sub = string.match(entry[1], '^(%d+)-(%d+)$')
+  if sub == '0' then
+    local fields, t = entry[2], nil
+    for f = 1, #fields, 2 do
+      if fields[f] == 't' then t = fields[f + 1] break end
+    end
+    if not before(t, ARGV[1]) then
+      threshold = entry[1]
+      stopped = true
+      break
+    end
+    deleted = deleted + 1
+    highest = tonumber(s)
+  end
+  threshold = s .. '-' .. (tonumber(sub) + 1)
+end
+if threshold then redis.call('XTRIM', KEYS[2], 'MINID', '=', threshold) end
+if highest > tonumber(redis.call('HGET', KEYS[1], 'pruned') or '0') then
+  redis.call('HSET', KEYS[1], 'pruned', highest)
+end
+local more = 0
+if #entries == chunk and not stopped then more = 1 end
+return {deleted, more}
+`;
+
+// KEYS: states ended. ARGV: cutoff ms. Forgets matches that ended before the cutoff.
+const PRUNE_STATES_LUA = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
+for _, id in ipairs(ids) do
+  redis.call('HDEL', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
+end
+return #ids
+`;
+
+/** Whether a stream entry id is an event (`<seq>-0`) rather than a states marker (`<seq>-<n>`). */
+export const isEventEntryId = (id: string): boolean => id.endsWith('-0');
+
+/** The seq part of a stream entry id. */
+export const seqOfEntryId = (id: string): number => Number(id.slice(0, id.indexOf('-')));
+
+/** A stream entry's fields as an event record. */
+export function storedEventFromEntry(id: string, fields: readonly string[]): StoredEvent {
+  let eventId = '';
+  let type = '';
+  let matchId = '';
+  let leagueId = '';
+  let homeTeamKey = '';
+  let awayTeamKey = '';
+  let timestamp = '';
+  let json = '';
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1] ?? '';
+    switch (fields[i]) {
+      case 'e':
+        eventId = value;
+        break;
+      case 'y':
+        type = value;
+        break;
+      case 'm':
+        matchId = value;
+        break;
+      case 'l':
+        leagueId = value;
+        break;
+      case 'h':
+        homeTeamKey = value;
+        break;
+      case 'a':
+        awayTeamKey = value;
+        break;
+      case 't':
+        timestamp = value;
+        break;
+      case 'j':
+        json = value;
+        break;
+      default:
+        break;
+    }
+  }
+  return { seq: seqOfEntryId(id), eventId, type: type as EventType, matchId, leagueId, homeTeamKey, awayTeamKey, timestamp, json };
+}
+
+/** The filter predicate of `EventQuery` (ids within a list are alternatives; `mode` joins the lists). */
+export function eventFilter(query: EventQuery): (event: StoredEvent) => boolean {
+  const lists: Array<(event: StoredEvent) => boolean> = [];
+  const asSet = (ids: readonly string[] | undefined) => (ids !== undefined && ids.length > 0 ? new Set(ids) : undefined);
+  const matches = asSet(query.matchIds);
+  const leagues = asSet(query.leagueIds);
+  const teams = asSet(query.teamIds);
+  if (matches) lists.push((e) => matches.has(e.matchId));
+  if (leagues) lists.push((e) => leagues.has(e.leagueId));
+  if (teams) lists.push((e) => teams.has(e.homeTeamKey) || teams.has(e.awayTeamKey));
+  if (lists.length === 0) return () => true;
+  return query.mode === 'all' ? (e) => lists.every((test) => test(e)) : (e) => lists.some((test) => test(e));
+}
+
+export interface RedisStoreOptions {
+  /** A connected (or connecting) ioredis client; the store never creates or closes it. */
+  readonly redis: Redis;
+  /** Prefix of every key. @default 'fsc:' */
+  readonly prefix?: string;
+}
+
+type XRangeReply = Array<[id: string, fields: string[]]>;
+
+export class RedisEventStore implements EventStore {
+  readonly keys: RedisKeys;
+  private readonly redis: Redis;
+  private readonly commitScript: RedisScript;
+  private readonly pruneScript: RedisScript;
+  private readonly pruneStatesScript: RedisScript;
+  private closed = false;
+
+  constructor(options: RedisStoreOptions) {
+    this.redis = options.redis;
+    this.keys = redisKeys(options.prefix ?? 'fsc:');
+    this.commitScript = defineScript(this.redis, 'fscStoreCommit', COMMIT_LUA);
+    this.pruneScript = defineScript(this.redis, 'fscStorePrune', PRUNE_LUA);
+    this.pruneStatesScript = defineScript(this.redis, 'fscStorePruneStates', PRUNE_STATES_LUA);
+  }
+
+  private open(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+
+  async bounds(): Promise<HistoryBounds> {
+    this.open();
+    const candidate = randomUUID();
+    const replies = await this.redis
+      .multi()
+      // NX GET: the existing epoch, or nil when this call just created it (Redis came back empty).
+      .set(this.keys.epoch, candidate, 'NX', 'GET')
+      .hmget(this.keys.head, 'seq', 'pruned')
+      .exec();
+    const [[, existing], [, head]] = execReplies(replies, 2) as [[unknown, string | null], [unknown, Array<string | null>]];
+    return { epoch: existing ?? candidate, latestSeq: Number(head[0] ?? 0), prunedThrough: Number(head[1] ?? 0) };
+  }
+
+  async commit(commit: Commit): Promise<StoredEvent[]> {
+    this.open();
+    // Serialised before anything is sent: an event that cannot be serialised fails the commit whole.
+    const heads = commit.events.map((pending) => JSON.stringify({ ...pending.event, timestamp: pending.timestamp }).slice(0, -1));
+    const args: Array<string | number> = [
+      commit.fence === undefined ? '0' : '1',
+      commit.fence ?? '',
+      randomUUID(),
+      // Makes a commit that ioredis resends after a reconnect (reply lost, command applied) idempotent.
+      randomUUID(),
+      Date.now(),
+      commit.events.length,
+      commit.states.length,
+      commit.forget.length,
+    ];
+    commit.events.forEach((pending, i) => {
+      const { event } = pending;
+      args.push(event.event_id, event.type, event.match_id, event.league_id, pending.homeTeamKey, pending.awayTeamKey, pending.timestamp, heads[i] ?? '');
+    });
+    for (const state of commit.states) args.push(state.matchId, JSON.stringify(state), state.ended ? '1' : '0');
+    args.push(...commit.forget);
+    // Fail fast instead of letting the offline queue apply this commit late, after an outage,
+    // while the writer has long moved on (it re-detects against the stored states instead).
+    if (this.redis.status !== 'ready') {
+      throw new StoreUnavailableError(`commit refused: Redis is not connected (connection ${this.redis.status})`);
+    }
+    let reply: unknown;
+    try {
+      reply = await this.commitScript(
+        [this.keys.epoch, this.keys.head, this.keys.events, this.keys.states, this.keys.ended, this.keys.leader],
+        args,
+      );
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith(FENCED_REPLY)) throw new FencedError();
+      throw error;
+    }
+    const first = Number((reply as [number, number])[0]);
+    return commit.events.map((pending, i) => {
+      const seq = first + i;
+      return {
+        seq,
+        eventId: pending.event.event_id,
+        type: pending.event.type,
+        matchId: pending.event.match_id,
+        leagueId: pending.event.league_id,
+        homeTeamKey: pending.homeTeamKey,
+        awayTeamKey: pending.awayTeamKey,
+        timestamp: pending.timestamp,
+        json: `${heads[i] ?? ''},"seq":${seq}}`,
+      };
+    });
+  }
+
+  async readAfter(query: EventQuery): Promise<StoredEvent[] | 'too-old'> {
+    this.open();
+    const keep = eventFilter(query);
+    const out: StoredEvent[] = [];
+    const pageSize = Math.min(Math.max(query.limit + 16, 128), 2_000);
+    let start = `${query.since + 1}-0`;
+    let epoch: string | null | undefined;
+    for (;;) {
+      // Each page is read with prunedThrough and the epoch in one MULTI: a prune (or a Redis that came
+      // back empty) between pages is seen, never silently skipped over.
+      const replies = await this.redis
+        .multi()
+        .get(this.keys.epoch)
+        .hget(this.keys.head, 'pruned')
+        .xrange(this.keys.events, start, '+', 'COUNT', pageSize)
+        .exec();
+      const [[, pageEpoch], [, pruned], [, entries]] = execReplies(replies, 3) as [[unknown, string | null], [unknown, string | null], [unknown, XRangeReply]];
+      if (epoch === undefined) epoch = pageEpoch;
+      else if (pageEpoch !== epoch) return 'too-old';
+      if (query.since < Number(pruned ?? 0)) return 'too-old';
+      for (const [id, fields] of entries) {
+        if (!isEventEntryId(id)) continue;
+        const event = storedEventFromEntry(id, fields);
+        if (!keep(event)) continue;
+        out.push(event);
+        if (out.length >= query.limit) return out;
+      }
+      const last = entries.at(-1);
+      if (entries.length < pageSize || last === undefined) return out;
+      start = `(${last[0]}`;
+    }
+  }
+
+  async loadStates(): Promise<MatchState[]> {
+    this.open();
+    return parseStates(await this.redis.hvals(this.keys.states));
+  }
+
+  async loadBook(): Promise<MatchBookSnapshot> {
+    this.open();
+    const replies = await this.redis.multi().hvals(this.keys.states).hget(this.keys.head, 'seq').exec();
+    const [[, states], [, seq]] = execReplies(replies, 2) as [[unknown, string[]], [unknown, string | null]];
+    return { states: parseStates(states), seq: Number(seq ?? 0) };
+  }
+
+  async claimWriter(fence: string): Promise<void> {
+    this.open();
+    // KEEPTTL: on Redis the token is the leader lease's value; claiming must not make the lease eternal.
+    await this.redis.set(this.keys.leader, fence, 'KEEPTTL');
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    this.open();
+    return (await this.redis.hget(this.keys.meta, key)) ?? undefined;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.open();
+    await this.redis.hset(this.keys.meta, key, value);
+  }
+
+  async prune(before: Date): Promise<number> {
+    this.open();
+    const cutoff = before.toISOString();
+    let deleted = 0;
+    for (;;) {
+      // Each chunk is its own short script; awaiting it yields to the event loop between chunks.
+      const [removed, more] = (await this.pruneScript([this.keys.head, this.keys.events], [cutoff, PRUNE_CHUNK])) as [number, number];
+      deleted += Number(removed);
+      if (Number(more) !== 1) break;
+    }
+    await this.pruneStatesScript([this.keys.states, this.keys.ended], [before.getTime()]);
+    return deleted;
+  }
+
+  close(): Promise<void> {
+    // The client belongs to the caller, who closes it after every user of it is closed.
+    this.closed = true;
+    return Promise.resolve();
+  }
+}
+
+function parseStates(values: readonly string[]): MatchState[] {
+  return values.map((json) => JSON.parse(json) as MatchState).sort((a, b) => (a.matchId < b.matchId ? -1 : a.matchId > b.matchId ? 1 : 0));
+}
+
+/** The replies of a MULTI, each checked: a failed command rejects with its own error. */
+function execReplies(replies: Array<[Error | null, unknown]> | null, expected: number): Array<[null, unknown]> {
+  if (replies === null || replies.length !== expected) throw new Error('Redis transaction aborted');
+  for (const [error] of replies) if (error) throw error;
+  return replies as Array<[null, unknown]>;
+}

@@ -1,0 +1,123 @@
+/**
+ * The store contract on Redis: the machine's Redis (127.0.0.1:6379, or REDIS_TEST_URL), a unique key
+ * prefix per location, every key of it deleted afterwards. Plus what is specific to Redis: the stream
+ * layout, an emptied Redis being a new epoch, fail-fast commits while disconnected, fencing against
+ * the lease key, and resent commits being applied once.
+ */
+import { Redis } from 'ioredis';
+import { REDIS_CLIENT_OPTIONS } from '../../src/cluster/redis-client.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { recordEvent, type GoalScoredEvent } from '../../src/domain/events.js';
+import { RedisEventStore, StoreUnavailableError } from '../../src/store/redis-event-store.js';
+import { FencedError, type PendingEvent } from '../../src/store/types.js';
+import { deleteKeys, testPrefix, TEST_REDIS_URL } from '../helpers/redis-server.js';
+import { storeContract } from './store.contract.js';
+
+const redis = new Redis(TEST_REDIS_URL, REDIS_CLIENT_OPTIONS);
+
+beforeAll(async () => {
+  await redis.connect();
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+storeContract('RedisEventStore', {
+  newLocation: () => Promise.resolve(testPrefix('store')),
+  open: (prefix) => Promise.resolve(new RedisEventStore({ redis, prefix })),
+  dispose: (prefix) => deleteKeys(redis, prefix),
+  pruneChunk: 2000,
+});
+
+function goal(n: number, timestamp = new Date().toISOString()): PendingEvent {
+  const event: GoalScoredEvent = {
+    type: 'GOAL_SCORED',
+    match_id: '77',
+    minute: String(n),
+    scorer: `Scorer ${n}`,
+    team: 'home',
+    score: `${n}-0`,
+    home_team: 'Home',
+    away_team: 'Away',
+    league_id: '152',
+    assist: null,
+    penalty: false,
+    own_goal: false,
+    event_id: `77:goal:${n}`,
+  };
+  return { event, timestamp, homeTeamKey: '1', awayTeamKey: '2' };
+}
+
+describe('RedisEventStore specifics', () => {
+  const prefixes: string[] = [];
+  const fresh = () => {
+    const prefix = testPrefix('store-x');
+    prefixes.push(prefix);
+    return { prefix, store: new RedisEventStore({ redis, prefix }) };
+  };
+  afterEach(async () => {
+    for (const prefix of prefixes.splice(0)) await deleteKeys(redis, prefix);
+  });
+
+  it('keeps each event in a stream entry with id <seq>-0 holding the exact recordEvent JSON', async () => {
+    const { store, prefix } = fresh();
+    const timestamp = '2025-05-17T15:12:34.567Z';
+    const [stored] = await store.commit({ events: [goal(1, timestamp)], states: [], forget: [] });
+    const entries = await redis.xrange(`${prefix}events`, '-', '+');
+    expect(entries.map(([id]) => id)).toEqual(['1-0']);
+    const json = entries[0]?.[1][entries[0][1].indexOf('j') + 1];
+    const expected = recordEvent(goal(1).event, 1, timestamp, { homeTeamKey: '1', awayTeamKey: '2' });
+    expect(json).toBe(expected.json);
+    expect(stored).toEqual(expected);
+  });
+
+  it('a Redis that comes back empty is a new epoch, also for an instance that already read the old one', async () => {
+    const { store, prefix } = fresh();
+    await store.commit({ events: [goal(1), goal(2)], states: [], forget: [] });
+    const before = await store.bounds();
+    await deleteKeys(redis, prefix); // what a restarted, empty Redis looks like to this deployment
+    const after = await store.bounds();
+    expect(after.epoch).not.toBe(before.epoch);
+    expect(after).toMatchObject({ latestSeq: 0, prunedThrough: 0 });
+    // A commit on the empty Redis numbers from 1 again, under the new epoch (not a third one).
+    const [first] = await store.commit({ events: [goal(3)], states: [], forget: [] });
+    expect(first?.seq).toBe(1);
+    expect((await store.bounds()).epoch).toBe(after.epoch);
+  });
+
+  it('a fenced commit is checked against the leader key, and refused once that key is gone', async () => {
+    const { store, prefix } = fresh();
+    await redis.set(`${prefix}leader`, 'node-a:1', 'PX', 60_000);
+    expect(await store.commit({ events: [goal(1)], states: [], forget: [], fence: 'node-a:1' })).toHaveLength(1);
+    await redis.del(`${prefix}leader`);
+    await expect(store.commit({ events: [goal(2)], states: [], forget: [], fence: 'node-a:1' })).rejects.toBeInstanceOf(FencedError);
+    expect((await store.bounds()).latestSeq).toBe(1);
+  });
+
+  it('claimWriter keeps the lease expiry of the leader key', async () => {
+    const { store, prefix } = fresh();
+    await redis.set(`${prefix}leader`, 'node-a:1', 'PX', 60_000);
+    await store.claimWriter('node-a:1');
+    expect(await redis.pttl(`${prefix}leader`)).toBeGreaterThan(0);
+  });
+
+  it('refuses a commit at once while the connection is down, instead of queueing it', async () => {
+    const prefix = testPrefix('store-down');
+    prefixes.push(prefix);
+    const offline = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+    const store = new RedisEventStore({ redis: offline, prefix });
+    await expect(store.commit({ events: [goal(1)], states: [], forget: [] })).rejects.toBeInstanceOf(StoreUnavailableError);
+    offline.disconnect();
+    expect(await redis.exists(`${prefix}events`)).toBe(0);
+  });
+
+  it('marks commits that changed match states with a marker entry after their events', async () => {
+    const { store, prefix } = fresh();
+    await store.commit({ events: [goal(1)], states: [], forget: [] });
+    await store.commit({ events: [], states: [], forget: ['77'] });
+    await store.commit({ events: [goal(2)], states: [], forget: ['77'] });
+    const ids = (await redis.xrange(`${prefix}events`, '-', '+')).map(([id]) => id);
+    expect(ids).toEqual(['1-0', '1-1', '2-0', '2-1']);
+    expect((await store.readAfter({ since: 0, limit: 10 })) as unknown[]).toHaveLength(2);
+  });
+});
