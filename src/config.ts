@@ -100,6 +100,17 @@ export interface Config {
   readonly simSpeed: number;
   /** Worker processes of this instance (`node:cluster`); `auto` is the number of CPUs. @default 1 */
   readonly workers: number;
+  /** Scale-out on Redis (REDIS_URL set): history, state and leadership shared by every node. */
+  readonly redis: RedisConfig | undefined;
+}
+
+export interface RedisConfig {
+  /** `redis://[user:password@]host:port/db` or `rediss://…`. Holds a password: never logged. */
+  readonly url: string;
+  /** Prefix of every key, so several deployments can share one Redis. @default fsc: */
+  readonly prefix: string;
+  /** Lifetime of the leader's lease; it is renewed every third of it. @default 10 s */
+  readonly leaderLeaseMs: number;
 }
 
 /**
@@ -152,6 +163,29 @@ function workers(env: Env): number {
     throw new ConfigError('WORKERS', `expected a whole number from 1 to 256, or "auto" (one per CPU), got ${shown(raw)}`);
   }
   return Number(raw);
+}
+
+function redis(env: Env): RedisConfig | undefined {
+  const raw = read(env, 'REDIS_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'expected a URL such as redis://127.0.0.1:6379/0');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', `expected a redis:// or rediss:// URL, got protocol ${shown(url.protocol)}`);
+  }
+  const prefix = read(env, 'REDIS_PREFIX') ?? 'fsc:';
+  if (!/^[A-Za-z0-9:_.{}-]{1,64}$/.test(prefix)) {
+    throw new ConfigError('REDIS_PREFIX', `expected 1 to 64 letters, digits or :_.-{}, got ${shown(prefix)}`);
+  }
+  return {
+    url: raw,
+    prefix,
+    leaderLeaseMs: positiveNumber(env, 'LEADER_LEASE_SECS', 10, { min: 0.5, max: 600 }) * 1000,
+  };
 }
 
 function list(env: Env, name: string): string[] {
@@ -306,6 +340,7 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: positiveNumber(env, 'SHUTDOWN_TIMEOUT_SECS', 10, { max: 600 }) * 1000,
     simSpeed: positiveNumber(env, 'SIM_SPEED', 30, { max: 100_000, unit: 'a speed factor' }),
     workers: workers(env),
+    redis: redis(env),
   };
   return deepFreeze(config);
 }

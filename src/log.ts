@@ -70,6 +70,7 @@ export function secretsOf(config: Config): string[] {
     config.auth.metricsToken,
     ...config.auth.tokens,
     ...urlCredentials(config.upstream.baseUrl),
+    ...(config.redis === undefined ? [] : urlCredentials(config.redis.url)),
   ].filter((secret): secret is string => secret !== undefined);
 }
 

@@ -87,6 +87,27 @@ export class Metrics {
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
+  readonly leader = new Gauge({
+    name: 'fsc_leader',
+    help: 'This process is the writer (1) or a follower (0); summed over an instance: its writers.',
+    registers: [this.registry],
+  });
+  readonly leaseRenewals = new Counter({
+    name: 'fsc_leader_lease_renewals_total',
+    help: 'Leader lease renewals confirmed by Redis.',
+    registers: [this.registry],
+  });
+  readonly takeovers = new Counter({
+    name: 'fsc_leader_takeovers_total',
+    help: 'Times this process became the writer.',
+    registers: [this.registry],
+  });
+  readonly deliveryLag = new Histogram({
+    name: 'fsc_delivery_lag_seconds',
+    help: 'Time from an event being stamped for commit to its fan-out on this process.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
   readonly clientErrors = new Counter({
     name: 'fsc_client_errors_total',
     help: 'ERROR frames sent to clients, by code.',

@@ -71,6 +71,7 @@ describe('defaults', () => {
       shutdownTimeoutMs: 10_000,
       simSpeed: 30,
       workers: 1,
+      redis: undefined,
     } satisfies Config);
     expect(DEFAULT_BASE_URL).toBe('https://apiv2.allsportsapi.com/football/');
   });
@@ -297,5 +298,36 @@ describe('WORKERS', () => {
 
   it.each(['0', '-1', 'two', '1.5', '257'])('WORKERS=%s is refused with one line naming the variable', (value) => {
     expect(() => loadConfig({ WORKERS: value })).toThrow(/^WORKERS: expected a whole number from 1 to 256, or "auto"/);
+  });
+});
+
+describe('REDIS_URL', () => {
+  it('is off by default; on, it takes the prefix and lease with their defaults', () => {
+    expect(loadConfig({}).redis).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/0' }).redis).toEqual({
+      url: 'redis://127.0.0.1:6379/0',
+      prefix: 'fsc:',
+      leaderLeaseMs: 10_000,
+    });
+    expect(loadConfig({ REDIS_URL: 'rediss://h:6380', REDIS_PREFIX: 'derby:', LEADER_LEASE_SECS: '3' }).redis).toMatchObject({
+      prefix: 'derby:',
+      leaderLeaseMs: 3_000,
+    });
+  });
+
+  it.each([
+    ['REDIS_URL', 'http://127.0.0.1:6379'],
+    ['REDIS_URL', 'not a url'],
+  ])('%s=%s is refused with one line naming the variable', (variable, value) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}: expected`));
+  });
+
+  it('never shows the URL (it may hold a password) in its error', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://:hunter2@[bad' })).toThrow(/^REDIS_URL: expected a URL/);
+    try {
+      loadConfig({ REDIS_URL: 'redis://:hunter2@[bad' });
+    } catch (error) {
+      expect(String(error)).not.toContain('hunter2');
+    }
   });
 });
