@@ -13,8 +13,10 @@ import { Poller } from './engine/poller.js';
 import { Hub } from './hub/hub.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { AdmissionControl } from './server/admission.js';
 import { Authenticator } from './server/auth.js';
 import { createHttpServer } from './server/http.js';
+import { SseBinding } from './server/sse.js';
 import { WsBinding, type FanoutMode } from './server/ws.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { SqliteEventStore } from './store/sqlite.js';
@@ -158,7 +160,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
     let shuttingDown = false;
     const authenticator = new Authenticator(config.auth);
+    // One admission gate and one count of slots for both streaming transports (/ws and /events/stream).
+    const { maxConnections, maxConnectionsPerIp, handshakeTimeoutMs } = config.limits;
+    const admission = new AdmissionControl({ logger, metrics, authenticator, allowedOrigins: config.allowedOrigins, maxConnections, maxConnectionsPerIp, accepting: () => !shuttingDown });
+    const sse = new SseBinding({ hub, store, logger, heartbeatIntervalMs: config.heartbeatIntervalMs });
+    cleanup.push(() => Promise.resolve(sse.close()));
     const http = await createHttpServer({
+      streams: { admission, sse, handshakeTimeoutMs },
       logger,
       metrics,
       store,
@@ -175,18 +183,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       startedAt,
     });
     cleanup.push(() => http.close());
+    admission.watch(http.server);
     const binding = new WsBinding({
       server: http.server,
       hub,
       logger,
       metrics,
-      authenticator,
-      allowedOrigins: config.allowedOrigins,
-      maxConnections: config.limits.maxConnections,
-      maxConnectionsPerIp: config.limits.maxConnectionsPerIp,
+      admission,
+      handshakeTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
-      accepting: () => !shuttingDown,
       ...(options.fanoutMode ? { fanoutMode: options.fanoutMode } : {}),
     });
     cleanup.push(() => Promise.resolve(binding.close()));
@@ -216,7 +222,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         }
         logger.info({ clients: hub.connectionCount }, 'closing client connections with 1001');
         hub.closeAll(CloseCode.GoingAway, 'shutdown');
-        await binding.drain(2_000);
+        await Promise.all([binding.drain(2_000), sse.drain(2_000)]);
         await unwind();
         logger.info('stopped');
       })();
