@@ -41,6 +41,8 @@ export interface RunningApp {
   readonly hub: Hub;
   readonly store: EventStore;
   readonly metrics: Metrics;
+  /** The admission gate of /ws and /events/stream (tests read its slot count). */
+  readonly admission: AdmissionControl;
   /** The upstream base URL polled (the built-in simulator's when no key is set). */
   readonly upstreamBaseUrl: string;
   /** Graceful stop: polling, in-flight poll, clients (1001), HTTP, upstream, store — in that order. */
@@ -229,7 +231,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       return stopping;
     };
 
-    return { url, port: address.port, poller, hub, store, metrics, upstreamBaseUrl: baseUrl, stop };
+    return { url, port: address.port, poller, hub, store, metrics, admission, upstreamBaseUrl: baseUrl, stop };
   } catch (error) {
     await unwind();
     throw error;
