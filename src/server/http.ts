@@ -13,7 +13,6 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { stringify as toYaml } from 'yaml';
 import type { MatchState } from '../domain/match.js';
 import { HttpErrorCode } from '../domain/protocol.js';
 import { matchView, type MatchView } from '../domain/views.js';
@@ -22,7 +21,7 @@ import type { Metrics } from '../metrics.js';
 import type { EventStore } from '../store/types.js';
 import type { UpstreamHealth } from '../upstream/client.js';
 import { httpServerTimeouts, type AdmissionControl } from './admission.js';
-import { asyncApiDocument } from './asyncapi.js';
+import { asyncApiYaml } from './asyncapi.js';
 import { matchesToken, redactTokenParam, tokenFrom, type Authenticator } from './auth.js';
 import { eventsPageSchema, healthSchema, httpErrorSchema, matchesSchema, matchWithEventsSchema } from './schemas.js';
 import { parseStreamRequest, StreamParameterError, type SseBinding } from './sse.js';
@@ -169,10 +168,10 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  let asyncApiYaml: string | undefined;
+  let yamlText: string | undefined;
   app.get('/asyncapi.yaml', { schema: { hide: true } }, async (_request, reply) => {
-    asyncApiYaml ??= toYaml(asyncApiDocument(), { aliasDuplicateObjects: false });
-    return reply.type('application/yaml; charset=utf-8').send(asyncApiYaml);
+    yamlText ??= asyncApiYaml();
+    return reply.type('application/yaml; charset=utf-8').send(yamlText);
   });
 
   const healthRoute = {
