@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setImmediate } from 'node:timers';
 import WebSocket from 'ws';
 import { loadConfig } from '../dist/config.js';
 import { startApp } from '../dist/app.js';
