@@ -398,6 +398,11 @@ export const clientSchemas = {
     required: ['action'],
     description: 'At least one id in match_ids, league_ids or team_ids; events of any listed match, league or team.',
     properties: { action: { type: 'string', const: 'subscribe' }, match_ids: idArray, league_ids: idArray, team_ids: idArray, ...resume },
+    anyOf: [
+      { required: ['match_ids'], properties: { match_ids: { minItems: 1 } } },
+      { required: ['league_ids'], properties: { league_ids: { minItems: 1 } } },
+      { required: ['team_ids'], properties: { team_ids: { minItems: 1 } } },
+    ],
   },
   unsubscribe: { type: 'object', required: ['action'], properties: { action: { type: 'string', const: 'unsubscribe' } } },
   snapshot: { type: 'object', required: ['action'], properties: { action: { type: 'string', const: 'snapshot' } } },

@@ -151,6 +151,8 @@ export class SseBinding {
       return;
     }
     this.epoch = (await this.options.store.bounds()).epoch;
+    // Gone while the store answered: nothing to serve ('close' has released the slot).
+    if (response.destroyed) return;
     response.writeHead(200, {
       ...extraHeaders,
       'Content-Type': 'text/event-stream',

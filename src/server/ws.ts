@@ -121,13 +121,14 @@ export class WsBinding {
 
   private async onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const { options } = this;
+    // Node's HTTP server stops watching the socket once it is an upgrade: an error (a reset) must
+    // not go unhandled. It ends the socket; 'close' below releases the slot.
+    socket.on('error', (error: Error) => options.logger.debug({ error: error.message }, 'upgrade socket error'));
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/ws') {
       writeRefusal(socket, { status: 404, headers: {}, message: 'not found' });
       return;
     }
-    // Errors on a socket still in the handshake (a reset) end it; 'close' below releases the slot.
-    socket.on('error', (error: Error) => options.logger.debug({ error: error.message }, 'upgrade socket error'));
     const admission = await options.admission.admit(request);
     if (!admission.ok) {
       writeRefusal(socket, admission.refusal);

@@ -214,12 +214,15 @@ describe('GET /events/stream', () => {
     expect(svc.app.hub.connectionCount).toBe(0);
   });
 
-  it('writes a ": ping" comment every HEARTBEAT_INTERVAL_SECS', async () => {
-    const svc = await start({ HEARTBEAT_INTERVAL_SECS: '0.1' });
+  it('writes a ": ping" comment every HEARTBEAT_INTERVAL_SECS, and outlives the request timeouts (they bound the request, not the stream)', async () => {
+    const svc = await start({ HEARTBEAT_INTERVAL_SECS: '0.1', HANDSHAKE_TIMEOUT_SECS: '0.2' });
     const sse = await stream(svc);
     await sse.comment('ping');
-    const pings = sse.comments.filter((c) => c === 'ping').length;
-    await until(() => sse.comments.filter((c) => c === 'ping').length > pings, 'a second ping');
+    const opened = Date.now();
+    // Ten times the request timeout (2 × HANDSHAKE_TIMEOUT_SECS), counted in pings rather than slept.
+    await until(() => sse.comments.filter((c) => c === 'ping').length >= 8 && Date.now() - opened > 4_000, 'pings for four seconds', 15_000);
+    expect(sse.response.destroyed).toBe(false);
+    expect(svc.app.hub.connectionCount).toBe(1);
   });
 });
 
