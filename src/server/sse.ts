@@ -92,7 +92,7 @@ export function parseStreamRequest(query: Record<string, unknown>, lastEventId: 
   }
   const snapshot = snapshotRaw === '1' || snapshotRaw === 'true';
   if (lastEventId !== undefined && lastEventId !== '') {
-    const match = /^([^/\s]{1,128})\/(\d{1,16})$/.exec(lastEventId);
+    const match = /^(\S{1,128})\/(\d{1,16})$/.exec(lastEventId);
     if (match?.[1] === undefined || match[2] === undefined) {
       throw new StreamParameterError('Last-Event-ID', 'Last-Event-ID: expected <epoch>/<seq>, as sent in the id field');
     }
