@@ -190,6 +190,16 @@ describe('GET /events/stream', () => {
     expect(dataOf(union.events().filter((m) => m.event === 'GOAL_SCORED'))).toEqual(goalsOf([String(B.key), String(C.key)]));
   });
 
+  it('subscribes through the hub\'s typed entry: the subscription spends none of the client\'s rate-limit tokens', async () => {
+    // A bucket of one token that refills once every 1000 s.
+    const svc = await start({ CLIENT_RATE_LIMIT: '0.001', CLIENT_RATE_BURST: '1' });
+    const sse = await stream(svc, '?snapshot=1');
+    await sse.nextOfType('SNAPSHOT');
+    const [client] = [...svc.app.hub.all()];
+    expect(client?.bucket.take(performance.now())).toBe(true);
+    expect(client?.bucket.take(performance.now())).toBe(false);
+  });
+
   it('rejects bad parameters with a 400 JSON error naming the parameter, before any stream opens', async () => {
     const svc = await start();
     const cases: Array<[query: string, parameter: string, headers?: Record<string, string>]> = [
