@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Hub } from '../dist/hub/hub.js';
 import { WsBinding } from '../dist/server/ws.js';
 import { Authenticator } from '../dist/server/auth.js';
+import { AdmissionControl } from '../dist/server/admission.js';
 import { SqliteEventStore } from '../dist/store/sqlite.js';
 import { createLogger } from '../dist/log.js';
 
@@ -26,14 +27,17 @@ const binding = new WsBinding({
   server,
   hub,
   logger,
-  authenticator: new Authenticator({ tokens: [], jwtSecret: undefined, metricsToken: undefined }),
-  allowedOrigins: undefined,
-  maxConnections: 1_000_000,
-  maxConnectionsPerIp: 1_000_000,
+  admission: new AdmissionControl({
+    logger,
+    authenticator: new Authenticator({ tokens: [], jwtSecret: undefined, metricsToken: undefined }),
+    allowedOrigins: undefined,
+    maxConnections: 1_000_000,
+    maxConnectionsPerIp: 1_000_000,
+    accepting: () => true,
+  }),
   heartbeatIntervalMs: 60_000,
   heartbeatTimeoutMs: 120_000,
   fanoutMode: mode,
-  accepting: () => true,
 });
 server.listen(0, '127.0.0.1', () => {
   process.send({ type: 'ready', port: server.address().port, rss: process.memoryUsage().rss });

@@ -21,8 +21,10 @@ import { PollingSource } from './engine/polling-source.js';
 import { Hub } from './hub/hub.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { AdmissionControl } from './server/admission.js';
 import { Authenticator } from './server/auth.js';
 import { createHttpServer } from './server/http.js';
+import { SseBinding } from './server/sse.js';
 import { WsBinding, type FanoutMode } from './server/ws.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { MonitoredEventStore } from './store/monitored-store.js';
@@ -59,6 +61,8 @@ export interface RunningApp {
   readonly hub: Hub;
   readonly store: EventStore;
   readonly metrics: Metrics;
+  /** The admission gate of /ws and /events/stream (tests read its slot count). */
+  readonly admission: AdmissionControl;
   /** The upstream base URL polled (the built-in simulator's when no key is set). */
   readonly upstreamBaseUrl: string;
   /** Graceful stop: polling, in-flight poll, clients (1001), HTTP, upstream, bus, store — in that order. */
@@ -293,7 +297,23 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
     let shuttingDown = false;
     const authenticator = new Authenticator(config.auth);
+    // One admission gate and one count of slots for both streaming transports (/ws and /events/stream).
+    const { handshakeTimeoutMs } = config.limits;
+    // With WORKERS the caps are enforced per worker, each holding its share of the instance's.
+    const share = worker?.workerCount ?? 1;
+    const admission = new AdmissionControl({
+      logger,
+      metrics,
+      authenticator,
+      allowedOrigins: config.allowedOrigins,
+      maxConnections: Math.ceil(config.limits.maxConnections / share),
+      maxConnectionsPerIp: Math.ceil(config.limits.maxConnectionsPerIp / share),
+      accepting: () => !shuttingDown,
+    });
+    const sse = new SseBinding({ hub, store, logger, heartbeatIntervalMs: config.heartbeatIntervalMs });
+    cleanup.push(() => Promise.resolve(sse.close()));
     const http = await createHttpServer({
+      streams: { admission, sse, handshakeTimeoutMs },
       logger,
       metrics,
       store,
@@ -317,19 +337,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       startedAt,
     });
     cleanup.push(() => http.close());
+    admission.watch(http.server);
     const binding = new WsBinding({
       server: http.server,
       hub,
       logger,
       metrics,
-      authenticator,
-      allowedOrigins: config.allowedOrigins,
-      // With WORKERS the caps are enforced per worker, each holding its share of the instance's.
-      maxConnections: Math.ceil(config.limits.maxConnections / (worker?.workerCount ?? 1)),
-      maxConnectionsPerIp: Math.ceil(config.limits.maxConnectionsPerIp / (worker?.workerCount ?? 1)),
+      admission,
+      handshakeTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
-      accepting: () => !shuttingDown,
       ...(options.fanoutMode ? { fanoutMode: options.fanoutMode } : {}),
     });
     cleanup.push(() => Promise.resolve(binding.close()));
@@ -371,7 +388,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         }
         logger.info({ clients: hub.connectionCount }, 'closing client connections with 1001');
         hub.closeAll(CloseCode.GoingAway, 'shutdown');
-        await binding.drain(2_000);
+        await Promise.all([binding.drain(2_000), sse.drain(2_000)]);
         await unwind();
         logger.info('stopped');
       })();
@@ -390,6 +407,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       hub,
       store,
       metrics,
+      admission,
       upstreamBaseUrl: baseUrl,
       stop,
     };

@@ -58,6 +58,13 @@ export interface LimitsConfig {
   readonly slowConsumerBytes: number;
   /** Invalid messages in a row after which a client is closed. @default 20 */
   readonly maxBadMessages: number;
+  /**
+   * Unsent bytes over all clients together; beyond it the largest backlogs are closed first (4008).
+   * @default 256 MiB
+   */
+  readonly totalUnsentBytes: number;
+  /** Longest an HTTP request's headers and a WebSocket handshake may take. @default 5 s */
+  readonly handshakeTimeoutMs: number;
 }
 
 export interface AuthConfig {
@@ -330,6 +337,8 @@ export function loadConfig(env: Env): Config {
       clientRateBurst: integer(env, 'CLIENT_RATE_BURST', 40, { min: 1, max: 100_000 }),
       slowConsumerBytes: integer(env, 'SLOW_CONSUMER_MAX_BYTES', 1024 * 1024, { min: 1024 }),
       maxBadMessages: integer(env, 'MAX_BAD_MESSAGES', 20, { min: 1, max: 100_000 }),
+      totalUnsentBytes: integer(env, 'SLOW_CONSUMER_TOTAL_MAX_BYTES', 256 * 1024 * 1024, { min: 1024 }),
+      handshakeTimeoutMs: positiveNumber(env, 'HANDSHAKE_TIMEOUT_SECS', 5, { max: 300 }) * 1000,
     },
     allowedOrigins: origins(env),
     auth: {

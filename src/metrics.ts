@@ -14,14 +14,20 @@ export type CloseReasonLabel =
   | 'internal_error'
   | 'shutdown';
 
-export type RefusalLabel = 'max_connections' | 'max_connections_per_ip' | 'unauthorized' | 'origin';
+/** Why an upgrade or stream was refused; `shutting_down` is kept apart from `max_connections` (a full server). */
+export type RefusalLabel = 'max_connections' | 'max_connections_per_ip' | 'unauthorized' | 'origin' | 'shutting_down';
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly connections = new Gauge({ name: 'fsc_connections', help: 'Open WebSocket connections.', registers: [this.registry] });
+  /** Owned by the hub (the one place that knows every client of every transport). */
+  readonly connections = new Gauge({
+    name: 'fsc_connections',
+    help: 'Open client connections (WebSockets and SSE streams).',
+    registers: [this.registry],
+  });
   readonly subscriptions = new Gauge({
     name: 'fsc_subscriptions',
-    help: 'Subscribed WebSocket connections by kind.',
+    help: 'Subscribed connections (WebSockets and SSE streams) by kind.',
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
@@ -71,7 +77,7 @@ export class Metrics {
   });
   readonly refusals = new Counter({
     name: 'fsc_connection_refusals_total',
-    help: 'WebSocket upgrades refused before opening, by reason.',
+    help: 'WebSocket upgrades and SSE streams refused before opening, by reason.',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

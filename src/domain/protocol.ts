@@ -77,6 +77,12 @@ export const HttpErrorCode = {
   Unauthorized: 'UNAUTHORIZED',
   BadRequest: 'BAD_REQUEST',
   Internal: 'INTERNAL_ERROR',
+  /** An SSE stream refused by `ALLOWED_ORIGINS` (HTTP 403). */
+  Forbidden: 'FORBIDDEN',
+  /** An SSE stream refused by `MAX_CONNECTIONS` (503) or `MAX_CONNECTIONS_PER_IP` (429). */
+  TooManyConnections: 'TOO_MANY_CONNECTIONS',
+  /** An SSE stream refused while the server shuts down (503). */
+  ShuttingDown: 'SHUTTING_DOWN',
 } as const;
 
 /** HTTP statuses for upgrades refused before a WebSocket is opened. */

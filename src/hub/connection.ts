@@ -1,24 +1,52 @@
 /**
  * What the hub needs from a client connection: four members, so the hub never touches the socket
- * library and a binding (src/server/ws.ts) adapts whatever library serves the sockets.
+ * library and a binding (src/server/ws.ts, src/server/sse.ts) adapts whatever serves the sockets.
  */
 
 /**
- * A text frame that is the same for every recipient. The JSON text is produced once; bindings
- * may cache their own encoded form on it (`prepared`), so a frame is encoded once per event,
- * not once per client.
+ * A frame that is the same for every recipient, on every transport. The JSON text is produced once
+ * (for an event, when it is recorded); each transport encodes it once through its own `FrameCache`,
+ * so a frame is encoded once per event and transport, not once per client.
  */
 export class OutboundFrame {
-  /** Binding-specific encoding, filled on first send and reused for every other client. */
-  prepared: unknown = undefined;
-  constructor(readonly text: string) {}
+  /**
+   * @param text the JSON frame, exactly as the WebSocket sends it
+   * @param type the frame's `type` (an event type, `SUBSCRIBED`, `SNAPSHOT`, …): SSE names its messages with it
+   * @param offset the stream position a client has reached once it has this frame (an event's `seq`,
+   *   the `seq` a subscription starts from); `undefined` for frames that do not move the stream
+   */
+  constructor(
+    readonly text: string,
+    readonly type: string,
+    readonly offset?: number,
+  ) {}
+}
+
+/**
+ * One transport's encoded form of frames, filled on first use and shared by every client of that
+ * transport. Each binding owns its cache, so bytes encoded for one transport (a WebSocket frame)
+ * can never be written by another (an SSE message); the `WeakMap` lets a frame and its encodings go
+ * together once no client holds it.
+ */
+export class FrameCache<T> {
+  private readonly encoded = new WeakMap<OutboundFrame, T>();
+  constructor(private readonly encode: (frame: OutboundFrame) => T) {}
+
+  get(frame: OutboundFrame): T {
+    let value = this.encoded.get(frame);
+    if (value === undefined) {
+      value = this.encode(frame);
+      this.encoded.set(frame, value);
+    }
+    return value;
+  }
 }
 
 export interface Connection {
   send(frame: OutboundFrame): void;
   /** Bytes accepted by `send` but not yet handed to the network. */
   readonly bufferedAmount: number;
-  /** Starts the closing handshake with a code from `CloseCode`. */
+  /** Starts the closing handshake with a code from `CloseCode` (a stream without codes just ends). */
   close(code: number, reason: string): void;
   /** Drops the connection without a handshake. */
   terminate(): void;

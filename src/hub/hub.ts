@@ -19,6 +19,7 @@ import {
   type ClientMessage,
   type Filter,
   type ProtocolError,
+  type ResumeOptions,
   type ServerMessage,
 } from '../domain/protocol.js';
 import type { Logger } from '../log.js';
@@ -51,6 +52,11 @@ export interface HubOptions {
     readonly clientRateBurst: number;
     readonly slowConsumerBytes: number;
     readonly maxBadMessages: number;
+    /**
+     * Instance-wide bound on unsent bytes over all clients; beyond it the largest backlogs are
+     * closed first (4008). @default Infinity
+     */
+    readonly totalUnsentBytes?: number;
   };
   /** Milliseconds clock, for rate limiting. @default performance.now */
   readonly now?: () => number;
@@ -65,6 +71,11 @@ interface IndexedFilter {
 }
 
 type Subscription = { readonly kind: 'all' } | IndexedFilter;
+
+/** A subscription asked for by a transport itself (an SSE stream's URL), not by a client message. */
+export interface SubscribeRequest extends ResumeOptions {
+  readonly filter: Filter;
+}
 
 /** One connected client. Created by `Hub.connect`, passed back on every call. */
 export class Client {
@@ -108,6 +119,8 @@ export class Hub {
   private readonly byTeam = new Map<string, Set<Client>>();
   private nextId = 1;
   private readonly now: () => number;
+  /** Unsent bytes over all clients when last counted, plus (an over-estimate) what was sent since. */
+  private unsentEstimate = 0;
 
   constructor(private readonly options: HubOptions) {
     this.now = options.now ?? (() => performance.now());
@@ -132,6 +145,21 @@ export class Hub {
     client.closed = true;
     this.unindex(client);
     this.options.metrics?.connections.set(this.clients.size);
+  }
+
+  /**
+   * Subscribes a client on behalf of its transport (an SSE stream subscribes from its URL): the
+   * same path as a `subscribe` message, without spending the client's rate-limit tokens. Runs in
+   * order with the client's other requests; resolves when the replay (if any) has caught up.
+   */
+  subscribe(client: Client, request: SubscribeRequest): Promise<void> {
+    if (client.closed) return Promise.resolve();
+    const run = client.pending.then(() => (client.closed ? undefined : this.startSubscription(client, request.filter, request)));
+    client.pending = run.catch((error: unknown) => {
+      client.logger.error({ err: error }, 'subscription failed');
+      this.closeClient(client, CloseCode.InternalError, 'internal_error');
+    });
+    return client.pending;
   }
 
   /** Closes a client with one of the protocol's close codes and counts why. */
@@ -186,7 +214,7 @@ export class Hub {
   private reject(client: Client, error: ProtocolError): void {
     this.options.metrics?.clientErrors.inc({ code: error.code });
     client.logger.debug({ code: error.code }, 'invalid client message');
-    this.sendText(client, errorFrame(error));
+    this.sendText(client, errorFrame(error), 'ERROR');
     client.badMessages += 1;
     if (client.badMessages >= this.options.limits.maxBadMessages) {
       this.closeClient(client, CloseCode.TooManyBadMessages, 'bad_messages');
@@ -197,25 +225,25 @@ export class Hub {
     if (client.closed) return;
     switch (message.action) {
       case 'ping':
-        this.sendText(client, PONG_FRAME);
+        this.sendText(client, PONG_FRAME, 'PONG');
         return;
       case 'unsubscribe':
         client.generation += 1;
         client.replaying = false;
         client.backlog = [];
         this.unindex(client);
-        this.sendText(client, UNSUBSCRIBED_FRAME);
+        this.sendText(client, UNSUBSCRIBED_FRAME, 'UNSUBSCRIBED');
         return;
       case 'snapshot':
         this.sendSnapshot(client, client.subscription ?? { kind: 'all' });
         return;
       case 'subscribe':
-        await this.subscribe(client, message.filter, message);
+        await this.startSubscription(client, message.filter, message);
         return;
     }
   }
 
-  private async subscribe(
+  private async startSubscription(
     client: Client,
     filter: Filter,
     resume: { since: number | undefined; epoch: string | undefined; snapshot: boolean },
@@ -242,7 +270,10 @@ export class Hub {
       ...(since !== undefined ? { resumed: resumable } : {}),
       ...(subscription.kind === 'filtered' ? { filter: subscription.wire } : {}),
     };
-    this.sendText(client, JSON.stringify(subscribed));
+    // The position a transport may record for this frame (SSE's `id:`): where the stream starts,
+    // unless a SNAPSHOT follows and sets it.
+    const startsAt = resumable ? since : since !== undefined || resume.snapshot ? undefined : bounds.latestSeq;
+    this.sendText(client, JSON.stringify(subscribed), 'SUBSCRIBED', startsAt);
 
     let from: number;
     if (resumable) {
@@ -275,9 +306,10 @@ export class Hub {
       }
       for (const event of page) {
         if (event.seq <= client.lastSentSeq) continue;
-        this.deliver(client, new OutboundFrame(event.json), event.seq);
+        this.deliver(client, new OutboundFrame(event.json, event.type, event.seq), event.seq);
         if (client.closed) return;
       }
+      this.enforceUnsentBudget();
       if (page.length < REPLAY_PAGE) break;
     }
     // Events published while the last page was being read are in the backlog (a store may answer
@@ -295,7 +327,7 @@ export class Hub {
 
   private sendSnapshot(client: Client, subscription: Subscription, advance = true): number {
     const { seq, matches } = this.options.snapshots.snapshot((match) => matchesFilter(subscription, match));
-    this.sendText(client, JSON.stringify({ type: 'SNAPSHOT', seq, matches } satisfies ServerMessage));
+    this.sendText(client, JSON.stringify({ type: 'SNAPSHOT', seq, matches } satisfies ServerMessage), 'SNAPSHOT', advance ? seq : undefined);
     return advance ? seq : client.lastSentSeq;
   }
 
@@ -367,16 +399,49 @@ export class Hub {
   // -------------------------------------------------------------------------------------------
   // Outbound
 
-  private sendText(client: Client, text: string): void {
+  private sendText(client: Client, text: string, type: string, offset?: number): void {
     if (client.closed) return;
-    client.connection.send(new OutboundFrame(text));
+    client.connection.send(new OutboundFrame(text, type, offset));
+    this.unsentEstimate += text.length;
     this.checkBackpressure(client);
   }
 
   private deliver(client: Client, frame: OutboundFrame, seq: number): void {
     client.lastSentSeq = seq;
     client.connection.send(frame);
+    this.unsentEstimate += frame.text.length;
     this.checkBackpressure(client);
+  }
+
+  /**
+   * Keeps the unsent bytes of all clients together under `totalUnsentBytes`, so many clients that
+   * stop reading cannot pin gigabytes between them (each alone stays under `slowConsumerBytes`).
+   * Counting every client's backlog is O(clients), so it runs only once the running estimate (bytes
+   * sent since the last count, which over-states what is still unsent) passes the budget. Beyond it
+   * the largest backlogs are closed first (4008): they hold the most memory and are the furthest behind.
+   */
+  private enforceUnsentBudget(): void {
+    const budget = this.options.limits.totalUnsentBytes ?? Infinity;
+    if (this.unsentEstimate <= budget) return;
+    let total = 0;
+    const backlogged: Array<{ client: Client; bytes: number }> = [];
+    for (const client of this.clients) {
+      if (client.closed) continue;
+      const bytes = client.connection.bufferedAmount;
+      if (bytes === 0) continue;
+      total += bytes;
+      backlogged.push({ client, bytes });
+    }
+    if (total > budget) {
+      backlogged.sort((a, b) => b.bytes - a.bytes);
+      for (const { client, bytes } of backlogged) {
+        if (total <= budget) break;
+        client.logger.warn({ unsent_bytes: bytes, total_unsent_bytes: total }, 'instance-wide unsent-bytes budget exceeded');
+        this.closeClient(client, CloseCode.SlowConsumer, 'slow_consumer');
+        total -= bytes;
+      }
+    }
+    this.unsentEstimate = total;
   }
 
   private checkBackpressure(client: Client): void {
@@ -401,7 +466,7 @@ export class Hub {
   publish(events: readonly StoredEvent[]): void {
     for (const event of events) {
       const started = performance.now();
-      const frame = new OutboundFrame(event.json);
+      const frame = new OutboundFrame(event.json, event.type, event.seq);
       const offer = (recipients: ReadonlySet<Client> | undefined) => {
         if (recipients === undefined) return;
         for (const client of recipients) {
@@ -420,5 +485,6 @@ export class Hub {
       offer(this.byTeam.get(event.awayTeamKey));
       this.options.metrics?.fanoutDuration.observe((performance.now() - started) / 1000);
     }
+    this.enforceUnsentBudget();
   }
 }

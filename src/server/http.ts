@@ -1,10 +1,18 @@
 /**
- * HTTP routes (fastify): the test page, `/health`, `/metrics` and the REST API. WebSocket upgrades
- * on `/ws` are handled by the `ws` binding on the same server, before fastify sees them.
+ * HTTP routes (fastify): the test page, `/health`, `/metrics`, the REST API, the SSE stream
+ * (`/events/stream`) and the API descriptions (`/openapi.json` generated from the route schemas,
+ * `/docs`, `/asyncapi.yaml`). WebSocket upgrades on `/ws` are handled by the `ws` binding on the
+ * same server, before fastify sees them.
+ *
+ * Every route declares its schema: fastify validates the query with it and serialises JSON bodies
+ * with it. A validation failure answers exactly as the handlers' own checks do: 400
+ * `{"error":"INVALID_PARAMETER","message":"<name>: …","parameter":"<name>"}`.
  */
 import { readFile } from 'node:fs/promises';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { MatchState } from '../domain/match.js';
 import { HttpErrorCode } from '../domain/protocol.js';
 import { matchView, type MatchView } from '../domain/views.js';
@@ -13,7 +21,11 @@ import type { Metrics } from '../metrics.js';
 import type { EventStore } from '../store/types.js';
 import type { StoreHealth } from '../store/monitored-store.js';
 import type { UpstreamHealth } from '../upstream/client.js';
+import { httpServerTimeouts, type AdmissionControl } from './admission.js';
+import { asyncApiYaml } from './asyncapi.js';
 import { matchesToken, redactTokenParam, tokenFrom, type Authenticator } from './auth.js';
+import { eventsPageSchema, healthSchema, httpErrorSchema, matchesSchema, matchWithEventsSchema } from './schemas.js';
+import { parseStreamRequest, StreamParameterError, type SseBinding } from './sse.js';
 
 
 const DEFAULT_EVENTS_LIMIT = 100;
@@ -42,6 +54,13 @@ export interface HttpDeps {
   readonly match: (matchId: string) => MatchState | undefined;
   readonly shuttingDown: () => boolean;
   readonly startedAt: number;
+  /** The SSE transport and the admission gate it shares with `/ws`; without it `/events/stream` is absent. */
+  readonly streams?: {
+    readonly admission: AdmissionControl;
+    readonly sse: SseBinding;
+    /** Longest the headers of a request may take (slow-loris bound). @default 5 s */
+    readonly handshakeTimeoutMs: number;
+  };
 }
 
 class BadParameter extends Error {
@@ -85,6 +104,26 @@ function idListParam(query: Record<string, unknown>, name: string): string[] | u
 
 const KNOWN_EVENT_PARAMS = new Set(['since', 'limit', 'match_id', 'league_id', 'token']);
 
+/** What each query parameter accepts, as 400 messages say it (`<name>: <hint>`). */
+const PARAMETER_HINTS: Readonly<Record<string, string>> = {
+  since: `expected an integer from 0 to ${Number.MAX_SAFE_INTEGER}`,
+  limit: `expected an integer from 1 to ${MAX_EVENTS_LIMIT}`,
+  match_id: 'expected numeric ids, comma-separated (e.g. match_id=12345)',
+  league_id: 'expected numeric ids, comma-separated (e.g. league_id=12345)',
+  team_id: 'expected numeric ids, comma-separated (e.g. team_id=12345)',
+  id: 'expected a numeric match id',
+  snapshot: 'expected 1 or 0',
+  epoch: 'expected the epoch string of a SUBSCRIBED frame',
+};
+
+const digits = { type: 'string', pattern: '^\\d+$' } as const;
+const idList = (what: string) => {
+  const one = { type: 'string', pattern: '^\\d{1,20}(,\\d{1,20})*$' } as const;
+  return { description: `${what} ids, comma-separated; repeated parameters add to the list`, anyOf: [one, { type: 'array', items: one }] };
+};
+const tokenParam = { type: 'string', description: 'Access token, for clients that cannot send `Authorization: Bearer` (browsers).' } as const;
+const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { description: 'JSON error', ...httpErrorSchema }]));
+
 export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -93,7 +132,25 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     // Bodies are not part of this API; keep any that arrive small.
     bodyLimit: 16 * 1024,
     return503OnClosing: true,
+    // Slow-loris: headers (and so upgrade requests) must arrive within the handshake timeout.
+    ...(deps.streams ? { http: httpServerTimeouts(deps.streams.handshakeTimeoutMs), requestTimeout: httpServerTimeouts(deps.streams.handshakeTimeoutMs).requestTimeout } : {}),
   });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Football Streaming Core',
+        version: '1',
+        description:
+          'REST API of the football events service. The WebSocket protocol (/ws) and the SSE stream are described in AsyncAPI at /asyncapi.yaml.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'When AUTH_TOKENS or AUTH_JWT_SECRET is set; or ?token=' } },
+      },
+    },
+  });
+  // Assets come from the package itself: the page works offline (no CDN).
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { url: '/openapi.json' } as Record<string, unknown> });
   await app.register(cors, {
     origin: deps.allowedOrigins === undefined ? '*' : [...deps.allowedOrigins],
     methods: ['GET', 'HEAD', 'OPTIONS'],
@@ -119,12 +176,26 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   };
 
   let page: string | undefined;
-  app.get('/', async (_request, reply) => {
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
     page ??= await readFile(PAGE_URL, 'utf8');
     return reply.type('text/html; charset=utf-8').send(page);
   });
 
-  app.get('/health', async (_request, reply) => {
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  let yamlText: string | undefined;
+  app.get('/asyncapi.yaml', { schema: { hide: true } }, async (_request, reply) => {
+    yamlText ??= asyncApiYaml();
+    return reply.type('application/yaml; charset=utf-8').send(yamlText);
+  });
+
+  const healthRoute = {
+    schema: {
+      summary: 'Service health',
+      description: '200 while the service can serve (status healthy or degraded); 503 when it cannot (store unavailable, shutting down).',
+      response: { 200: healthSchema, 503: healthSchema },
+    },
+  };
+  app.get('/health', healthRoute, async (_request, reply) => {
     const upstream = await deps.upstreamHealth();
     let store: Record<string, unknown>;
     let storeOk = true;
@@ -170,7 +241,15 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     });
   });
 
-  app.get('/metrics', async (request, reply) => {
+  const metricsRoute = {
+    schema: {
+      summary: 'Prometheus metrics',
+      description: 'Open unless METRICS_TOKEN is set; then it needs that token as a bearer token.',
+      querystring: { type: 'object', properties: { token: tokenParam } },
+      response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errorResponses(401) },
+    },
+  };
+  app.get('/metrics', metricsRoute, async (request, reply) => {
     if (deps.metricsToken !== undefined && !matchesToken(tokenFrom(request.headers, request.url), deps.metricsToken)) {
       reply.header('WWW-Authenticate', 'Bearer');
       return sendError(reply, 401, HttpErrorCode.Unauthorized, 'metrics need METRICS_TOKEN as a bearer token');
@@ -182,12 +261,20 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   app.register(async (api) => {
     api.addHook('onRequest', requireAuth);
 
-    api.get('/matches', async (_request, reply) => {
+    api.get('/matches', { schema: { summary: 'Live matches (the SNAPSHOT view)', querystring: { type: 'object', properties: { token: tokenParam } }, response: { 200: matchesSchema, ...errorResponses(401) } } }, async (_request, reply) => {
       const { seq, matches } = deps.snapshot();
       return reply.send({ seq, matches });
     });
 
-    api.get<{ Params: { id: string } }>('/matches/:id', async (request, reply) => {
+    const matchRoute = {
+      schema: {
+        summary: 'One followed match with its events in order',
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^\\d{1,20}$', description: 'match id' } } },
+        querystring: { type: 'object', properties: { token: tokenParam } },
+        response: { 200: matchWithEventsSchema, ...errorResponses(400, 401, 404) },
+      },
+    };
+    api.get<{ Params: { id: string } }>('/matches/:id', matchRoute, async (request, reply) => {
       const { id } = request.params;
       if (!/^\d{1,20}$/.test(id)) {
         return sendError(reply, 400, HttpErrorCode.InvalidParameter, 'id: expected a numeric match id', { parameter: 'id' });
@@ -213,7 +300,23 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       return reply.type('application/json').send(`${view.slice(0, -1)},"events":[${events.join(',')}]}`);
     });
 
-    api.get('/events', async (request, reply) => {
+    const eventsRoute = {
+      schema: {
+        summary: 'Events after a seq, in order (paged)',
+        querystring: {
+          type: 'object',
+          properties: {
+            since: { ...digits, description: 'Events after this seq (default 0).' },
+            limit: { ...digits, description: `Page size, 1 to ${MAX_EVENTS_LIMIT} (default ${DEFAULT_EVENTS_LIMIT}).` },
+            match_id: idList('Match'),
+            league_id: idList('League'),
+            token: tokenParam,
+          },
+        },
+        response: { 200: eventsPageSchema, ...errorResponses(400, 401) },
+      },
+    };
+    api.get('/events', eventsRoute, async (request, reply) => {
       const query = request.query as Record<string, unknown>;
       try {
         for (const name of Object.keys(query)) {
@@ -252,10 +355,74 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     });
   });
 
+  if (deps.streams !== undefined) {
+    const { admission, sse } = deps.streams;
+    const streamRoute = {
+      exposeHeadRoute: false,
+      schema: {
+        summary: 'Server-Sent Events: the WebSocket frames as an event stream',
+        description:
+          'Each message: `id: <epoch>/<seq>`, `event: <TYPE>`, `data: <the WebSocket JSON frame>`. Opens with SUBSCRIBED (then SNAPSHOT when asked or when resume is refused); `Last-Event-ID` resumes like since+epoch; `: ping` comments every HEARTBEAT_INTERVAL_SECS. Frames are described in /asyncapi.yaml. Refusals: 401, 403 (origin), 429 (per address), 503 (full or shutting down).',
+        querystring: {
+          type: 'object',
+          properties: {
+            match_id: idList('Match'),
+            league_id: idList('League'),
+            team_id: idList('Team'),
+            since: { ...digits, description: 'Resume after this seq (with epoch).' },
+            epoch: { type: 'string', description: 'Epoch of the SUBSCRIBED frame the seq came from.' },
+            snapshot: { type: 'string', enum: ['0', '1', 'true', 'false'], description: '1: a SNAPSHOT right after SUBSCRIBED.' },
+            token: tokenParam,
+          },
+        },
+        headers: {
+          type: 'object',
+          properties: { 'last-event-id': { type: 'string', description: '<epoch>/<seq>: resume where the previous stream stopped (sent by EventSource).' } },
+        },
+        response: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errorResponses(400, 401, 403, 429, 503) },
+      },
+    };
+    app.get('/events/stream', streamRoute, async (request, reply) => {
+      let subscription;
+      try {
+        const lastEventId = request.headers['last-event-id'];
+        subscription = parseStreamRequest(request.query as Record<string, unknown>, typeof lastEventId === 'string' ? lastEventId : undefined);
+      } catch (error) {
+        if (error instanceof StreamParameterError) {
+          return sendError(reply, 400, HttpErrorCode.InvalidParameter, error.message, { parameter: error.parameter });
+        }
+        throw error;
+      }
+      const admitted = await admission.admit(request.raw);
+      if (!admitted.ok) {
+        const { refusal } = admitted;
+        for (const [name, value] of Object.entries(refusal.headers)) reply.header(name, value);
+        return sendError(reply, refusal.status, refusal.code, refusal.message);
+      }
+      // From here the stream is ours: fastify neither serialises nor ends it. CORS headers set by
+      // the hooks so far go out with the stream's own.
+      reply.hijack();
+      const headers = reply.getHeaders() as Record<string, string | number | string[]>;
+      await sse.open(request.raw, reply.raw, admitted.ticket, subscription, headers).catch((error: unknown) => {
+        request.log.error({ err: error }, 'event stream failed');
+        reply.raw.destroy();
+      });
+    });
+  }
+
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, 404, HttpErrorCode.NotFound, `no route for ${request.method} ${redactTokenParam(request.url).split('?')[0]}`),
   );
   app.setErrorHandler((error, request, reply) => {
+    const validation = (error as { validation?: Array<{ instancePath?: string; params?: Record<string, unknown> }> }).validation;
+    const first = validation?.[0];
+    if (first !== undefined) {
+      // Schema validation failed: the same answer as the handlers' own checks give.
+      const fromPath = first.instancePath?.split('/')[1];
+      const parameter = fromPath !== undefined && fromPath !== '' ? fromPath : String(first.params?.['missingProperty'] ?? 'query');
+      const hint = PARAMETER_HINTS[parameter] ?? 'invalid value';
+      return sendError(reply, 400, HttpErrorCode.InvalidParameter, `${parameter}: ${hint}`, { parameter });
+    }
     request.log.error({ err: error }, 'request failed');
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     return sendError(reply, status >= 400 && status < 600 ? status : 500, status >= 500 ? HttpErrorCode.Internal : HttpErrorCode.BadRequest, status >= 500 ? 'internal error' : (error as Error).message);

@@ -1,20 +1,25 @@
 /**
- * The `ws` binding: admits or refuses upgrades on `/ws` (origin, auth, connection limits — all
- * before a WebSocket exists), adapts each `ws` socket to the hub's `Connection`, and runs one
- * heartbeat sweep for all clients.
+ * The `ws` binding: hands upgrades on `/ws` to the shared admission gate (origin, auth, connection
+ * limits — all before a WebSocket exists), adapts each `ws` socket to the hub's `Connection`, and
+ * runs one heartbeat sweep for all clients.
  *
- * Fan-out writes a pre-built WebSocket frame: header and payload are encoded once per event and
- * the same buffer is written to every socket (`bench/fanout` compares this with `ws.send`).
+ * Fan-out writes a pre-built WebSocket frame: header and payload are encoded once per event (in
+ * this binding's own `FrameCache`) and the same buffer is written to every socket (`bench/fanout`
+ * compares this with `ws.send`).
+ *
+ * A slot is released when the TCP socket closes, whatever ended it: a handshake `ws` rejects (bad
+ * `Sec-WebSocket-Key` or version: 400), a socket aborted mid-handshake, an error, a normal close.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { CloseCode, MAX_INBOUND_MESSAGE_BYTES, RefusalStatus } from '../domain/protocol.js';
+import { CloseCode, MAX_INBOUND_MESSAGE_BYTES } from '../domain/protocol.js';
 import type { Client, Hub } from '../hub/hub.js';
-import type { Connection, OutboundFrame } from '../hub/connection.js';
+import { FrameCache, type Connection, type OutboundFrame } from '../hub/connection.js';
 import type { Logger } from '../log.js';
-import type { Metrics, RefusalLabel } from '../metrics.js';
-import { tokenFrom, type Authenticator } from './auth.js';
+import type { Metrics } from '../metrics.js';
+import { writeRefusal, type AdmissionControl, type Ticket } from './admission.js';
+import { TickCorker } from './cork.js';
 
 /** How long a closing client gets to finish the handshake before its socket is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
@@ -55,15 +60,12 @@ export interface WsBindingOptions {
   readonly hub: Hub;
   readonly logger: Logger;
   readonly metrics?: Metrics;
-  readonly authenticator: Authenticator;
-  readonly allowedOrigins: readonly string[] | undefined;
-  readonly maxConnections: number;
-  readonly maxConnectionsPerIp: number;
+  readonly admission: AdmissionControl;
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
+  /** Longest an admitted upgrade may take to become an open WebSocket. @default 5 s */
+  readonly handshakeTimeoutMs?: number;
   readonly fanoutMode?: FanoutMode;
-  /** Refuse new upgrades (shutting down). */
-  readonly accepting: () => boolean;
 }
 
 interface Tracked {
@@ -76,44 +78,15 @@ interface Tracked {
   readonly expiresAt: number | undefined;
 }
 
-/** Writes an HTTP refusal on a socket that asked for an upgrade, then closes it. */
-function refuse(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: reason });
-  const lines = [
-    `HTTP/1.1 ${status} ${statusText(status)}`,
-    'Connection: close',
-    'Content-Type: application/json',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-  ];
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
-}
-
-function statusText(status: number): string {
-  switch (status) {
-    case 401:
-      return 'Unauthorized';
-    case 403:
-      return 'Forbidden';
-    case 404:
-      return 'Not Found';
-    case 429:
-      return 'Too Many Requests';
-    case 503:
-      return 'Service Unavailable';
-    default:
-      return 'Error';
-  }
-}
-
 export class WsBinding {
   private readonly wss: WebSocketServer;
   private readonly tracked = new Set<Tracked>();
-  private readonly perIp = new Map<string, number>();
-  /** Admitted upgrades (including those still in the handshake), for the limits. */
-  private admitted = 0;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly fanoutMode: FanoutMode;
+  private readonly frames = new FrameCache((frame: OutboundFrame) => encodeTextFrame(Buffer.from(frame.text, 'utf8')));
+  private readonly corker = new TickCorker();
+  /** Admitted upgrades still in the handshake, by socket: a handshake `ws` rejects gives its slot back at once. */
+  private readonly handshaking = new WeakMap<Duplex, Ticket>();
 
   constructor(private readonly options: WsBindingOptions) {
     this.fanoutMode = options.fanoutMode ?? 'prepared';
@@ -123,6 +96,13 @@ export class WsBinding {
       maxPayload: MAX_INBOUND_MESSAGE_BYTES,
       perMessageDeflate: false,
       clientTracking: false,
+    });
+    // With a listener here, ws leaves the answer to a rejected handshake to us: release, then 400.
+    this.wss.on('wsClientError', (error: Error, socket: Duplex) => {
+      this.handshaking.get(socket)?.release();
+      options.logger.debug({ error: error.message }, 'WebSocket handshake rejected');
+      if (socket.writable) writeRefusal(socket, { status: 400, headers: {}, message: error.message });
+      else socket.destroy();
     });
     options.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.onUpgrade(request, socket, head).catch((error: unknown) => {
@@ -139,88 +119,53 @@ export class WsBinding {
     return this.tracked.size;
   }
 
-  private refuseCounted(socket: Duplex, status: number, label: RefusalLabel, reason: string, headers?: Record<string, string>) {
-    this.options.metrics?.refusals.inc({ reason: label });
-    this.options.logger.debug({ status, reason: label }, 'upgrade refused');
-    refuse(socket, status, reason, headers);
-  }
-
   private async onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const { options } = this;
+    // Node's HTTP server stops watching the socket once it is an upgrade: an error (a reset) must
+    // not go unhandled. It ends the socket; 'close' below releases the slot.
+    socket.on('error', (error: Error) => options.logger.debug({ error: error.message }, 'upgrade socket error'));
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/ws') {
-      refuse(socket, 404, 'not found');
+      writeRefusal(socket, { status: 404, headers: {}, message: 'not found' });
       return;
     }
-    if (!options.accepting()) {
-      this.refuseCounted(socket, RefusalStatus.TooManyConnections, 'max_connections', 'server shutting down', {
-        'Retry-After': '5',
-      });
+    const admission = await options.admission.admit(request);
+    if (!admission.ok) {
+      writeRefusal(socket, admission.refusal);
       return;
     }
-    const origin = request.headers.origin;
-    if (options.allowedOrigins !== undefined && origin !== undefined && !options.allowedOrigins.includes(origin.toLowerCase())) {
-      this.refuseCounted(socket, RefusalStatus.ForbiddenOrigin, 'origin', 'origin not allowed');
+    const { ticket } = admission;
+    // Every way a socket ends passes through 'close': the one release that cannot be missed.
+    socket.once('close', () => ticket.release());
+    if (socket.destroyed) {
+      ticket.release();
       return;
     }
-    if (this.admitted >= options.maxConnections) {
-      this.refuseCounted(socket, RefusalStatus.TooManyConnections, 'max_connections', 'too many connections', {
-        'Retry-After': String(5 + Math.floor(Math.random() * 10)),
-      });
-      return;
-    }
-    const ip = request.socket.remoteAddress ?? 'unknown';
-    if ((this.perIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) {
-      this.refuseCounted(socket, RefusalStatus.TooManyPerIp, 'max_connections_per_ip', 'too many connections from this address', {
-        'Retry-After': String(5 + Math.floor(Math.random() * 10)),
-      });
-      return;
-    }
-    // Count the slot before the (asynchronous) token check so concurrent upgrades cannot overshoot.
-    this.admitted += 1;
-    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
-    let handedOver = false;
-    try {
-      const auth = await options.authenticator.verify(tokenFrom(request.headers, request.url));
-      if (!auth.ok) {
-        this.refuseCounted(socket, RefusalStatus.Unauthorized, 'unauthorized', auth.reason, {
-          'WWW-Authenticate': 'Bearer',
-        });
-        return;
-      }
-      if (socket.destroyed) return;
-      handedOver = true;
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.attach(ws, ip, auth.expiresAt));
-    } finally {
-      if (!handedOver) this.release(ip);
-    }
+    this.handshaking.set(socket, ticket);
+    // A client that stalls the handshake must not hold its slot.
+    const handshakeTimer = setTimeout(() => socket.destroy(), options.handshakeTimeoutMs ?? 5_000).unref();
+    socket.once('close', () => clearTimeout(handshakeTimer));
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      clearTimeout(handshakeTimer);
+      this.handshaking.delete(socket);
+      this.attach(ws, ticket);
+    });
   }
 
-  private release(ip: string): void {
-    this.admitted -= 1;
-    const count = (this.perIp.get(ip) ?? 1) - 1;
-    if (count <= 0) this.perIp.delete(ip);
-    else this.perIp.set(ip, count);
-  }
-
-  private attach(ws: WebSocket, ip: string, expiresAt: number | undefined): void {
+  private attach(ws: WebSocket, ticket: Ticket): void {
     const { hub, logger } = this.options;
+    const { ip, expiresAt } = ticket;
     const socket = (ws as unknown as { _socket?: RawSocket })._socket;
     const prepared = this.fanoutMode === 'prepared' && socket !== undefined;
-    const cork = (raw: RawSocket) => this.corkUntilTickEnd(raw);
+    const { frames, corker } = this;
     let closeTimer: NodeJS.Timeout | undefined;
     const connection: Connection = {
       send(frame: OutboundFrame) {
         if (ws.readyState !== WebSocket.OPEN) return;
         if (prepared) {
           // Same bytes for every client: encoded on first use, then shared.
-          let bytes = frame.prepared as Buffer | undefined;
-          if (bytes === undefined) {
-            bytes = encodeTextFrame(Buffer.from(frame.text, 'utf8'));
-            frame.prepared = bytes;
-          }
-          cork(socket);
-          socket.write(bytes);
+          corker.cork(socket);
+          socket.write(frames.get(frame));
         } else {
           ws.send(frame.text);
         }
@@ -241,7 +186,6 @@ export class WsBinding {
     const now = Date.now();
     const entry: Tracked = { ws, client, lastSeenAt: now, lastPingAt: now, expiresAt };
     this.tracked.add(entry);
-    this.options.metrics?.connections.set(this.tracked.size);
     client.logger.debug('client connected');
 
     ws.on('pong', () => {
@@ -262,34 +206,10 @@ export class WsBinding {
       if (closeTimer) clearTimeout(closeTimer);
       this.tracked.delete(entry);
       hub.disconnect(client);
-      this.release(ip);
-      this.options.metrics?.connections.set(this.tracked.size);
+      ticket.release();
       client.logger.debug({ code }, 'client disconnected');
     });
   }
-
-  /**
-   * Corks a socket until the current tick ends, so the frames of one publish batch (a goal and its
-   * score update, or a replay page) leave in one system call per socket instead of one per frame.
-   * One shared list and one scheduled flush per tick: nothing is allocated per client.
-   */
-  private corkUntilTickEnd(socket: RawSocket): void {
-    if (socket.writableCorked > 0) return;
-    socket.cork();
-    this.corked.push(socket);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(this.flushCorked);
-    }
-  }
-
-  private readonly corked: RawSocket[] = [];
-  private flushScheduled = false;
-  private readonly flushCorked = (): void => {
-    this.flushScheduled = false;
-    for (const socket of this.corked) socket.uncork();
-    this.corked.length = 0;
-  };
 
   /** Pings clients due for one; drops those silent past the timeout or whose token expired. */
   private sweep(): void {

@@ -65,6 +65,8 @@ describe('defaults', () => {
         clientRateBurst: 40,
         slowConsumerBytes: 1024 * 1024,
         maxBadMessages: 20,
+        totalUnsentBytes: 256 * 1024 * 1024,
+        handshakeTimeoutMs: 5_000,
       },
       allowedOrigins: undefined,
       auth: { tokens: [], jwtSecret: undefined, metricsToken: undefined },

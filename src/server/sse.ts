@@ -1,0 +1,225 @@
+/**
+ * Server-Sent Events on `GET /events/stream`: the WebSocket protocol's frames, one SSE message each
+ * (`id: <epoch>/<seq>`, `event: <TYPE>`, `data: <the same JSON>`), for clients that only speak plain
+ * HTTP. Streams go through the same admission gate as `/ws` (origin, token, limits) and subscribe
+ * through the hub's typed entry, so their subscription spends no rate-limit tokens.
+ *
+ * A reconnecting `EventSource` sends `Last-Event-ID`; it resumes exactly as a WebSocket `since` +
+ * `epoch` does (no gap, no duplicate; a foreign epoch or a pruned `seq` gets `resumed:false` and a
+ * `SNAPSHOT`).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CloseCode } from '../domain/protocol.js';
+import type { Filter } from '../domain/protocol.js';
+import { FrameCache, type Connection, type OutboundFrame } from '../hub/connection.js';
+import type { Client, Hub, SubscribeRequest } from '../hub/hub.js';
+import type { Logger } from '../log.js';
+import type { EventStore } from '../store/types.js';
+import type { Ticket } from './admission.js';
+import { TickCorker } from './cork.js';
+
+/** How long an ended stream may take to flush before its socket is destroyed. */
+const CLOSE_GRACE_MS = 2_000;
+/** Milliseconds an `EventSource` waits before reconnecting (the `retry:` field). */
+export const SSE_RETRY_MS = 2_000;
+/** Ids per list parameter, as on the WebSocket. */
+const MAX_IDS = 500;
+
+const PING = Buffer.from(': ping\n\n');
+
+/** A query parameter (or the `Last-Event-ID` header) that is not what the stream accepts. */
+export class StreamParameterError extends Error {
+  override readonly name = 'StreamParameterError';
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Query parameters `/events/stream` accepts. */
+export const STREAM_PARAMS = ['match_id', 'league_id', 'team_id', 'since', 'epoch', 'snapshot', 'token'] as const;
+const KNOWN = new Set<string>(STREAM_PARAMS);
+
+function idList(query: Record<string, unknown>, name: string): string[] {
+  const raw = query[name];
+  if (raw === undefined) return [];
+  const ids = (Array.isArray(raw) ? raw : [raw]).flatMap((value) => String(value).split(',')).map((id) => id.trim());
+  if (ids.length === 0 || ids.some((id) => !/^\d{1,20}$/.test(id))) {
+    throw new StreamParameterError(name, `${name}: expected numeric ids, comma-separated (e.g. ${name}=12345)`);
+  }
+  if (ids.length > MAX_IDS) throw new StreamParameterError(name, `${name}: at most ${MAX_IDS} ids`);
+  return ids;
+}
+
+function single(query: Record<string, unknown>, name: string): string | undefined {
+  const raw = query[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') throw new StreamParameterError(name, `${name}: expected one value`);
+  return raw;
+}
+
+/**
+ * The subscription a stream asks for: its query, and `Last-Event-ID` (which wins over `since` and
+ * `epoch`: it is where this very stream stopped). Throws `StreamParameterError` naming the culprit.
+ */
+export function parseStreamRequest(query: Record<string, unknown>, lastEventId: string | undefined): SubscribeRequest {
+  for (const name of Object.keys(query)) {
+    if (!KNOWN.has(name)) {
+      throw new StreamParameterError(name, `${name}: unknown parameter; expected one of ${STREAM_PARAMS.join(', ')}`);
+    }
+  }
+  const matchIds = idList(query, 'match_id');
+  const leagueIds = idList(query, 'league_id');
+  const teamIds = idList(query, 'team_id');
+  const filter: Filter =
+    matchIds.length + leagueIds.length + teamIds.length === 0 ? { kind: 'all' } : { kind: 'filtered', matchIds, leagueIds, teamIds };
+  const sinceRaw = single(query, 'since');
+  if (sinceRaw !== undefined && (!/^\d{1,16}$/.test(sinceRaw) || !Number.isSafeInteger(Number(sinceRaw)))) {
+    throw new StreamParameterError('since', 'since: expected a non-negative integer');
+  }
+  const epochRaw = single(query, 'epoch');
+  if (epochRaw !== undefined && (epochRaw === '' || epochRaw.length > 128)) {
+    throw new StreamParameterError('epoch', 'epoch: expected the epoch string of a SUBSCRIBED frame');
+  }
+  if (sinceRaw !== undefined && epochRaw === undefined) {
+    throw new StreamParameterError('epoch', 'epoch: required with since (resume needs the epoch of the history)');
+  }
+  const snapshotRaw = single(query, 'snapshot');
+  if (snapshotRaw !== undefined && !['0', '1', 'true', 'false'].includes(snapshotRaw)) {
+    throw new StreamParameterError('snapshot', 'snapshot: expected 1 or 0');
+  }
+  const snapshot = snapshotRaw === '1' || snapshotRaw === 'true';
+  if (lastEventId !== undefined && lastEventId !== '') {
+    const match = /^(\S{1,128})\/(\d{1,16})$/.exec(lastEventId);
+    if (match?.[1] === undefined || match[2] === undefined) {
+      throw new StreamParameterError('Last-Event-ID', 'Last-Event-ID: expected <epoch>/<seq>, as sent in the id field');
+    }
+    // The stream already had its snapshot (or resumed); a refused resume still brings one.
+    return { filter, since: Number(match[2]), epoch: match[1], snapshot: false };
+  }
+  return { filter, since: sinceRaw === undefined ? undefined : Number(sinceRaw), epoch: epochRaw, snapshot };
+}
+
+export interface SseBindingOptions {
+  readonly hub: Hub;
+  readonly store: EventStore;
+  readonly logger: Logger;
+  readonly heartbeatIntervalMs: number;
+}
+
+interface Stream {
+  readonly response: ServerResponse;
+  readonly client: Client;
+  readonly expiresAt: number | undefined;
+}
+
+export class SseBinding {
+  private readonly streams = new Set<Stream>();
+  /** Epoch of the history, for `id:` fields: fixed for a store's life, refreshed on every open. */
+  private epoch = '';
+  private readonly frames = new FrameCache((frame: OutboundFrame) =>
+    Buffer.from(
+      frame.offset === undefined
+        ? `event: ${frame.type}\ndata: ${frame.text}\n\n`
+        : `id: ${this.epoch}/${frame.offset}\nevent: ${frame.type}\ndata: ${frame.text}\n\n`,
+      'utf8',
+    ),
+  );
+  private readonly corker = new TickCorker();
+  private readonly pingTimer: NodeJS.Timeout;
+
+  constructor(private readonly options: SseBindingOptions) {
+    // unref: the heartbeat must not keep a stopping process alive.
+    this.pingTimer = setInterval(() => this.sweep(), options.heartbeatIntervalMs).unref();
+  }
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * Serves one admitted stream on a raw response (fastify has handed it over): writes the headers
+   * (`extraHeaders` carries CORS), subscribes, and keeps the slot until the response closes.
+   */
+  async open(request: IncomingMessage, response: ServerResponse, ticket: Ticket, subscription: SubscribeRequest, extraHeaders: Record<string, string | number | string[]>): Promise<void> {
+    const { hub, logger } = this.options;
+    response.once('close', () => ticket.release());
+    if (response.destroyed) {
+      ticket.release();
+      return;
+    }
+    this.epoch = (await this.options.store.bounds()).epoch;
+    // Gone while the store answered: nothing to serve ('close' has released the slot).
+    if (response.destroyed) return;
+    response.writeHead(200, {
+      ...extraHeaders,
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      // Proxies (nginx) must pass each message on at once.
+      'X-Accel-Buffering': 'no',
+    });
+    response.write(`retry: ${SSE_RETRY_MS}\n\n`);
+    request.socket.setNoDelay(true);
+
+    const { frames, corker } = this;
+    let closeTimer: NodeJS.Timeout | undefined;
+    const connection: Connection = {
+      send(frame: OutboundFrame) {
+        if (response.writableEnded || response.destroyed) return;
+        corker.cork(response);
+        response.write(frames.get(frame));
+      },
+      get bufferedAmount() {
+        return response.writableLength;
+      },
+      close(code: number, reason: string) {
+        // SSE has no close frame: a comment says why (for people reading the stream), then it ends.
+        if (!response.writableEnded) response.end(`: closed ${code} ${reason}\n\n`);
+        closeTimer ??= setTimeout(() => response.destroy(), CLOSE_GRACE_MS).unref();
+      },
+      terminate() {
+        response.destroy();
+      },
+    };
+    const client = hub.connect(connection, logger.child({ ip: ticket.ip, transport: 'sse' }));
+    const stream: Stream = { response, client, expiresAt: ticket.expiresAt };
+    this.streams.add(stream);
+    response.once('close', () => {
+      if (closeTimer) clearTimeout(closeTimer);
+      this.streams.delete(stream);
+      hub.disconnect(client);
+      client.logger.debug('stream closed');
+    });
+    client.logger.debug('stream opened');
+    await hub.subscribe(client, subscription);
+  }
+
+  /** Pings every stream (a comment line keeps proxies and browsers from timing it out) and ends those whose token expired. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const stream of this.streams) {
+      if (stream.client.closed) continue;
+      if (stream.expiresAt !== undefined && now >= stream.expiresAt) {
+        this.options.hub.closeClient(stream.client, CloseCode.TokenExpired, 'token_expired');
+        continue;
+      }
+      stream.response.write(PING);
+    }
+  }
+
+  /** Resolves when every stream has closed, or after `timeoutMs` (then the rest are destroyed). */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.streams.size > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 25).unref());
+    }
+    for (const stream of this.streams) stream.response.destroy();
+  }
+
+  close(): void {
+    clearInterval(this.pingTimer);
+  }
+}

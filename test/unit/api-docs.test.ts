@@ -1,0 +1,84 @@
+/**
+ * The API descriptions: `docs/asyncapi.yaml` is what `src/server/asyncapi.ts` generates (so it is
+ * up to date with the wire schemas) and a valid AsyncAPI 3.0 document for `@asyncapi/parser`; the
+ * service serves it at /asyncapi.yaml, an OpenAPI 3.1 document generated from the route schemas at
+ * /openapi.json, and the interactive page at /docs with every asset from the service itself.
+ */
+import { readFileSync } from 'node:fs';
+import { Parser } from '@asyncapi/parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { EVENT_TYPES } from '../../src/domain/events.js';
+import { CloseCode } from '../../src/domain/protocol.js';
+import { asyncApiDocument, asyncApiYaml } from '../../src/server/asyncapi.js';
+import { startService, type TestService } from '../helpers/service.js';
+
+const FILE = new URL('../../docs/asyncapi.yaml', import.meta.url);
+
+describe('docs/asyncapi.yaml', () => {
+  it('is exactly what the wire schemas generate (run `npm run docs:asyncapi` after changing them)', () => {
+    expect(readFileSync(FILE, 'utf8')).toBe(asyncApiYaml());
+  });
+
+  it('is a valid AsyncAPI 3.0 document with every message and the close codes', async () => {
+    const { document, diagnostics } = await new Parser().parse(readFileSync(FILE, 'utf8'));
+    const problems = diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join('.')}`);
+    expect(problems).toEqual([]);
+    expect(document?.version()).toBe('3.0.0');
+    const channels = document?.channels().all().map((c) => c.address());
+    expect(channels).toEqual(['/ws', '/events/stream']);
+    const ws = document?.channels().get('ws');
+    const names = ws?.messages().all().map((m) => m.name());
+    for (const type of [...EVENT_TYPES, 'SUBSCRIBED', 'SNAPSHOT', 'UNSUBSCRIBED', 'PONG', 'ERROR']) expect(names).toContain(type);
+    for (const action of ['subscribe_all', 'subscribe', 'unsubscribe', 'snapshot', 'ping']) expect(names).toContain(action);
+    for (const code of Object.values(CloseCode)) expect(ws?.description()).toContain(`\`${code}\``);
+    const doc = asyncApiDocument() as { components: { schemas: Record<string, { required?: string[]; additionalProperties?: boolean }> } };
+    expect(doc.components.schemas['GOAL_SCORED']?.required).toContain('seq');
+    expect(doc.components.schemas['GOAL_SCORED']?.additionalProperties).toBe(false);
+  });
+});
+
+describe('served API descriptions', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startService({ ALLSPORTS_BASE_URL: 'http://127.0.0.1:9/football/', AUTH_TOKENS: 'docs-token' });
+  });
+  afterAll(() => service.stop());
+
+  it('serves /asyncapi.yaml as the file holds it (no token needed)', async () => {
+    const response = await fetch(`${service.url}/asyncapi.yaml`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/yaml/);
+    const text = await response.text();
+    expect(text).toBe(readFileSync(FILE, 'utf8'));
+    expect(parseYaml(text)).toMatchObject({ asyncapi: '3.0.0' });
+  });
+
+  it('serves an OpenAPI 3.1 document generated from the route schemas of every REST route', async () => {
+    const response = await fetch(`${service.url}/openapi.json`);
+    expect(response.status).toBe(200);
+    const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { parameters?: Array<{ name: string }>; responses: Record<string, unknown> }>> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(['/events', '/events/stream', '/health', '/matches', '/matches/{id}', '/metrics']);
+    const params = (path: string) => (doc.paths[path]?.['get']?.parameters ?? []).map((p) => p.name).sort();
+    expect(params('/events')).toEqual(['league_id', 'limit', 'match_id', 'since', 'token']);
+    expect(params('/events/stream')).toEqual(['epoch', 'last-event-id', 'league_id', 'match_id', 'since', 'snapshot', 'team_id', 'token']);
+    expect(Object.keys(doc.paths['/events']?.['get']?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401']));
+    expect(Object.keys(doc.paths['/events/stream']?.['get']?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '403', '429', '503']));
+  });
+
+  it('serves the interactive page at /docs with its scripts and styles from the service itself (no CDN)', async () => {
+    const page = await fetch(`${service.url}/docs/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(assets.length).toBeGreaterThan(0);
+    for (const asset of assets) {
+      expect(asset, asset).not.toMatch(/^(https?:)?\/\//);
+      const response = await fetch(new URL(asset, `${service.url}/docs/`));
+      expect(response.status, asset).toBe(200);
+    }
+    const init = await fetch(`${service.url}/docs/static/swagger-initializer.js`);
+    expect(await init.text()).toContain('/openapi.json');
+  });
+});
