@@ -148,6 +148,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       pollIdleIntervalMs: config.pollIdleIntervalMs,
       missingPollsBeforeEnd: config.missingPollsBeforeEnd,
       historyRetentionHours: config.historyRetentionHours,
+      clockSpeed: config.upstream.useBuiltInSim ? config.simSpeed : 1,
     });
     // Match states belong to the feed they were recorded from: a DATA_DIR reused with another
     // upstream (a test's stand-in on a new port, say) must not make its matches look known.

@@ -3,6 +3,7 @@
  * that vanished, record the events with the new states in one commit, then fan them out.
  * A failed poll changes nothing: the next good poll is diffed against the last good state.
  */
+import { stampClocks } from '../domain/clock.js';
 import type { StoredEvent } from '../domain/events.js';
 import type { MatchSnapshot, MatchState } from '../domain/match.js';
 import type { Result } from '../domain/result.js';
@@ -35,6 +36,8 @@ export interface PollerOptions {
   readonly pollIdleIntervalMs: number;
   readonly missingPollsBeforeEnd: number;
   readonly historyRetentionHours: number;
+  /** Match seconds per wall-clock second for the match clock: `SIM_SPEED` on the built-in simulator. @default 1 */
+  readonly clockSpeed?: number;
 }
 
 export type PollOutcome =
@@ -257,6 +260,9 @@ export class Poller implements SnapshotSource {
       }
     }
     if (events.length === 0 && states.length === 0 && forget.length === 0) return [];
+    // Match clock (issue 11): stamped here, not in detection, which has no clock.
+    const clockSpeed = this.options.clockSpeed ?? 1;
+    for (const id of stampClocks({ events, states }, (id) => this.states.get(id), new Date(timestamp), clockSpeed)) serialised.delete(id);
     // Written before anyone hears of it: a crash after this point replays nothing and loses nothing.
     const stored = await this.options.store.commit({ events, states, forget });
     const now = Date.now();
