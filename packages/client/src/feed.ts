@@ -137,6 +137,7 @@ const Close = {
   Abnormal: 1006,
   InvalidPayload: 1007,
   MessageTooBig: 1009,
+  InternalError: 1011,
   TryAgainLater: 1013,
   SlowConsumer: 4008,
   RateLimited: 4029,
