@@ -64,7 +64,8 @@ export function stampClocks<P extends PendingClockEvent>(
   commit.events.forEach((pending, index) => {
     const { event } = pending;
     if (event.type !== 'MATCH_STARTED' && event.type !== 'STATUS_CHANGED') return;
-    const clock = clocks.get(event.match_id) ?? previous(event.match_id)?.clock ?? null;
+    // `has`, not `??`: a stamped `null` (half time, full time) is an answer, not a missing one.
+    const clock = clocks.has(event.match_id) ? (clocks.get(event.match_id) ?? null) : (previous(event.match_id)?.clock ?? null);
     commit.events[index] = { ...pending, event: { ...event, clock } } as P;
   });
   return stamped;

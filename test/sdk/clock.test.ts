@@ -79,6 +79,14 @@ describe('stampClocks', () => {
     expect(commit.events[0]?.event).toEqual({ ...statusChanged, clock });
   });
 
+  it('stops the clock at half time: the state and the STATUS_CHANGED both say null', () => {
+    const running = { phase_started_at: '2026-05-17T11:15:00.000Z', base_minute: 0, speed: 1 };
+    const commit = { events: [{ event: statusChanged }], states: [state('half_time', 'Half Time', running)] };
+    expect(stampClocks(commit, () => state('first_half', '45+2', running), NOW, 1)).toEqual(['1']);
+    expect(commit.states[0]?.clock).toBeNull();
+    expect(commit.events[0]?.event).toEqual({ ...statusChanged, clock: null });
+  });
+
   it('keeps the clock of a state whose phase did not change', () => {
     const clock = { phase_started_at: '2026-05-17T11:50:00.000Z', base_minute: 0, speed: 1 };
     const commit = { events: [], states: [state('first_half', '12', clock)] };

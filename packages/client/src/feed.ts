@@ -125,6 +125,8 @@ export interface FeedEvents {
   error: (error: FeedError) => void;
   /** A reconnect is scheduled (for "reconnecting in N s"). */
   retry: (info: RetryInfo) => void;
+  /** `SUBSCRIBED` arrived: `resumed` tells whether the stream goes on from `position` (absent: there was none). */
+  subscribed: (info: { readonly epoch: string; readonly seq: number; readonly resumed?: boolean }) => void;
 }
 
 type Listeners = { [K in keyof FeedEvents]: Set<FeedEvents[K]> };
@@ -168,7 +170,7 @@ interface Ending {
 }
 
 export class FeedClient {
-  private readonly listeners: Listeners = { event: new Set(), match: new Set(), reset: new Set(), snapshot: new Set(), state: new Set(), error: new Set(), retry: new Set() };
+  private readonly listeners: Listeners = { event: new Set(), match: new Set(), reset: new Set(), snapshot: new Set(), state: new Set(), error: new Set(), retry: new Set(), subscribed: new Set() };
   private readonly live = new Map<string, MatchView>();
   private readonly seenIds = new Set<string>();
   private readonly opts: FeedClientOptions;
@@ -509,6 +511,7 @@ export class FeedClient {
     this.epoch = message.epoch;
     this.authRefusals = 0;
     this.setState('open');
+    this.emit('subscribed', { epoch: message.epoch, seq: message.seq, ...(message.resumed !== undefined ? { resumed: message.resumed } : {}) });
     if (this.stableTimer !== undefined) timers.clearTimeout(this.stableTimer);
     this.stableTimer = timers.setTimeout(() => {
       this.stableTimer = undefined;
