@@ -264,7 +264,7 @@ export class FeedClient {
   // -------------------------------------------------------------------------------------------
   // Connection lifecycle
 
-  private async open(): Promise<void> {
+  private open(): void {
     if (this.stopped) return;
     const Ctor = this.opts.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (Ctor === undefined) {
@@ -388,7 +388,7 @@ export class FeedClient {
     this.emit('retry', { attempt: this.attempt, delayMs, at: Date.now() + delayMs, closeCode, ...(status !== undefined ? { status } : {}) });
     this.retryTimer = timers.setTimeout(() => {
       this.retryTimer = undefined;
-      void this.open();
+      this.open();
     }, delayMs);
   }
 
