@@ -152,6 +152,9 @@ describe('FeedClient against the real service', () => {
     proxy.setTarget(second.port);
     await until(() => events.some((e) => e.type === 'MATCH_ENDED'), 'a match to end after the restart', WAIT_MS);
     expect(events.some((e) => e.seq > seqAtKill && e.type === 'GOAL_SCORED')).toBe(true);
+    // Frames are a union discriminated on `type`: `scorer` type-checks once the type is known.
+    const scorers = events.flatMap((e) => (e.type === 'GOAL_SCORED' ? [e.scorer] : []));
+    expect(scorers.every((scorer) => typeof scorer === 'string' && scorer !== '')).toBe(true);
 
     const { all, matches } = await settleAndCompare(clock, second.url, feed);
     expect(await epochOf(second.url)).toBe(epoch);
