@@ -249,4 +249,25 @@ describe('FeedClient against the real service', () => {
     expect(good.state).toBe('open');
     expect(proxy.accepted()).toBe(4);
   });
+
+  it('with getToken, a refused token is replaced by a fresh one and the feed connects', async () => {
+    const service = await startService({ AUTH_TOKENS: 'the-fresh-token' });
+    cleanups.push(() => service.stop());
+    const proxy = await proxyTo(service.app.port);
+    let asked = 0;
+    const { feed, errors } = recordingFeed({
+      url: proxy.wsUrl,
+      token: 'a-stale-token',
+      getToken: () => {
+        asked += 1;
+        return 'the-fresh-token';
+      },
+      baseDelayMs: 10,
+    });
+    await feed.connect();
+    expect(feed.state).toBe('open');
+    expect(asked).toBe(1);
+    expect(proxy.accepted()).toBe(2);
+    expect(errors.map((e) => [e.code, e.details.status, e.details.final])).toEqual([['AUTH_REFUSED', 401, false]]);
+  });
 });
