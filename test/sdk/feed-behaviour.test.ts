@@ -112,6 +112,33 @@ describe('FeedClient rules', () => {
     expect(peers.length).toBe(2);
   });
 
+  it('refresh(): a later SNAPSHOT updates only what no event carries, and does not move the stream', async () => {
+    const match = { match_id: '5', home_team: 'H', away_team: 'A', home_team_key: '1', away_team_key: '2', league: 'L', league_id: '9',
+      country: 'C', start_time: '2026-05-17 12:00', score: '1-1', halftime_score: '0-0', penalty_score: null, status: '120',
+      phase: 'penalties', live: true, goals: [], cards: [], substitutions: [], clock: null };
+    const { url, peers } = await scriptedPeer((peer) =>
+      peer.socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { action: string };
+        if (message.action === 'subscribe_all') {
+          peer.socket.send(JSON.stringify({ type: 'SUBSCRIBED', subscription: 'all_matches', epoch: 'E', seq: 8 }));
+          peer.socket.send(JSON.stringify({ type: 'SNAPSHOT', seq: 8, matches: [match] }));
+        } else if (message.action === 'snapshot') {
+          // The shoot-out moved on; `score` here is wrong on purpose: events own it, a refresh must not take it.
+          peer.socket.send(JSON.stringify({ type: 'SNAPSHOT', seq: 8, matches: [{ ...match, score: '9-9', status: 'Pen.', penalty_score: '3-2' }] }));
+        }
+      }),
+    );
+    const feed = feedFor(url);
+    const updates: string[] = [];
+    feed.on('match', (m) => updates.push(String(m.penalty_score)));
+    await feed.connect();
+    expect(feed.refresh()).toBe(true);
+    await until(() => updates.length === 1, 'the refreshed match');
+    expect(peers[0]?.received.map((m) => m['action'])).toEqual(['subscribe_all', 'snapshot']);
+    expect(feed.matches.get('5')).toEqual({ ...match, status: 'Pen.', penalty_score: '3-2' });
+    expect(feed.position).toEqual({ seq: 8, epoch: 'E' });
+  });
+
   it('emits reset once when resume is refused, with matches rebuilt from the SNAPSHOT', async () => {
     const match = { match_id: '5', home_team: 'H', away_team: 'A', home_team_key: '1', away_team_key: '2', league: 'L', league_id: '9',
       country: 'C', start_time: '2026-05-17 12:00', score: '0-0', halftime_score: null, penalty_score: null, status: '3',

@@ -246,6 +246,18 @@ export class FeedClient {
     if (this.socket !== undefined && this.socket.readyState === OPEN && this.connectionState === 'open') this.sendSubscribe(this.socket);
   }
 
+  /**
+   * Asks for a fresh `SNAPSHOT` to refresh what changes without an event: the provider's `status`
+   * text and its half-time and shoot-out scores (e.g. every few seconds during a penalty shoot-out).
+   * The stream and `position` are not moved; returns false when not connected.
+   */
+  refresh(): boolean {
+    const socket = this.socket;
+    if (socket === undefined || socket.readyState !== OPEN || this.connectionState !== 'open') return false;
+    socket.send(JSON.stringify({ action: 'snapshot' } satisfies ClientFrame));
+    return true;
+  }
+
   /** Closes the connection for good (no reconnect). */
   close(): void {
     if (this.stopped) return;
@@ -520,7 +532,10 @@ export class FeedClient {
   }
 
   private onSnapshot(message: SnapshotMessage): void {
-    if (!this.awaitingSnapshot) return; // one asked for later does not move the stream
+    if (!this.awaitingSnapshot) {
+      this.mergeSilentFields(message);
+      return;
+    }
     this.awaitingSnapshot = false;
     this.live.clear();
     for (const match of message.matches) this.live.set(match.match_id, match);
@@ -532,6 +547,24 @@ export class FeedClient {
     this.emit('snapshot', this.live);
     if (refused) this.emit('reset', this.live);
     this.settle();
+  }
+
+  /**
+   * A snapshot asked for later does not move the stream (events in flight may be older than it); it
+   * only refreshes the fields no event carries, and only when it is not older than `matches`.
+   */
+  private mergeSilentFields(message: SnapshotMessage): void {
+    if (message.seq < this.foldedThrough) return;
+    for (const fresh of message.matches) {
+      const current = this.live.get(fresh.match_id);
+      if (current === undefined) continue;
+      const changed =
+        current.status !== fresh.status || current.halftime_score !== fresh.halftime_score || current.penalty_score !== fresh.penalty_score;
+      if (!changed) continue;
+      const next = { ...current, status: fresh.status, halftime_score: fresh.halftime_score, penalty_score: fresh.penalty_score };
+      this.live.set(fresh.match_id, next);
+      this.emit('match', next);
+    }
   }
 
   private onEvent(event: WireEvent): void {
