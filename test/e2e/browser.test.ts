@@ -206,6 +206,12 @@ describe('scoreboard in Chromium', () => {
       await fresh.keyboard.press('Enter'); // the skip link moves focus to the matches
       await fresh.keyboard.press('Tab');
       expect(await fresh.evaluate(`document.activeElement.classList.contains('match')`)).toBe(true);
+      // Focus survives the re-render that the next events cause.
+      const focusedId = await fresh.evaluate(`document.activeElement.dataset.matchId`);
+      const newest = await fresh.locator('#event-log li').evaluateAll((items) => Math.max(0, ...items.map((i) => Number(i.getAttribute('data-seq')))));
+      await fresh.waitForFunction(`[...document.querySelectorAll('#event-log li')].some((li) => Number(li.getAttribute('data-seq')) > ${newest})`, undefined, { timeout: WAIT_MS * 2 });
+      await fresh.evaluate(`new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))`);
+      expect(await fresh.evaluate(`document.activeElement.dataset.matchId`)).toBe(focusedId);
       await fresh.locator('#f-match').focus();
       await fresh.keyboard.type('1');
       await fresh.keyboard.press('Tab');
