@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'src/server/page/'] },
+  { ignores: ['dist/', '**/dist/', 'node_modules/', 'test-results/', 'coverage/', 'data/', 'src/server/page/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -16,10 +16,12 @@ function newestMtime(path) {
   return newest;
 }
 
-const inputs = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'].map((p) => join(root, p));
+const inputs = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'packages/client/src', 'packages/client/package.json'].map((p) => join(root, p));
 const stale = !existsSync(marker) || Math.max(...inputs.map(newestMtime)) > statSync(marker).mtimeMs;
 if (stale) {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  // The whole build: the client SDK (whose types the service compiles against, and whose browser
+  // bundle it serves at /client.js), then the service.
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

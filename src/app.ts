@@ -267,6 +267,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         metrics,
         missingPollsBeforeEnd: config.missingPollsBeforeEnd,
         historyRetentionHours: config.historyRetentionHours,
+        clockSpeed: config.upstream.useBuiltInSim ? config.simSpeed : 1,
         ...(fence === undefined ? {} : { fence: () => fence, onFenced: () => void demote() }),
       });
       const poller = new PollingSource({

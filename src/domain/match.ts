@@ -1,7 +1,10 @@
 /**
  * Typed views of a match: what the upstream parser produces (`MatchSnapshot`) and what the
- * detector remembers between polls (`MatchState`). This module imports nothing.
+ * detector remembers between polls (`MatchState`). It imports only wire types (`Phase`, `MatchClock`).
  */
+import type { MatchClock, Phase } from '@football-streaming-core/client/wire';
+
+export type { Phase } from '@football-streaming-core/client/wire';
 
 export type Side = 'home' | 'away';
 
@@ -90,24 +93,6 @@ export interface MatchSnapshot {
   readonly coaches: readonly string[];
 }
 
-/** Normalised phase of a match; `status` keeps the provider's own text. */
-export type Phase =
-  | 'not_started'
-  | 'first_half'
-  | 'half_time'
-  | 'second_half'
-  | 'extra_time'
-  | 'penalties'
-  | 'finished'
-  | 'postponed'
-  | 'cancelled'
-  | 'abandoned'
-  | 'suspended'
-  | 'interrupted'
-  | 'delayed'
-  | 'awarded'
-  | 'unknown';
-
 /** A goal the service has announced, with the identity it keeps for its whole life. */
 export interface GoalRecord {
   readonly eventId: string;
@@ -179,4 +164,9 @@ export interface MatchState {
   readonly phaseHistory: readonly Phase[];
   /** Ids of cancelled incidents, so a reinstated incident gets a fresh id. */
   readonly retiredEventIds: readonly string[];
+  /**
+   * The running match clock, stamped when the phase changes (src/domain/clock.ts); absent in states
+   * stored before the clock existed (stamped again when next committed).
+   */
+  readonly clock?: MatchClock | null;
 }

@@ -1,8 +1,10 @@
 /**
  * The WebSocket protocol in one place: client actions, server frames, error codes, close codes
  * and the validator that turns an inbound text frame into a typed message. Nothing else in the
- * code base writes these literals.
+ * code base writes these literals. The frames' types come from the SDK's `wire` module, their one
+ * source.
  */
+import type { ErrorCodeName, ServerMessage as WireServerMessage } from '@football-streaming-core/client/wire';
 
 /** Codes carried by `{"type":"ERROR","code":…}` frames. The connection stays open. */
 export const ErrorCode = {
@@ -18,8 +20,11 @@ export const ErrorCode = {
   InvalidFilter: 'INVALID_FILTER',
   /** `since`, `epoch` or `snapshot` has the wrong type. */
   InvalidParameter: 'INVALID_PARAMETER',
-} as const;
+} as const satisfies Record<string, ErrorCodeName>;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+/** Compile-time guard: every code the wire type names is one the server has. */
+export type ErrorCodesCovered = Exclude<ErrorCodeName, ErrorCode> extends never ? true : never;
+true satisfies ErrorCodesCovered;
 
 /**
  * WebSocket close codes the server uses. 4xxx codes are ours; a client should reconnect (with a
@@ -238,20 +243,8 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
   }
 }
 
-/** Server frames that are not match events. */
-export type ServerMessage =
-  | {
-      type: 'SUBSCRIBED';
-      subscription: 'all_matches' | 'filtered';
-      epoch: string;
-      seq: number;
-      resumed?: boolean;
-      filter?: { match_ids: readonly string[]; league_ids: readonly string[]; team_ids: readonly string[] };
-    }
-  | { type: 'UNSUBSCRIBED' }
-  | { type: 'PONG' }
-  | { type: 'ERROR'; code: ErrorCode; message: string }
-  | { type: 'SNAPSHOT'; seq: number; matches: readonly unknown[] };
+/** Server frames that are not match events (their shapes live in the SDK's `wire` module). */
+export type ServerMessage = WireServerMessage;
 
 /** Frames that need no data are serialised once. */
 export const PONG_FRAME = JSON.stringify({ type: 'PONG' } satisfies ServerMessage);

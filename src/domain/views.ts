@@ -3,7 +3,8 @@
  * `SNAPSHOT`, `GET /matches` and `GET /matches/:id`.
  */
 import { formatScore, type CardView, type GoalView, type SubstitutionView } from './events.js';
-import type { CardRecord, GoalRecord, MatchState, Phase, SubRecord } from './match.js';
+import type { MatchView } from '@football-streaming-core/client/wire';
+import type { CardRecord, GoalRecord, MatchState, SubRecord } from './match.js';
 
 export const goalView = (g: GoalRecord): GoalView => ({
   event_id: g.eventId,
@@ -34,27 +35,8 @@ export const substitutionView = (s: SubRecord): SubstitutionView => ({
   team: s.side,
 });
 
-/** One match as `SNAPSHOT` and `GET /matches` show it. */
-export interface MatchView {
-  match_id: string;
-  home_team: string;
-  away_team: string;
-  home_team_key: string;
-  away_team_key: string;
-  league: string;
-  league_id: string;
-  country: string;
-  start_time: string;
-  score: string;
-  halftime_score: string | null;
-  penalty_score: string | null;
-  status: string;
-  phase: Phase;
-  live: boolean;
-  goals: GoalView[];
-  cards: CardView[];
-  substitutions: SubstitutionView[];
-}
+/** One match as `SNAPSHOT` and `GET /matches` show it (its shape lives in the SDK's `wire` module). */
+export type { MatchView } from '@football-streaming-core/client/wire';
 
 export function matchView(state: MatchState): MatchView {
   return {
@@ -76,6 +58,7 @@ export function matchView(state: MatchState): MatchView {
     goals: state.goals.map(goalView),
     cards: state.cards.map(cardView),
     substitutions: state.substitutions.map(substitutionView),
+    clock: state.clock ?? null,
   };
 }
 

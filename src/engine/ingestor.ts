@@ -9,6 +9,7 @@
  * push: when the frame arrived), and a match is never rolled back by an observation older than the
  * one last applied to it.
  */
+import { stampClocks } from '../domain/clock.js';
 import type { StoredEvent } from '../domain/events.js';
 import type { MatchSnapshot, MatchState } from '../domain/match.js';
 import { detect, detectAbsent, type AbsenceOutcome, type Detection } from '../detect/diff.js';
@@ -58,6 +59,8 @@ export interface IngestorOptions {
   readonly metrics?: Metrics;
   readonly missingPollsBeforeEnd: number;
   readonly historyRetentionHours: number;
+  /** Match seconds per wall-clock second for the match clock: `SIM_SPEED` on the built-in simulator. @default 1 */
+  readonly clockSpeed?: number;
   /** The writer's fencing token, carried by every commit (scale-out); absent: unfenced. */
   readonly fence?: () => string | undefined;
   /** Called once when the store refuses a commit because this process is no longer the writer. */
@@ -179,6 +182,12 @@ export class Ingestor {
       if (json !== book.savedJson(matchId)) states.push({ state, json });
     }
     if (events.length === 0 && states.length === 0 && forget.length === 0) return [];
+    // Match clock (issue 11): stamped at commit, not in detection, which has no clock.
+    const stateList = states.map((s) => s.state);
+    const stamped = new Set(stampClocks({ events, states: stateList }, (id) => book.get(id), new Date(timestamp), this.options.clockSpeed ?? 1));
+    stateList.forEach((state, index) => {
+      if (stamped.has(state.matchId)) states[index] = { state, json: JSON.stringify(state) };
+    });
     const fence = this.options.fence?.();
     // Written before anyone hears of it: a crash after this point replays nothing and loses nothing.
     const stored = await store.commit({

@@ -31,6 +31,8 @@ import { parseStreamRequest, StreamParameterError, type SseBinding } from './sse
 const DEFAULT_EVENTS_LIMIT = 100;
 const MAX_EVENTS_LIMIT = 1000;
 const PAGE_URL = new URL('../../public/index.html', import.meta.url);
+/** The client SDK's browser bundle (built by `npm run build` into the workspace package). */
+const CLIENT_BUNDLE_URL = new URL('../../packages/client/dist/client.js', import.meta.url);
 
 export interface HttpDeps {
   readonly logger: Logger;
@@ -179,6 +181,16 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
     page ??= await readFile(PAGE_URL, 'utf8');
     return reply.type('text/html; charset=utf-8').send(page);
+  });
+
+  let bundle: string | undefined;
+  app.get('/client.js', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      bundle ??= await readFile(CLIENT_BUNDLE_URL, 'utf8');
+    } catch (error) {
+      throw new Error('the client SDK bundle is missing: run "npm run build"', { cause: error });
+    }
+    return reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'no-cache').send(bundle);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -39,8 +39,8 @@ export const PHASES = [
 const phase = { type: 'string', enum: PHASES } as const;
 
 /**
- * The match clock (added by the client-SDK work): `null`, or when the current phase started, the
- * minute it started at and how fast the clock runs. Optional everywhere it may appear.
+ * The match clock: `null` while no clock runs, or when the current phase started, the minute it
+ * started at and how fast the clock runs. On every match view, `MATCH_STARTED` and `STATUS_CHANGED`.
  */
 export const clockSchema = {
   anyOf: [
@@ -111,6 +111,7 @@ export const matchViewSchema = {
     'goals',
     'cards',
     'substitutions',
+    'clock',
   ],
   properties: {
     match_id: id,
@@ -150,7 +151,7 @@ export const eventSchemas = {
   MATCH_STARTED: {
     type: 'object',
     additionalProperties: false,
-    required: ['type', 'match_id', 'home_team', 'away_team', 'league', 'league_id', 'start_time', 'home_team_key', 'away_team_key', 'country', 'score', 'status', 'phase', 'goals', 'cards', 'substitutions', ...stampRequired],
+    required: ['type', 'match_id', 'home_team', 'away_team', 'league', 'league_id', 'start_time', 'home_team_key', 'away_team_key', 'country', 'score', 'status', 'phase', 'goals', 'cards', 'substitutions', 'clock', ...stampRequired],
     properties: {
       type: typed('MATCH_STARTED'),
       match_id: id,
@@ -307,7 +308,7 @@ export const eventSchemas = {
   STATUS_CHANGED: {
     type: 'object',
     additionalProperties: false,
-    required: ['type', 'match_id', 'home_team', 'away_team', 'league_id', 'status', 'phase', 'previous_phase', 'score', ...stampRequired],
+    required: ['type', 'match_id', 'home_team', 'away_team', 'league_id', 'status', 'phase', 'previous_phase', 'score', 'clock', ...stampRequired],
     properties: { type: typed('STATUS_CHANGED'), match_id: id, ...teams, status: str, phase, previous_phase: phase, score: str, clock: clockSchema, ...stamp },
   },
 } as const satisfies Record<EventType, unknown>;

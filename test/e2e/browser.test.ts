@@ -1,36 +1,32 @@
 /**
- * The test client page (GET /) in a real Chromium, driven by playwright-core, against the service
- * running in-process on a stand-in provider: the page connects, renders events and the matches
- * panel, reconnects and resumes by itself after the server closes it, and answers ping with PONG.
+ * The scoreboard (GET /, built on the SDK bundle served at /client.js) in a real Chromium, driven by
+ * playwright-core, against the service running in-process on the built-in simulated matchday (fast:
+ * SIM_SPEED 300). The page reaches the service through a TCP proxy, so the service can restart on a
+ * new port behind the same address.
  *
  * Chromium is Debian's (/usr/bin/chromium, `apt-get install -y chromium`); nothing is downloaded.
  * The steps share one page and run in order: each builds on the state the previous one left.
+ * Screenshots at desktop and phone width (and in dark mode) are saved under test-results/.
  */
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CloseCode } from '../../src/domain/protocol.js';
-import { startService, startWithStandIn, type TestService } from '../helpers/service.js';
-import type { StandIn } from '../helpers/stand-in.js';
-import { wireCard, wireEnvelope, wireGoal, wireMatch, type WireObject } from '../helpers/wire.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WireEvent } from '../../src/domain/events.js';
+import type { MatchView } from '../../src/domain/views.js';
+import { ROOT } from '../helpers/process.js';
+import { startService, type TestService } from '../helpers/service.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
-const WAIT_MS = 10_000;
-/** Provider text that would run script if the page ever parsed it as HTML. */
-const HOSTILE_SCORER = '<img src=x onerror="window.__pwned=1">Striker';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const WAIT_MS = 15_000;
+const SHOTS = join(ROOT, 'test-results');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const ENV = { SIM_SPEED: '300', POLL_INTERVAL_SECS: '0.2' };
 
 let browser: Browser;
 
 beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
 
@@ -39,8 +35,8 @@ afterAll(async () => {
 });
 
 /** A new page that records console errors and uncaught exceptions into `errors`. */
-async function openPage(errors: string[]): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+async function openPage(errors: string[], viewport = { width: 1366, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
   page.on('console', (message: ConsoleMessage) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
@@ -48,174 +44,219 @@ async function openPage(errors: string[]): Promise<Page> {
   return page;
 }
 
-describe('test client page in Chromium', () => {
-  let standIn: StandIn;
+/** The whole retained history, paged through GET /events. */
+async function history(baseUrl: string): Promise<WireEvent[]> {
+  const events: WireEvent[] = [];
+  for (let since = 0; ; ) {
+    const page = (await (await fetch(`${baseUrl}/events?since=${since}&limit=500`)).json()) as { events: WireEvent[]; next_since: number; has_more: boolean };
+    events.push(...page.events);
+    if (!page.has_more) return events;
+    since = page.next_since;
+  }
+}
+
+describe('scoreboard in Chromium', () => {
   let service: TestService;
+  let proxy: TcpProxy;
   let page: Page;
   const pageErrors: string[] = [];
 
-  /** Serves this one match from now on. */
-  const serve = (...goals: WireObject[]) => (extra: { status?: string; cards?: WireObject[] } = {}) =>
-    standIn.livescore({ body: wireEnvelope(wireMatch({ key: 1001, home: 'Home FC', away: 'Away FC', status: extra.status ?? '12', goals, cards: extra.cards ?? [] })) });
-
-  const firstGoal = wireGoal('home', '11', HOSTILE_SCORER, '1 - 0');
-  const secondGoal = wireGoal('away', '30', 'B. Second', '1 - 1');
-  const thirdGoal = wireGoal('home', '40', 'C. Third', '2 - 1');
-
-  const logItems = (type: string) => page.locator(`#event-log li[data-type="${type}"]`);
-  const scoreOf = (matchId: string) => page.locator(`#matches [data-match-id="${matchId}"] [data-field="score"]`);
-  /** Waits until an element matching `selector` exists (Playwright's auto-waiting locator). */
   const waitFor = (selector: string) => page.locator(selector).first().waitFor({ state: 'attached', timeout: WAIT_MS });
-  const text = async (selector: string) => (await page.locator(selector).textContent())?.trim() ?? '';
-  const attr = async (selector: string, name: string) => page.locator(selector).getAttribute(name);
-
-  /** Waits for the poller to store an event with a seq above `seq`. */
-  async function storedBeyond(seq: number): Promise<void> {
-    for (let polls = 0; polls < 100; polls += 1) {
-      if ((await service.app.store.bounds()).latestSeq > seq) return;
-      await service.app.poller.nextPoll();
-    }
-    throw new Error(`no event stored after seq ${seq}`);
-  }
+  /** `data-seq` of every log entry, as shown (newest first). */
+  const logSeqs = () => page.locator('#event-log li').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
+  const logIds = () => page.locator('#event-log li').evaluateAll((items) => items.map((item) => String(item.getAttribute('data-event-id'))));
+  /** Waits until the page has logged an event with a seq above `seq`. */
+  const loggedBeyond = (seq: number, type = '') =>
+    page.waitForFunction(`[...document.querySelectorAll('#event-log li${type ? `[data-type="${type}"]` : ''}')].some((li) => Number(li.getAttribute('data-seq')) > ${seq})`, undefined, { timeout: WAIT_MS * 2 });
 
   beforeAll(async () => {
-    ({ standIn, service } = await startWithStandIn());
+    service = await startService(ENV, { keepData: true });
+    proxy = await startTcpProxy(service.app.port);
     page = await openPage(pageErrors);
-  });
-
-  // On failure, what the page itself reported: its status line and connection activity.
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail' || page === undefined) return;
-    const header = (await page.locator('header').innerText()).replace(/\s+/g, ' ');
-    const activity = await page.locator('#activity').innerText();
-    console.error(`page header: ${header}\nactivity (newest first):\n${activity}\nerrors: ${pageErrors.join('; ')}`);
+    await page.goto(`http://127.0.0.1:${proxy.port}/?reconnectBaseMs=50`);
   });
 
   afterAll(async () => {
-    // Page first: a page left open would try to reconnect to the stopped service.
     await page?.close();
     await service?.stop();
-    await standIn?.close();
+    await proxy?.close();
   });
 
-  it('loads from GET / and shows "connected" with a fresh subscription', async () => {
-    const response = await page.goto(`${service.url}/?reconnectBaseMs=50`);
-    expect(response?.status()).toBe(200);
-    expect(response?.headers()['content-type']).toContain('text/html');
-    await waitFor('#status[data-state="connected"]');
-    expect(await text('#status')).toBe('connected');
-    await waitFor('#connections[data-count="1"]');
-    expect(await attr('#resume', 'data-resumed')).toBe('fresh');
-    // The subscription's snapshot set the position: an epoch and a seq are shown.
-    await waitFor('#last-seq[data-seq]:not([data-seq=""])');
-    const { epoch } = await service.app.store.bounds();
-    expect(await text('#epoch')).toBe(epoch);
-    expect(await text('#matches-empty')).toBe('No live matches yet.');
+  it('loads the SDK bundle from /client.js and connects', async () => {
+    const bundle = await fetch(`${service.url}/client.js`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toMatch(/javascript/);
+    expect(await bundle.text()).toContain('FeedClient');
+    await waitFor('#status[data-state="open"]');
+    expect((await page.locator('#status').innerText()).trim()).toBe('connected');
   });
 
-  it('shows MATCH_STARTED and an injected goal in the log, and the new score in the matches panel', async () => {
-    serve()({ status: '10' });
-    await waitFor('#event-log li[data-type="MATCH_STARTED"]');
-    const started = logItems('MATCH_STARTED');
-    expect(await started.count()).toBe(1);
-    expect(await started.getAttribute('data-match-id')).toBe('1001');
-    await waitFor('#matches [data-match-id="1001"]');
-    expect(await text('#matches [data-match-id="1001"] [data-field="home"]')).toBe('Home FC');
-    expect(await text('#matches [data-match-id="1001"] [data-field="away"]')).toBe('Away FC');
-    expect(await text('#matches [data-match-id="1001"] .match-league')).toContain('Premier League');
-
-    serve(firstGoal)({ status: '12' });
-    await waitFor('#event-log li[data-type="GOAL_SCORED"]');
-    const goal = logItems('GOAL_SCORED');
-    expect(await goal.count()).toBe(1);
-    const description = (await goal.locator('summary .desc').textContent()) ?? '';
-    // Provider text shows as text: the markup is visible, and no element or script came of it.
-    expect(description).toContain(`11' ${HOSTILE_SCORER} (Home FC)`);
-    expect(description).toContain('1-0');
-    expect(await page.locator('#event-log img, #matches img').count()).toBe(0);
-    expect(await page.evaluate('window.__pwned')).toBeUndefined();
-
-    await page.locator('#matches [data-match-id="1001"] [data-field="score"]').filter({ hasText: /^1-0$/ }).waitFor({ timeout: WAIT_MS });
-    expect(await scoreOf('1001').textContent()).toBe('1-0');
-
-    // The raw JSON is one click away and is the frame the server sent.
-    await goal.locator('summary').click();
-    const raw = JSON.parse((await goal.locator('pre.raw').textContent()) ?? '{}') as Record<string, unknown>;
-    expect(raw).toMatchObject({ type: 'GOAL_SCORED', match_id: '1001', scorer: HOSTILE_SCORER, minute: '11', score: '1-0', team: 'home' });
-    expect(await goal.getAttribute('data-seq')).toBe(String(raw['seq']));
-    expect(await goal.getAttribute('data-event-id')).toBe(String(raw['event_id']));
+  it('shows the simulated matchday grouped by country and league, with goal scorers and minutes', async () => {
+    await waitFor('#matches .match [data-kind="goal"]');
+    const { matches } = (await (await fetch(`${service.url}/matches`)).json()) as { matches: MatchView[] };
+    const scored = matches.flatMap((m) => m.goals.map((g) => ({ match: m, goal: g })));
+    expect(scored.length).toBeGreaterThan(0);
+    const { match, goal } = scored[0] as { match: MatchView; goal: MatchView['goals'][number] };
+    const shown = page.locator(`.match[data-match-id="${match.match_id}"] li[data-event-id="${goal.event_id}"]`);
+    await shown.waitFor({ timeout: WAIT_MS });
+    expect(await shown.innerText()).toContain(`${goal.scorer} ${goal.minute}'`);
+    // One group per league, headed "country · league", each holding its matches.
+    const group = page.locator(`section.group[data-league-id="${match.league_id}"]`);
+    expect(await group.locator('h3').innerText()).toMatch(new RegExp(`${match.league}`, 'i'));
+    expect(await group.locator(`.match[data-match-id="${match.match_id}"]`).count()).toBe(1);
   });
 
-  it('reconnects by itself after the server closes it with 1001, resumes, and shows a later goal exactly once', async () => {
-    const seqBefore = Number(await attr('#last-seq', 'data-seq'));
-    expect(seqBefore).toBeGreaterThan(0);
+  it('moves the minute of a running match between events', async () => {
+    const minute = page.locator('.match[data-live="true"][data-phase$="_half"] [data-field="minute"]').first();
+    await minute.waitFor({ timeout: WAIT_MS });
+    const before = await minute.innerText();
+    expect(before).toMatch(/^\d+(\+\d+)?'$/);
+    const matchId = await minute.evaluate((el) => el.closest('.match')?.getAttribute('data-match-id'));
+    await page.waitForFunction(`document.querySelector('.match[data-match-id="${matchId}"] [data-field="minute"]')?.textContent !== ${JSON.stringify(before)}`, undefined, { timeout: WAIT_MS });
+  });
 
-    service.app.hub.closeAll(CloseCode.GoingAway, 'shutdown');
-    await waitFor('#last-close[data-code="1001"]');
-    expect(await text('#last-close')).toContain('1001');
-    await waitFor('#connections[data-count="2"]');
+  it('highlights a goal and announces it through the aria-live region', async () => {
+    const seq = Math.max(0, ...(await logSeqs()));
+    await loggedBeyond(seq, 'GOAL_SCORED');
+    await waitFor('.match[data-highlight="goal"]');
+    expect(await page.locator('#announcer').getAttribute('aria-live')).toBe('polite');
+    await page.locator('#announcer', { hasText: /Goal!|Goal cancelled/ }).waitFor({ state: 'attached', timeout: WAIT_MS });
+  });
+
+  it('recovers from a service restart mid-match without duplicate or missing log entries', async () => {
+    const seqBefore = Math.max(...(await logSeqs()));
+    const dataDir = service.dataDir;
+    await service.stop();
+    await waitFor('#status[data-state="reconnecting"]');
+    expect(await page.locator('#status').innerText()).toMatch(/reconnecting in \d+ s/);
+    service = await startService(ENV, { dataDir, keepData: true });
+    proxy.setTarget(service.app.port);
+
+    await waitFor('#status[data-state="open"]');
     await waitFor('#resume[data-resumed="true"]');
-    expect(await text('#resume')).toBe(`resumed after seq ${seqBefore}`);
-    await waitFor('#status[data-state="connected"]');
-
-    serve(firstGoal, secondGoal)({ status: '31' });
-    await waitFor('#event-log li[data-type="GOAL_SCORED"][data-seq]:has-text("B. Second")');
-    await page.locator('#matches [data-match-id="1001"] [data-field="score"]').filter({ hasText: /^1-1$/ }).waitFor({ timeout: WAIT_MS });
-
-    // A later event marks the end of anything the goal could have dragged along (events arrive in order).
-    serve(firstGoal, secondGoal)({ status: '33', cards: [wireCard('away', '32', 'D. Booked')] });
-    await waitFor('#event-log li[data-type="CARD_ISSUED"]');
-    expect(await logItems('GOAL_SCORED').filter({ hasText: 'B. Second' }).count()).toBe(1);
-    expect(await logItems('GOAL_SCORED').count()).toBe(2);
-    expect(await logItems('MATCH_STARTED').count()).toBe(1);
-    expect(await logItems('CARD_ISSUED').filter({ hasText: 'D. Booked' }).count()).toBe(1);
-    // The server sent no duplicate for the page to drop.
-    expect(await attr('#dup-count', 'data-count')).toBe('0');
-    const seqs = await page.locator('#event-log li[data-seq]').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
-    expect(new Set(seqs).size).toBe(seqs.length);
+    await loggedBeyond(seqBefore);
+    const seqs = await logSeqs();
+    const ids = await logIds();
+    expect(new Set(seqs).size, 'duplicate seq in the log').toBe(seqs.length);
+    expect(new Set(ids).size, 'duplicate event_id in the log').toBe(ids.length);
     expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+    // No gap either: exactly the stored history between the first and last logged events.
+    const shown = [...seqs].reverse();
+    const stored = (await history(service.url)).filter((e) => e.seq >= (shown[0] ?? 0) && e.seq <= (shown.at(-1) ?? 0));
+    expect(shown).toEqual(stored.map((e) => e.seq));
+    expect([...ids].reverse()).toEqual(stored.map((e) => e.event_id));
+    expect(Number(await page.locator('#seq').getAttribute('data-seq'))).toBeGreaterThanOrEqual(shown.at(-1) ?? 0);
   });
 
-  it('after Disconnect and Connect, resumes and shows the goal scored while it was away', async () => {
-    await page.locator('#btn-connection').click();
-    await waitFor('#status[data-state="disconnected"]');
-    const seqBefore = Number(await attr('#last-seq', 'data-seq'));
-
-    serve(firstGoal, secondGoal, thirdGoal)({ status: '41', cards: [wireCard('away', '32', 'D. Booked')] });
-    await storedBeyond(seqBefore);
-    expect(await logItems('GOAL_SCORED').filter({ hasText: 'C. Third' }).count()).toBe(0);
-
-    await page.locator('#btn-connection').click();
-    await waitFor('#connections[data-count="3"]');
+  it('after a reload resumes from the position saved in localStorage instead of starting over', async () => {
+    const saved = JSON.parse(String(await page.evaluate(`localStorage.getItem('fsc.position')`))) as { seq: number; epoch: string } | null;
+    expect(saved?.seq).toBeGreaterThan(0);
+    await page.reload();
     await waitFor('#resume[data-resumed="true"]');
-    expect(await text('#resume')).toBe(`resumed after seq ${seqBefore}`);
-    await waitFor('#event-log li[data-type="GOAL_SCORED"]:has-text("C. Third")');
-    await page.locator('#matches [data-match-id="1001"] [data-field="score"]').filter({ hasText: /^2-1$/ }).waitFor({ timeout: WAIT_MS });
-    expect(await logItems('GOAL_SCORED').filter({ hasText: 'C. Third' }).count()).toBe(1);
-    expect(await attr('#dup-count', 'data-count')).toBe('0');
+    // The position the reloaded page resumed from: the one saved above, or a later one saved before the reload.
+    const since = Number(await page.locator('#resume').getAttribute('data-since'));
+    expect(since).toBeGreaterThanOrEqual(saved?.seq ?? 0);
+    await loggedBeyond(since);
+    const seqs = await logSeqs();
+    // The log starts right after the saved position: the events missed during the reload, then live ones.
+    expect(Math.min(...seqs)).toBe(since + 1);
+    expect(new Set(seqs).size).toBe(seqs.length);
   });
 
-  it('shows PONG after Ping', async () => {
-    await waitFor('#status[data-state="connected"]');
-    expect(await attr('#pong', 'data-count')).toBe('0');
-    await page.locator('#btn-ping').click();
-    await waitFor('#pong[data-count="1"]');
-    expect(await text('#pong')).toMatch(/^PONG/);
+  it('filters the event log by match and by league', async () => {
+    await loggedBeyond(0);
+    const first = page.locator('#event-log li').first();
+    const matchId = String(await first.getAttribute('data-match-id'));
+    const leagueId = String(await first.getAttribute('data-league-id'));
+    await page.locator('#log-filter').selectOption(`match:${matchId}`);
+    const visibleMatches = await page.locator('#event-log li:not([hidden])').evaluateAll((items) => items.map((i) => i.getAttribute('data-match-id')));
+    expect(visibleMatches.length).toBeGreaterThan(0);
+    expect(new Set(visibleMatches)).toEqual(new Set([matchId]));
+    await page.locator('#log-filter').selectOption(`league:${leagueId}`);
+    const visibleLeagues = await page.locator('#event-log li:not([hidden])').evaluateAll((items) => items.map((i) => i.getAttribute('data-league-id')));
+    expect(new Set(visibleLeagues)).toEqual(new Set([leagueId]));
+    await page.locator('#log-filter').selectOption('');
+    expect(await page.locator('#event-log li[hidden]').count()).toBe(0);
   });
 
-  it('logged no console errors and threw no page errors', () => {
-    expect(pageErrors).toEqual([]);
+  it('follows one league through the filter box (a subscribe with league_ids), then all matches again', async () => {
+    const leagueIds = await page.locator('#matches .match[data-live="true"]').evaluateAll((items) => [...new Set(items.map((i) => i.getAttribute('data-league-id')))]);
+    const leagueId = String(leagueIds[0]);
+    await page.locator('#f-league').fill(leagueId);
+    await page.locator('#f-league').press('Enter');
+    await page.waitForFunction(
+      `(() => { const shown = [...document.querySelectorAll('#matches .match')].map((m) => m.getAttribute('data-league-id'));
+        return shown.length > 0 && shown.every((l) => l === ${JSON.stringify(leagueId)}); })()`,
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    expect(await page.evaluate(`localStorage.getItem('fsc.filter')`)).toContain(leagueId);
+    await page.locator('#f-all').click();
+    await page.waitForFunction(`document.querySelectorAll('#matches section.group').length > 1`, undefined, { timeout: WAIT_MS });
+    expect(await page.evaluate(`localStorage.getItem('fsc.filter')`)).toBe('null');
+  });
+
+  it('is keyboard-accessible: the skip link, the filter fields and the matches take focus', async () => {
+    const fresh = await openPage(pageErrors);
+    try {
+      await fresh.goto(`http://127.0.0.1:${proxy.port}/`);
+      await fresh.locator('#matches .match').first().waitFor({ timeout: WAIT_MS });
+      await fresh.keyboard.press('Tab');
+      expect(await fresh.evaluate(`document.activeElement.className`)).toBe('skip');
+      await fresh.keyboard.press('Enter'); // the skip link moves focus to the matches
+      await fresh.keyboard.press('Tab');
+      expect(await fresh.evaluate(`document.activeElement.classList.contains('match')`)).toBe(true);
+      // Focus survives the re-render that the next events cause.
+      const focusedId = await fresh.evaluate(`document.activeElement.dataset.matchId`);
+      const newest = await fresh.locator('#event-log li').evaluateAll((items) => Math.max(0, ...items.map((i) => Number(i.getAttribute('data-seq')))));
+      await fresh.waitForFunction(`[...document.querySelectorAll('#event-log li')].some((li) => Number(li.getAttribute('data-seq')) > ${newest})`, undefined, { timeout: WAIT_MS * 2 });
+      await fresh.evaluate(`new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))`);
+      expect(await fresh.evaluate(`document.activeElement.dataset.matchId`)).toBe(focusedId);
+      await fresh.locator('#f-match').focus();
+      await fresh.keyboard.type('1');
+      await fresh.keyboard.press('Tab');
+      expect(await fresh.evaluate(`document.activeElement.id`)).toBe('f-league');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('saves screenshots at desktop and phone width, light and dark', async () => {
+    await waitFor('#matches .match [data-kind="goal"]');
+    const desktop = join(SHOTS, 'scoreboard-desktop.png');
+    await page.screenshot({ path: desktop, fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = join(SHOTS, 'scoreboard-dark.png');
+    await page.screenshot({ path: dark, fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    const phone = await openPage(pageErrors, { width: 390, height: 844 });
+    try {
+      await phone.goto(`http://127.0.0.1:${proxy.port}/`);
+      await phone.locator('#matches .match').first().waitFor({ timeout: WAIT_MS });
+      // Nothing wider than the screen: no sideways scrolling on a phone.
+      expect(await phone.evaluate(`document.documentElement.scrollWidth`)).toBeLessThanOrEqual(390);
+      const phoneShot = join(SHOTS, 'scoreboard-phone.png');
+      await phone.screenshot({ path: phoneShot, fullPage: true });
+      for (const file of [desktop, dark, phoneShot]) expect(statSync(file).size).toBeGreaterThan(10_000);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('logged no console errors and threw no page errors (network errors while the service was down excepted)', () => {
+    const outage = /WebSocket connection to .* failed|Failed to load resource: net::ERR_/;
+    expect(pageErrors.filter((e) => !outage.test(e))).toEqual([]);
   });
 });
 
-describe('test client page with AUTH_TOKENS', () => {
+describe('scoreboard with AUTH_TOKENS', () => {
   let service: TestService;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // The built-in simulator is enough here: only the upgrade's authentication matters.
-    service = await startService({ AUTH_TOKENS: 'page-secret' });
+    service = await startService({ ...ENV, AUTH_TOKENS: 'page-secret' });
     page = await openPage(pageErrors);
   });
 
@@ -224,12 +265,19 @@ describe('test client page with AUTH_TOKENS', () => {
     await service?.stop();
   });
 
-  it('passes ?token= from its own URL to /ws (the server refuses upgrades without it)', async () => {
+  it('passes ?token= from its own URL to /ws and never shows it', async () => {
     await page.goto(`${service.url}/?token=page-secret&reconnectBaseMs=50`);
-    await page.locator('#connections[data-count="1"]').waitFor({ state: 'attached', timeout: WAIT_MS });
-    expect((await page.locator('#status').textContent())?.trim()).toBe('connected');
-    // The token is used, never shown.
+    await page.locator('#status[data-state="open"]').waitFor({ state: 'attached', timeout: WAIT_MS });
     expect(await page.locator('body').innerText()).not.toContain('page-secret');
-    expect(pageErrors).toEqual([]);
+  });
+
+  it('recognises a refused token although the browser hides the upgrade status, and says "refused"', async () => {
+    await page.evaluate(`localStorage.clear()`);
+    await page.goto(`${service.url}/?token=not-the-secret&reconnectBaseMs=50`);
+    await page.locator('#status[data-state="refused"]').waitFor({ state: 'attached', timeout: WAIT_MS });
+    expect((await page.locator('#status').innerText()).trim()).toBe('refused');
+    expect(await page.locator('body').innerText()).not.toContain('not-the-secret');
+    // The refused upgrades and probes show up as console errors in Chromium (network); page errors must not.
+    expect(pageErrors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
   });
 });

@@ -301,6 +301,8 @@ describe('full event sequence of the "after-pen" match (extra time, penalty shoo
       goals: [],
       cards: [],
       substitutions: [],
+      // The match clock (issue 11): the first half, seen at its first minute, on a real-time feed.
+      clock: { phase_started_at: expect.any(String), base_minute: 0, speed: 1 },
       ...stamped,
     });
     expect(first('GOAL_SCORED')).toEqual({

@@ -139,13 +139,14 @@ describe('wire frames against their schemas', () => {
       event_id: '1-x', timestamp: '2026-11-26T21:01:36.198Z', seq: 2,
     };
     const clock = { phase_started_at: '2026-11-26T21:01:36.198Z', base_minute: 0, speed: 1 };
-    expect(validate(started)).toBe(true);
+    // Required: every MATCH_STARTED is stamped with its clock when it is committed.
+    expect(validate(started)).toBe(false);
     expect(validate({ ...started, clock: null })).toBe(true);
     expect(validate({ ...started, clock })).toBe(true);
     expect(validate({ ...started, clock: { phase_started_at: clock.phase_started_at, base_minute: 0 } })).toBe(false);
     expect(validate({ ...started, clock: { ...clock, base_minute: 1.5 } })).toBe(false);
     expect(validate({ ...started, clock: { ...clock, extra: 1 } })).toBe(false);
-    expect(validate({ ...started, surprise: true })).toBe(false);
+    expect(validate({ ...started, clock, surprise: true })).toBe(false);
     const { score: _score, ...withoutScore } = started;
     expect(validate(withoutScore)).toBe(false);
   });

@@ -1,0 +1,639 @@
+/**
+ * `FeedClient`: one subscription to the service that hands the app every event exactly once, in
+ * `seq` order, across reconnects, server restarts and store resets, and keeps the live matches
+ * folded from a `SNAPSHOT` plus the events after it.
+ *
+ * It needs nothing but a WebSocket: the browser's global one, or a constructor passed in (`ws` in
+ * Node). Like graphql-ws, it sees the socket through a four-member interface.
+ */
+import { endedMatch, foldEvent } from './fold.js';
+import type { ClientFrame, MatchView, ServerFrame, SnapshotMessage, SubscribedMessage, WireEvent } from './wire.js';
+
+/** What the client needs of a WebSocket (the browser's and `ws`'s both have it). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** Which matches to follow: any listed match, league or team. Absent (or all empty): every match. */
+export interface FeedFilter {
+  readonly match_ids?: readonly string[];
+  readonly league_ids?: readonly string[];
+  readonly team_ids?: readonly string[];
+}
+
+/** A place in the stream: the `seq` of the last event handed to the app, in the history `epoch`. */
+export interface Position {
+  readonly seq: number;
+  readonly epoch: string;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Codes of the errors the client reports through `error`. */
+export const FeedErrorCode = {
+  /** The token was refused (HTTP 401/403 on upgrade, close 4401/4403). */
+  AuthRefused: 'AUTH_REFUSED',
+  /** The server answered a message with an `ERROR` frame (e.g. an invalid filter). */
+  Server: 'SERVER_ERROR',
+  /** The server closed the connection because of what this client sent (1009, 4400, 1002, 1007). */
+  ClientFault: 'CLIENT_FAULT',
+  /** A frame that is not JSON, or not a frame of the protocol. */
+  BadFrame: 'BAD_FRAME',
+} as const;
+export type FeedErrorCode = (typeof FeedErrorCode)[keyof typeof FeedErrorCode];
+
+/** An error reported through `feed.on('error', …)`. */
+export class FeedError extends Error {
+  constructor(
+    readonly code: FeedErrorCode,
+    message: string,
+    readonly details: { readonly status?: number; readonly closeCode?: number; readonly serverCode?: string; readonly final?: boolean } = {},
+  ) {
+    super(message);
+    this.name = 'FeedError';
+  }
+}
+
+/** A reconnect that is scheduled: when, and why. */
+export interface RetryInfo {
+  /** Consecutive failed attempts so far. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** Wall-clock time (ms) of the next attempt. */
+  readonly at: number;
+  /** Close code of the connection that ended (1006 when it never opened or went silent). */
+  readonly closeCode: number;
+  /** HTTP status of a refused upgrade, when known. */
+  readonly status?: number;
+}
+
+export interface FeedClientOptions {
+  /** `ws://host:8080/ws` */
+  readonly url: string;
+  /** WebSocket constructor; the global `WebSocket` when absent (browsers). */
+  readonly WebSocket?: WebSocketConstructor;
+  /** Sent as `?token=`. */
+  readonly token?: string;
+  /**
+   * Called for a fresh token before reconnecting after an auth refusal or expiry (4401). With it,
+   * refusals are retried after `authRetryDelayMs`; without it, the client stops after 3 refused attempts.
+   */
+  readonly getToken?: () => string | Promise<string>;
+  readonly filter?: FeedFilter;
+  /** Where to resume from (e.g. saved before a page reload). */
+  readonly position?: Position;
+  /** The server's heartbeat interval: after twice this long without a frame the client pings. @default 5000 */
+  readonly heartbeatIntervalMs?: number;
+  /** First backoff step; attempt n waits random(0, min(maxDelayMs, baseDelayMs × 2^n)). @default 1000 */
+  readonly baseDelayMs?: number;
+  /** @default 30000 */
+  readonly maxDelayMs?: number;
+  /** Added before the jittered delay after 4029, 1013, HTTP 429/503. @default 5000 */
+  readonly overloadDelayMs?: number;
+  /** Wait between refused attempts once `getToken` is given and 3 attempts were refused. @default 300000 */
+  readonly authRetryDelayMs?: number;
+  /**
+   * Recognises a refused upgrade where the WebSocket API hides the HTTP status (browsers): after a
+   * connection that never opened, a one-request REST probe with the same token says 401/429/503.
+   * The global `fetch` when absent; `false` disables the probe.
+   */
+  readonly fetch?: ((url: string) => Promise<{ status: number }>) | false;
+  /** How many recent `event_id`s are remembered to drop duplicates. @default 10000 */
+  readonly dedupeWindow?: number;
+  /** Random number in [0, 1) for the jitter (tests). @default Math.random */
+  readonly random?: () => number;
+}
+
+export interface FeedEvents {
+  /** Every event exactly once, in `seq` order. */
+  event: (event: WireEvent) => void;
+  /** A match's folded state changed; an ended match comes once more with `live: false`, then leaves `matches`. */
+  match: (match: MatchView) => void;
+  /** Resume was refused (new epoch, or history pruned): `matches` was rebuilt from a `SNAPSHOT`. */
+  reset: (matches: ReadonlyMap<string, MatchView>) => void;
+  /** `matches` was (re)built from a `SNAPSHOT`: on every subscribe, including `reset`s and filter changes. */
+  snapshot: (matches: ReadonlyMap<string, MatchView>) => void;
+  state: (state: ConnectionState) => void;
+  error: (error: FeedError) => void;
+  /** A reconnect is scheduled (for "reconnecting in N s"). */
+  retry: (info: RetryInfo) => void;
+  /** `SUBSCRIBED` arrived: `resumed` tells whether the stream goes on from `position` (absent: there was none). */
+  subscribed: (info: { readonly epoch: string; readonly seq: number; readonly resumed?: boolean }) => void;
+}
+
+type Listeners = { [K in keyof FeedEvents]: Set<FeedEvents[K]> };
+
+const OPEN = 1;
+const Close = {
+  Normal: 1000,
+  GoingAway: 1001,
+  ProtocolError: 1002,
+  Abnormal: 1006,
+  InvalidPayload: 1007,
+  MessageTooBig: 1009,
+  InternalError: 1011,
+  TryAgainLater: 1013,
+  SlowConsumer: 4008,
+  RateLimited: 4029,
+  TooManyBadMessages: 4400,
+  TokenExpired: 4401,
+  Forbidden: 4403,
+} as const;
+/** Close codes this client reacts to specially (the service's `CloseCode` plus standard ones). */
+export const HandledCloseCodes = Close;
+
+const CLIENT_FAULTS = new Set<number>([Close.ProtocolError, Close.InvalidPayload, Close.MessageTooBig, Close.TooManyBadMessages]);
+/** Auth refusals allowed in a row before giving up (or switching to `authRetryDelayMs`). */
+const MAX_AUTH_ATTEMPTS = 3;
+/** A connection that stayed subscribed this long resets the backoff. */
+const STABLE_MS = 10_000;
+
+interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+const timers = globalThis as unknown as Timers;
+
+/** Why a connection ended, as far as the client could tell. */
+interface Ending {
+  readonly closeCode: number;
+  readonly status?: number;
+  readonly reason?: string;
+}
+
+export class FeedClient {
+  private readonly listeners: Listeners = { event: new Set(), match: new Set(), reset: new Set(), snapshot: new Set(), state: new Set(), error: new Set(), retry: new Set(), subscribed: new Set() };
+  private readonly live = new Map<string, MatchView>();
+  private readonly seenIds = new Set<string>();
+  private readonly opts: FeedClientOptions;
+  private filter: FeedFilter | undefined;
+  private token: string | undefined;
+  private pos: Position | undefined;
+  /** Events at or below this `seq` are already in `matches` (the last snapshot's seq). */
+  private foldedThrough = 0;
+  private socket: WebSocketLike | undefined;
+  private connectionState: ConnectionState = 'closed';
+  private stopped = true;
+  private attempt = 0;
+  private authRefusals = 0;
+  private retryTimer: unknown;
+  private heartbeatTimer: unknown;
+  private stableTimer: unknown;
+  private lastFrameAt = 0;
+  private pingSentAt = 0;
+  /** The next SNAPSHOT is the one that follows our subscribe (not one asked for later). */
+  private awaitingSnapshot = false;
+  private resumeRefused = false;
+  private startFresh = false;
+  /** Epoch of the current subscription. */
+  private epoch = '';
+  private waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+
+  constructor(options: FeedClientOptions) {
+    this.opts = options;
+    this.filter = options.filter;
+    this.token = options.token;
+    this.pos = options.position;
+  }
+
+  /** Live matches only, each in the `SNAPSHOT`'s match shape, keyed by `match_id`. */
+  get matches(): ReadonlyMap<string, MatchView> {
+    return this.live;
+  }
+
+  /** `{ seq, epoch }` of the last event handed to the app (or of the snapshot it started from). */
+  get position(): Position | undefined {
+    return this.pos;
+  }
+
+  get state(): ConnectionState {
+    return this.connectionState;
+  }
+
+  /** Adds a listener; returns the function that removes it. */
+  on<K extends keyof FeedEvents>(name: K, listener: FeedEvents[K]): () => void {
+    const set = this.listeners[name] as Set<FeedEvents[K]>;
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  }
+
+  /** Opens the connection; resolves once subscribed (`SUBSCRIBED` and its `SNAPSHOT` received). */
+  connect(): Promise<void> {
+    const subscribed = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.stopped) {
+      this.stopped = false;
+      this.setState('connecting');
+      this.open();
+    } else if (this.connectionState === 'open' && !this.awaitingSnapshot) {
+      this.settle();
+    }
+    return subscribed;
+  }
+
+  /** Follows other matches: subscribes again with `filter` (resuming from `position`); absent = all matches. */
+  subscribe(filter: FeedFilter | undefined): void {
+    this.filter = filter;
+    if (this.socket !== undefined && this.socket.readyState === OPEN && this.connectionState === 'open') this.sendSubscribe(this.socket);
+  }
+
+  /**
+   * Asks for a fresh `SNAPSHOT` to refresh what changes without an event: the provider's `status`
+   * text and its half-time and shoot-out scores (e.g. every few seconds during a penalty shoot-out).
+   * The stream and `position` are not moved; returns false when not connected.
+   */
+  refresh(): boolean {
+    const socket = this.socket;
+    if (socket === undefined || socket.readyState !== OPEN || this.connectionState !== 'open') return false;
+    socket.send(JSON.stringify({ action: 'snapshot' } satisfies ClientFrame));
+    return true;
+  }
+
+  /** Closes the connection for good (no reconnect). */
+  close(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearTimers();
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket !== undefined) {
+      this.detach(socket);
+      socket.close(Close.Normal, 'client closed');
+    }
+    this.rejectWaiters(new Error('feed closed'));
+    this.setState('closed');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Connection lifecycle
+
+  private open(): void {
+    if (this.stopped) return;
+    const Ctor = this.opts.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (Ctor === undefined) {
+      this.fail(new Error('no WebSocket: pass one in the options (e.g. `import WebSocket from "ws"` in Node)'));
+      return;
+    }
+    let socket: WebSocketLike;
+    try {
+      socket = new Ctor(this.urlWithToken());
+    } catch (error) {
+      // An invalid URL can never work: say so instead of retrying forever.
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.socket = socket;
+    let opened = false;
+    let errorText = '';
+    socket.onopen = () => {
+      opened = true;
+      this.lastFrameAt = Date.now();
+      this.pingSentAt = 0;
+      this.sendSubscribe(socket);
+      this.startHeartbeat(socket);
+    };
+    socket.onmessage = (message) => {
+      if (this.socket !== socket) return;
+      this.lastFrameAt = Date.now();
+      this.pingSentAt = 0;
+      this.receive(message.data);
+    };
+    socket.onerror = (event) => {
+      // `ws` puts the refused upgrade's status in the message ("Unexpected server response: 401");
+      // browsers say nothing (see the REST probe below).
+      const message = (event as { message?: unknown; error?: { message?: unknown } } | null)?.message ?? (event as { error?: { message?: unknown } } | null)?.error?.message;
+      if (typeof message === 'string') errorText = message;
+    };
+    socket.onclose = (event) => {
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      this.detach(socket);
+      const status = /Unexpected server response: (\d{3})/.exec(errorText)?.[1];
+      const ending: Ending = { closeCode: event.code, reason: event.reason, ...(status ? { status: Number(status) } : {}) };
+      void this.ended(ending, opened);
+    };
+  }
+
+  private urlWithToken(): string {
+    if (this.token === undefined) return this.opts.url;
+    const separator = this.opts.url.includes('?') ? '&' : '?';
+    return `${this.opts.url}${separator}token=${encodeURIComponent(this.token)}`;
+  }
+
+  private sendSubscribe(socket: WebSocketLike): void {
+    const resume = this.pos === undefined ? {} : { since: this.pos.seq, epoch: this.pos.epoch };
+    const f = this.filter;
+    const ids = (list: readonly string[] | undefined) => (list ?? []).filter((id) => id !== '');
+    const filtered = f !== undefined && ids(f.match_ids).length + ids(f.league_ids).length + ids(f.team_ids).length > 0;
+    const frame: ClientFrame = filtered
+      ? { action: 'subscribe', match_ids: ids(f.match_ids), league_ids: ids(f.league_ids), team_ids: ids(f.team_ids), snapshot: true, ...resume }
+      : { action: 'subscribe_all', snapshot: true, ...resume };
+    this.awaitingSnapshot = true;
+    this.resumeRefused = false;
+    socket.send(JSON.stringify(frame));
+  }
+
+  /** A connection ended: decide whether and when to try again. */
+  private async ended(ending: Ending, opened: boolean): Promise<void> {
+    this.stopHeartbeat();
+    if (this.stableTimer !== undefined) timers.clearTimeout(this.stableTimer);
+    this.stableTimer = undefined;
+    if (this.stopped) return;
+    let { status } = ending;
+    if (!opened && status === undefined) status = await this.probe();
+    if (this.stopped) return;
+    const { closeCode } = ending;
+    const authRefused = status === 401 || status === 403 || closeCode === Close.TokenExpired || closeCode === Close.Forbidden;
+    if (authRefused) {
+      this.authRefusals += 1;
+      const final = this.authRefusals >= MAX_AUTH_ATTEMPTS && this.opts.getToken === undefined;
+      const what = closeCode === Close.TokenExpired ? 'access token expired' : `access refused${status ? ` (HTTP ${status})` : ` (close ${closeCode})`}`;
+      this.emit('error', new FeedError(FeedErrorCode.AuthRefused, `${what}; ${final ? 'giving up' : 'will retry'}`, { ...(status ? { status } : {}), closeCode, final }));
+      if (final) {
+        this.stopped = true;
+        this.clearTimers();
+        this.rejectWaiters(new FeedError(FeedErrorCode.AuthRefused, `${what} ${this.authRefusals} times; stopped`, { final: true }));
+        this.setState('closed');
+        return;
+      }
+      if (this.opts.getToken !== undefined) {
+        try {
+          this.token = await this.opts.getToken();
+        } catch (error) {
+          this.emit('error', new FeedError(FeedErrorCode.AuthRefused, `getToken failed: ${error instanceof Error ? error.message : String(error)}`));
+        }
+        if (this.stopped) return;
+      }
+    } else if (CLIENT_FAULTS.has(closeCode)) {
+      this.emit('error', new FeedError(FeedErrorCode.ClientFault, `server closed the connection: ${closeCode} ${ending.reason ?? ''}`.trim(), { closeCode }));
+    }
+    this.schedule(this.delayFor(closeCode, status, authRefused), closeCode, status);
+  }
+
+  private delayFor(closeCode: number, status: number | undefined, authRefused: boolean): number {
+    const random = this.opts.random ?? Math.random;
+    const base = this.opts.baseDelayMs ?? 1000;
+    const cap = this.opts.maxDelayMs ?? 30_000;
+    if (authRefused && this.authRefusals >= MAX_AUTH_ATTEMPTS) return this.opts.authRetryDelayMs ?? 300_000;
+    if (closeCode === Close.GoingAway) {
+      // A restart: come back soon, spread over a second so thousands of clients do not arrive at once.
+      this.attempt = 0;
+      return random() * base;
+    }
+    const jitter = random() * Math.min(cap, base * 2 ** this.attempt);
+    this.attempt += 1;
+    const overloaded = closeCode === Close.RateLimited || closeCode === Close.TryAgainLater || status === 429 || status === 503;
+    return overloaded ? Math.min(cap, (this.opts.overloadDelayMs ?? 5000) + jitter) : jitter;
+  }
+
+  private schedule(delayMs: number, closeCode: number, status: number | undefined): void {
+    this.setState('reconnecting');
+    this.emit('retry', { attempt: this.attempt, delayMs, at: Date.now() + delayMs, closeCode, ...(status !== undefined ? { status } : {}) });
+    this.retryTimer = timers.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.open();
+    }, delayMs);
+  }
+
+  /**
+   * Browsers hide a refused upgrade's HTTP status: one REST request with the same token tells
+   * whether the token (401/403) or the load (429/503) was the reason. Any other answer, or none,
+   * is treated as the network.
+   */
+  private async probe(): Promise<number | undefined> {
+    if (this.opts.fetch === false) return undefined;
+    const fetcher = this.opts.fetch ?? (globalThis as unknown as { fetch?: (url: string) => Promise<{ status: number }> }).fetch;
+    if (fetcher === undefined) return undefined;
+    try {
+      // ws://host/ws?token=… → http://host/events?token=…&since=…: the cheapest authenticated
+      // request, an empty page of events after the newest possible seq.
+      const [base = '', query] = this.urlWithToken().split('?', 2);
+      const path = base.replace(/^ws/, 'http').replace(/\/ws\/?$/, '');
+      const params = `since=${Number.MAX_SAFE_INTEGER}&limit=1${query ? `&${query}` : ''}`;
+      const { status } = await fetcher(`${path}/events?${params}`);
+      return status === 401 || status === 403 || status === 429 || status === 503 ? status : undefined;
+    } catch {
+      // Unreachable too: the network, not a refusal; the backoff handles it.
+      return undefined;
+    }
+  }
+
+  private fail(error: Error): void {
+    this.stopped = true;
+    this.clearTimers();
+    this.emit('error', new FeedError(FeedErrorCode.ClientFault, error.message, { final: true }));
+    this.rejectWaiters(error);
+    this.setState('closed');
+  }
+
+  private detach(socket: WebSocketLike): void {
+    socket.onopen = null;
+    socket.onmessage = null;
+    socket.onclose = null;
+    socket.onerror = null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Dead connections: browsers cannot see the server's WebSocket pings, so silence is measured here.
+
+  private startHeartbeat(socket: WebSocketLike): void {
+    const interval = this.opts.heartbeatIntervalMs ?? 5000;
+    const check = () => {
+      this.heartbeatTimer = undefined;
+      if (this.socket !== socket) return;
+      const now = Date.now();
+      if (this.pingSentAt !== 0 && now - this.pingSentAt >= interval) {
+        this.drop(socket);
+        return;
+      }
+      if (this.pingSentAt === 0 && now - this.lastFrameAt >= 2 * interval) {
+        this.pingSentAt = now;
+        socket.send(JSON.stringify({ action: 'ping' } satisfies ClientFrame));
+      }
+      this.heartbeatTimer = timers.setTimeout(check, interval / 4);
+    };
+    this.heartbeatTimer = timers.setTimeout(check, interval / 4);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== undefined) timers.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  /** A silent connection is dead: abandon it without waiting for a close handshake that cannot come. */
+  private drop(socket: WebSocketLike): void {
+    this.socket = undefined;
+    this.detach(socket);
+    const terminate = (socket as { terminate?: () => void }).terminate;
+    if (typeof terminate === 'function') terminate.call(socket);
+    else socket.close(Close.Normal, 'no answer to ping');
+    void this.ended({ closeCode: Close.Abnormal, reason: 'no answer to ping' }, true);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Inbound frames
+
+  private receive(data: unknown): void {
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(String(data)) as ServerFrame;
+    } catch {
+      this.emit('error', new FeedError(FeedErrorCode.BadFrame, 'a frame from the server is not JSON'));
+      return;
+    }
+    if (typeof frame !== 'object' || frame === null || typeof (frame as { type?: unknown }).type !== 'string') {
+      this.emit('error', new FeedError(FeedErrorCode.BadFrame, 'a frame from the server has no type'));
+      return;
+    }
+    if ('seq' in frame && 'event_id' in frame && 'match_id' in frame) {
+      this.onEvent(frame as WireEvent);
+      return;
+    }
+    const message = frame as Exclude<ServerFrame, WireEvent>;
+    switch (message.type) {
+      case 'SUBSCRIBED':
+        this.onSubscribed(message);
+        return;
+      case 'SNAPSHOT':
+        this.onSnapshot(message);
+        return;
+      case 'ERROR':
+        this.emit('error', new FeedError(FeedErrorCode.Server, `${message.code}: ${message.message}`, { serverCode: message.code }));
+        return;
+      case 'PONG':
+      case 'UNSUBSCRIBED':
+        return;
+    }
+  }
+
+  private onSubscribed(message: SubscribedMessage): void {
+    // Without a position, or with one the server could not resume from, the SNAPSHOT that follows
+    // is the new starting point; with a resumed one, the stream goes on right after our position.
+    this.resumeRefused = this.pos !== undefined && message.resumed !== true;
+    this.startFresh = this.pos === undefined || this.resumeRefused;
+    this.epoch = message.epoch;
+    this.authRefusals = 0;
+    this.setState('open');
+    this.emit('subscribed', { epoch: message.epoch, seq: message.seq, ...(message.resumed !== undefined ? { resumed: message.resumed } : {}) });
+    if (this.stableTimer !== undefined) timers.clearTimeout(this.stableTimer);
+    this.stableTimer = timers.setTimeout(() => {
+      this.stableTimer = undefined;
+      this.attempt = 0;
+    }, STABLE_MS);
+  }
+
+  private onSnapshot(message: SnapshotMessage): void {
+    if (!this.awaitingSnapshot) {
+      this.mergeSilentFields(message);
+      return;
+    }
+    this.awaitingSnapshot = false;
+    this.live.clear();
+    for (const match of message.matches) this.live.set(match.match_id, match);
+    this.foldedThrough = message.seq;
+    if (this.startFresh) this.pos = { seq: message.seq, epoch: this.epoch };
+    const refused = this.resumeRefused;
+    this.startFresh = false;
+    this.resumeRefused = false;
+    this.emit('snapshot', this.live);
+    if (refused) this.emit('reset', this.live);
+    this.settle();
+  }
+
+  /**
+   * A snapshot asked for later does not move the stream (events in flight may be older than it); it
+   * only refreshes the fields no event carries, and only when it is not older than `matches`.
+   */
+  private mergeSilentFields(message: SnapshotMessage): void {
+    if (message.seq < this.foldedThrough) return;
+    for (const fresh of message.matches) {
+      const current = this.live.get(fresh.match_id);
+      if (current === undefined) continue;
+      const changed =
+        current.status !== fresh.status || current.halftime_score !== fresh.halftime_score || current.penalty_score !== fresh.penalty_score;
+      if (!changed) continue;
+      const next = { ...current, status: fresh.status, halftime_score: fresh.halftime_score, penalty_score: fresh.penalty_score };
+      this.live.set(fresh.match_id, next);
+      this.emit('match', next);
+    }
+  }
+
+  private onEvent(event: WireEvent): void {
+    // Fold whatever the snapshot does not yet reflect, even an event the app already had.
+    if (event.seq > this.foldedThrough) {
+      this.foldedThrough = event.seq;
+      const current = this.live.get(event.match_id);
+      const next = foldEvent(current, event);
+      if (next === null) {
+        this.live.delete(event.match_id);
+        if (current !== undefined && event.type === 'MATCH_ENDED') this.emit('match', endedMatch(current, event));
+      } else if (next !== undefined) {
+        this.live.set(event.match_id, next);
+        this.emit('match', next);
+      }
+    }
+    const pos = this.pos;
+    if (pos !== undefined && event.seq <= pos.seq) return;
+    this.pos = { seq: event.seq, epoch: this.epoch };
+    if (this.seenIds.has(event.event_id)) return;
+    this.remember(event.event_id);
+    this.emit('event', event);
+  }
+
+  private remember(id: string): void {
+    this.seenIds.add(id);
+    const window = this.opts.dedupeWindow ?? 10_000;
+    if (this.seenIds.size > window) {
+      // Sets iterate in insertion order: the first is the oldest.
+      const oldest = this.seenIds.values().next().value;
+      if (oldest !== undefined) this.seenIds.delete(oldest);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private settle(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.resolve();
+  }
+
+  private rejectWaiters(error: Error): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.reject(error);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.connectionState) return;
+    this.connectionState = state;
+    this.emit('state', state);
+  }
+
+  private clearTimers(): void {
+    this.stopHeartbeat();
+    for (const timer of [this.retryTimer, this.stableTimer]) if (timer !== undefined) timers.clearTimeout(timer);
+    this.retryTimer = undefined;
+    this.stableTimer = undefined;
+  }
+
+  private emit<K extends keyof FeedEvents>(name: K, ...args: Parameters<FeedEvents[K]>): void {
+    for (const listener of this.listeners[name]) {
+      try {
+        (listener as (...a: Parameters<FeedEvents[K]>) => void)(...args);
+      } catch (error) {
+        // A listener's bug must not break delivery to the others or the client's own state.
+        if (name !== 'error') this.emit('error', new FeedError(FeedErrorCode.ClientFault, `a '${name}' listener threw: ${error instanceof Error ? error.message : String(error)}`));
+      }
+    }
+  }
+}

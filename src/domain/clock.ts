@@ -1,0 +1,72 @@
+/**
+ * The running match clock (`clock` of `MATCH_STARTED`, `STATUS_CHANGED` and `SNAPSHOT` matches):
+ * lets a client move the minute between events without an event per minute. Pure: the caller
+ * passes the wall-clock time; detection never sees this.
+ */
+import type { MatchClock } from '@football-streaming-core/client/wire';
+import type { MatchState, Phase } from './match.js';
+
+/** Where each running phase's minutes start; phases without a running clock are absent. */
+const BASE_MINUTE: Partial<Record<Phase, number>> = { first_half: 0, second_half: 45, extra_time: 90 };
+
+/** The provider's minute text: "29", "45+3", "90+". */
+const MINUTE = /^(\d{1,3})(?:\s*\+\s*(\d{0,2}))?'?$/;
+
+/**
+ * The clock of a phase first seen at `now` with the provider's `status` (the minute while a match
+ * runs). A minute the provider already shows ("13") means 12 minutes have passed, so the phase
+ * began that much earlier (at the match clock's `speed`); extra time past 105 counts from 105.
+ * `null` when no clock runs in `phase`.
+ */
+export function phaseClock(phase: Phase, status: string, now: Date, speed: number): MatchClock | null {
+  let base = BASE_MINUTE[phase];
+  if (base === undefined) return null;
+  const shown = MINUTE.exec(status.trim());
+  const minute = shown ? Number(shown[1]) + (shown[2] ? Number(shown[2]) : 0) : undefined;
+  if (phase === 'extra_time' && minute !== undefined && minute > 105) base = 105;
+  // Never before the phase's own start, whatever minute the provider shows.
+  const elapsedMinutes = minute === undefined ? 0 : Math.max(0, minute - base - 1);
+  const startedAt = new Date(now.getTime() - (elapsedMinutes * 60_000) / speed);
+  return { phase_started_at: startedAt.toISOString(), base_minute: base, speed };
+}
+
+/** An event of a commit, as far as the clock cares. */
+interface PendingClockEvent {
+  readonly event: { readonly type: string; readonly match_id: string };
+}
+
+/**
+ * Stamps the clock on the states of one commit whose phase changed (or that have none yet: stored
+ * before the clock existed), and on the `MATCH_STARTED` / `STATUS_CHANGED` events being committed.
+ * Replaces entries of `commit.states` and `commit.events` in place; returns the ids of the match
+ * states it changed.
+ */
+export function stampClocks<P extends PendingClockEvent>(
+  commit: { readonly events: P[]; readonly states: MatchState[] },
+  previous: (matchId: string) => MatchState | undefined,
+  now: Date,
+  speed: number,
+): string[] {
+  const clocks = new Map<string, MatchClock | null>();
+  const stamped: string[] = [];
+  commit.states.forEach((state, index) => {
+    const before = previous(state.matchId);
+    const unchanged = before !== undefined && before.phase === state.phase && state.clock !== undefined;
+    if (unchanged) {
+      clocks.set(state.matchId, state.clock ?? null);
+      return;
+    }
+    const clock = phaseClock(state.phase, state.status, now, speed);
+    commit.states[index] = { ...state, clock };
+    clocks.set(state.matchId, clock);
+    stamped.push(state.matchId);
+  });
+  commit.events.forEach((pending, index) => {
+    const { event } = pending;
+    if (event.type !== 'MATCH_STARTED' && event.type !== 'STATUS_CHANGED') return;
+    // `has`, not `??`: a stamped `null` (half time, full time) is an answer, not a missing one.
+    const clock = clocks.has(event.match_id) ? (clocks.get(event.match_id) ?? null) : (previous(event.match_id)?.clock ?? null);
+    commit.events[index] = { ...pending, event: { ...event, clock } } as P;
+  });
+  return stamped;
+}
