@@ -14,7 +14,11 @@
 // Bounded: every wait has a deadline, the whole run stops at --deadline-secs (default 300) and
 // reports what it has; children are killed and temporary directories removed on every path.
 //
-// Options: --goals=20 (push and poll 1 s) --slow-goals=8 (poll 15 s) --deadline-secs=300 --modes=push,poll15,poll1
+// A fourth row times the push client alone (stand-in frame -> PushFeed.onMatches, in this process): the
+// part of the push path that does not depend on the ingestor.
+//
+// Options: --goals=20 (push and poll 1 s; 5× for the feed alone) --slow-goals=8 (poll 15 s)
+//          --deadline-secs=300 --modes=push,poll15,poll1,feed
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
@@ -35,6 +39,8 @@ const MODES = [
   { id: 'push', label: 'push (UPSTREAM_MODE=push)', intervalSecs: 15, pauseSecs: 1, goals, env: { UPSTREAM_MODE: 'push', POLL_INTERVAL_SECS: '15', RECONCILE_INTERVAL_SECS: '60' } },
   { id: 'poll15', label: 'poll every 15 s', intervalSecs: 15, pauseSecs: 15, goals: slowGoals, env: { UPSTREAM_MODE: 'poll', POLL_INTERVAL_SECS: '15' } },
   { id: 'poll1', label: 'poll every 1 s', intervalSecs: 1, pauseSecs: 1, goals, env: { UPSTREAM_MODE: 'poll', POLL_INTERVAL_SECS: '1' } },
+  // The part that exists without the integrated ingestor: provider frame -> PushFeed observation (in-process).
+  { id: 'feed', label: 'push feed alone (frame -> PushFeed.onMatches)', intervalSecs: 1, pauseSecs: 0.1, goals: goals * 5, env: {} },
 ].filter((mode) => args.modes === undefined || args.modes.split(',').includes(mode.id));
 
 const started = performance.now();
@@ -263,6 +269,55 @@ async function runMode(mode) {
   return result;
 }
 
+/** The push client on its own: time from the stand-in sending a frame to `onMatches` with the new score. */
+async function runFeedAlone(mode) {
+  const result = { mode, latencies: [], missed: 0, error: undefined, livescorePerMin: Number.NaN, frames: 0, pushClients: 0 };
+  const { PushFeed } = await import('../dist/upstream/push-feed.js');
+  const { createLogger } = await import('../dist/log.js');
+  const provider = await startProvider();
+  let expected;
+  const feed = new PushFeed({
+    url: provider.wsUrl,
+    apiKey: 'bench-key',
+    staleMs: 120_000,
+    isLive: () => true,
+    onMatches: (snapshots) => {
+      const at = performance.now();
+      for (const snapshot of snapshots) {
+        if (expected !== undefined && snapshot.finalResult?.home === expected.home) expected.resolve(at);
+      }
+    },
+    logger: createLogger({ logLevel: 'silent', logFormat: 'json' }, []),
+  });
+  try {
+    feed.start();
+    const connectBy = performance.now() + 10_000;
+    while (feed.health().state !== 'connected') {
+      if (performance.now() > connectBy) throw new Error('PushFeed did not connect within 10 s');
+      await sleep(5);
+    }
+    for (let i = 0; i < mode.goals && timeLeft() > 0; i += 1) {
+      await sleep(Math.random() * mode.pauseSecs * 1000);
+      const received = new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), 5_000);
+        expected = { home: i + 1, resolve: (at) => (clearTimeout(timer), resolve(at)) };
+      });
+      const { at } = provider.goal();
+      const arrived = await received;
+      if (arrived === undefined) result.missed += 1;
+      else result.latencies.push(arrived - at);
+    }
+  } catch (error) {
+    result.error = error instanceof Error ? error.message : String(error);
+  } finally {
+    await feed.close();
+    result.frames = provider.counts.frames;
+    result.pushClients = provider.counts.pushClients;
+    await provider.close();
+  }
+  return result;
+}
+
 const percentile = (values, p) => {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -281,7 +336,7 @@ setTimeout(() => {
 }, deadlineMs + 30_000).unref();
 
 console.log(`latency bench: ${MODES.map((m) => `${m.label} × ${m.goals} goals`).join(', ')}; deadline ${deadlineMs / 1000} s`);
-const results = await Promise.all(MODES.map(runMode));
+const results = await Promise.all(MODES.map((mode) => (mode.id === 'feed' ? runFeedAlone(mode) : runMode(mode))));
 
 console.log('\n| mode | goals received | p50 | p99 | max | Livescore requests / min | push frames sent |');
 console.log('|---|---|---|---|---|---|---|');
@@ -293,7 +348,7 @@ for (const r of results) {
     ms(percentile(r.latencies, 99)),
     ms(r.latencies.length > 0 ? Math.max(...r.latencies) : Number.NaN),
     Number.isNaN(r.livescorePerMin) ? '–' : r.livescorePerMin.toFixed(1),
-    r.mode.id === 'push' ? `${r.frames} (${r.pushClients} connection(s))` : '–',
+    r.mode.id === 'push' || r.mode.id === 'feed' ? `${r.frames} (${r.pushClients} connection(s))` : '–',
   ];
   console.log(`| ${row.join(' | ')} |`);
   if (r.error !== undefined) console.log(`  ${r.mode.label}: ${r.error}`);
