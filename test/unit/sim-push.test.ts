@@ -4,6 +4,9 @@
  * the renderer over a whole matchday; the socket is driven on a manual clock with `pushNow()`, and
  * once on the real clock to show the timer delivers by itself.
  */
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { PushTracker } from '../../src/sim/push.js';
@@ -168,6 +171,31 @@ describe('/live_events', () => {
       await server.close();
       expect(await closed).toBe(1006);
     });
+  });
+
+  it('npm run sim (dist/sim/cli.js) prints the push URL and pushes on it', async () => {
+    const cli = fileURLToPath(new URL('../../dist/sim/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cli], {
+      cwd: tmpdir(),
+      env: { PATH: process.env['PATH'] ?? '', SIM_PORT: '0', SIM_SPEED: '600', SIM_START_AT_SECS: String(labelled('var-cancel').kickoffSecs ?? 0) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await until(() => /ALLSPORTS_WS_URL=(ws:\/\/\S+\/live_events)/.test(output), `the sim to print its push URL (output: ${output})`, 15_000);
+      const url = /ALLSPORTS_WS_URL=(ws:\/\/\S+\/live_events)/.exec(output)?.[1] ?? '';
+      const client = await PushClient.connect(`${url}?APIkey=k`);
+      const frame = await client.frame(0);
+      expect(frame.length).toBeGreaterThan(0);
+      expect(typeof frame[0]?.event_key).toBe('number');
+      client.close();
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
   });
 
   it('rejects an invalid push interval', async () => {
