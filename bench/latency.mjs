@@ -243,9 +243,14 @@ async function runMode(mode) {
     if (followed === undefined) throw new Error('the match was never announced (no MATCH_STARTED, not in the snapshot)');
     const windowStart = performance.now();
     const livescoreAtStart = provider.counts.livescore;
-    for (let i = 0; i < mode.goals && timeLeft() > 0; i += 1) {
+    // A push row whose service never opened the push socket is really polling: pace it like polling,
+    // or every goal would land just after a poll and measure a whole interval.
+    const isPolling = mode.id === 'push' && provider.counts.pushClients === 0;
+    const pauseSecs = isPolling ? mode.intervalSecs : mode.pauseSecs;
+    const goalCount = isPolling ? Math.min(mode.goals, slowGoals) : mode.goals;
+    for (let i = 0; i < goalCount && timeLeft() > 0; i += 1) {
       // A random point of the poll cycle: a pause of up to one poll interval (push: up to 1 s).
-      await sleep(Math.min(timeLeft(), Math.random() * mode.pauseSecs * 1000));
+      await sleep(Math.min(timeLeft(), Math.random() * pauseSecs * 1000));
       if (timeLeft() <= 0) break;
       const { at, score } = provider.goal();
       const received = await client.next(
