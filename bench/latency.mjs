@@ -245,6 +245,8 @@ async function runMode(mode) {
     const livescoreAtStart = provider.counts.livescore;
     // A push row whose service never opened the push socket is really polling: pace it like polling,
     // or every goal would land just after a poll and measure a whole interval.
+    const socketBy = performance.now() + (mode.id === 'push' ? 5_000 : 0);
+    while (provider.counts.pushClients === 0 && performance.now() < socketBy) await sleep(20);
     const isPolling = mode.id === 'push' && provider.counts.pushClients === 0;
     const pauseSecs = isPolling ? mode.intervalSecs : mode.pauseSecs;
     const goalCount = isPolling ? Math.min(mode.goals, slowGoals) : mode.goals;
