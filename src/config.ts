@@ -4,6 +4,7 @@
  * one line naming the variable and what it accepts.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -118,6 +119,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Speed of the built-in simulated matchday (simulated seconds per second). @default 30 */
   readonly simSpeed: number;
+  /** Worker processes of this instance (`node:cluster`); `auto` is the number of CPUs. @default 1 */
+  readonly workers: number;
 }
 
 /**
@@ -160,6 +163,16 @@ function integer(env: Env, name: string, fallback: number, { min = 0, max = Numb
     throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got ${shown(raw)}`);
   }
   return value;
+}
+
+function workers(env: Env): number {
+  const raw = read(env, 'WORKERS');
+  if (raw === undefined) return 1;
+  if (raw.toLowerCase() === 'auto') return availableParallelism();
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 256) {
+    throw new ConfigError('WORKERS', `expected a whole number from 1 to 256, or "auto" (one per CPU), got ${shown(raw)}`);
+  }
+  return Number(raw);
 }
 
 function list(env: Env, name: string): string[] {
@@ -367,6 +380,7 @@ export function loadConfig(env: Env): Config {
     },
     shutdownTimeoutMs: positiveNumber(env, 'SHUTDOWN_TIMEOUT_SECS', 10, { max: 600 }) * 1000,
     simSpeed: positiveNumber(env, 'SIM_SPEED', 30, { max: 100_000, unit: 'a speed factor' }),
+    workers: workers(env),
   };
   return deepFreeze(config);
 }

@@ -1,10 +1,18 @@
 /**
  * Entry point of `npm start`: reads the configuration, starts the service, and handles signals.
  * SIGTERM/SIGINT stop gracefully (exit 0 within SHUTDOWN_TIMEOUT_SECS); a second signal exits at once.
+ *
+ * With `WORKERS` > 1 this process becomes the instance's supervisor (src/cluster/supervisor.ts)
+ * and forks the workers, each of which runs this file again as a worker.
  */
+import cluster from 'node:cluster';
 import { ConfigError, environmentWithDotenv, loadConfig, type Config } from './config.js';
-import { createLogger, secretsOf } from './log.js';
-import { startApp } from './app.js';
+import { createLogger, secretsOf, type Logger } from './log.js';
+import { feedIdentity, followFeed, openSqliteStore, simulatedMatchdayClock, startApp } from './app.js';
+import { WorkerEnv } from './cluster/messages.js';
+import { startSupervisor } from './cluster/supervisor.js';
+import { WorkerLink } from './cluster/worker-link.js';
+import type { PrimaryChannel } from './bus/ipc-bus.js';
 
 let config: Config;
 try {
@@ -17,7 +25,9 @@ try {
   throw error;
 }
 
-const logger = createLogger(config, secretsOf(config));
+const isWorker = cluster.isWorker;
+const baseLogger = createLogger(config, secretsOf(config));
+const logger: Logger = isWorker ? baseLogger.child({ worker: cluster.worker?.id }) : baseLogger;
 
 process.on('unhandledRejection', (reason) => {
   logger.error({ err: reason }, 'unhandled promise rejection');
@@ -27,10 +37,8 @@ process.on('uncaughtException', (error) => {
   process.exit(1);
 });
 
-let app: Awaited<ReturnType<typeof startApp>>;
-try {
-  app = await startApp({ config, logger });
-} catch (error) {
+/** One line saying why start-up failed, then exit 1. */
+function failStart(error: unknown): never {
   const code = (error as { code?: string }).code;
   const message =
     code === 'EADDRINUSE'
@@ -42,26 +50,80 @@ try {
   process.exit(1);
 }
 
-let signalled = false;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (signalled) {
-    logger.warn({ signal }, 'second signal: exiting at once');
-    process.exit(1);
-  }
-  signalled = true;
-  logger.info({ signal }, 'signal received: shutting down gracefully');
-  // unref: the deadline must not itself keep the process alive once everything has closed.
-  setTimeout(() => {
-    logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'graceful shutdown took too long; exiting');
-    process.exit(1);
-  }, config.shutdownTimeoutMs).unref();
-  app.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'error during shutdown');
+/** Runs `stop` on SIGTERM/SIGINT within SHUTDOWN_TIMEOUT_SECS; a second signal exits at once. */
+function onSignals(stop: () => Promise<unknown>): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting at once');
       process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal }, 'signal received: shutting down gracefully');
+    // unref: the deadline must not itself keep the process alive once everything has closed.
+    setTimeout(() => {
+      logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'graceful shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+if (config.workers > 1 && cluster.isPrimary) {
+  // The supervisor: the instance's DATA_DIR lock and its simulated provider live here, so workers
+  // can die and be replaced while the instance keeps both.
+  const cleanup: Array<() => Promise<void>> = [];
+  const workerEnv: Record<string, string> = {};
+  try {
+    const store = openSqliteStore(config, cleanup);
+    await followFeed(store, feedIdentity(config), logger);
+    if (config.upstream.useBuiltInSim) {
+      const { startSimServer } = await import('./sim/server.js');
+      const sim = await startSimServer({ speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
+      cleanup.unshift(() => sim.close());
+      workerEnv[WorkerEnv.SimBaseUrl] = sim.baseUrl;
+      logger.info(
+        { upstream: sim.baseUrl, sim_speed: config.simSpeed },
+        'No ALLSPORTS_API_KEY set: using the built-in simulated matchday. Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.',
+      );
+    }
+    // The workers open the database themselves; the primary keeps only the lock.
+    await store.close();
+  } catch (error) {
+    for (const step of cleanup) await step().catch(() => undefined);
+    failStart(error);
+  }
+  const supervisor = startSupervisor({
+    config,
+    logger,
+    workers: config.workers,
+    workerEnv,
+    onStopped: async () => {
+      for (const step of cleanup.reverse()) await step();
     },
-  );
-};
-process.on('SIGTERM', onSignal);
-process.on('SIGINT', onSignal);
+  });
+  onSignals(() => supervisor.stop());
+} else {
+  let worker: WorkerLink | undefined;
+  if (isWorker) {
+    // A worker whose primary is gone (killed, even with SIGKILL) must not linger: the instance is over.
+    process.on('disconnect', () => process.exit(0));
+    const count = Number(process.env[WorkerEnv.Count] ?? '1');
+    worker = new WorkerLink(process as unknown as PrimaryChannel, count);
+  }
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp({ config, logger, ...(worker ? { worker } : {}) });
+  } catch (error) {
+    failStart(error);
+  }
+  onSignals(() => app.stop());
+}

@@ -64,7 +64,8 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
-  readonly liveMatches = new Gauge({ name: 'fsc_live_matches', help: 'Matches currently live.', registers: [this.registry] });
+  // Every worker of an instance holds the same book: aggregated, the live count is their max, not their sum.
+  readonly liveMatches = new Gauge({ name: 'fsc_live_matches', help: 'Matches currently live.', aggregator: 'max', registers: [this.registry] });
   readonly clientCloses = new Counter({
     name: 'fsc_client_closes_total',
     help: 'Connections closed by the server, by reason.',
@@ -75,6 +76,18 @@ export class Metrics {
     name: 'fsc_connection_refusals_total',
     help: 'WebSocket upgrades refused before opening, by reason.',
     labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly storeErrors = new Counter({
+    name: 'fsc_store_errors_total',
+    help: 'Failed store operations, by operation (commit, read, bounds, prune, …).',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  readonly staleObservations = new Counter({
+    name: 'fsc_stale_observations_total',
+    help: 'Match observations ignored because a newer one was already applied, by source (poll, push).',
+    labelNames: ['source'] as const,
     registers: [this.registry],
   });
   readonly clientErrors = new Counter({

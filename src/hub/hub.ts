@@ -418,7 +418,6 @@ export class Hub {
       offer(this.byLeague.get(event.leagueId));
       offer(this.byTeam.get(event.homeTeamKey));
       offer(this.byTeam.get(event.awayTeamKey));
-      this.options.metrics?.events.inc({ type: event.type });
       this.options.metrics?.fanoutDuration.observe((performance.now() - started) / 1000);
     }
   }

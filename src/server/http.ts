@@ -11,6 +11,7 @@ import { matchView, type MatchView } from '../domain/views.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { EventStore } from '../store/types.js';
+import type { StoreHealth } from '../store/monitored-store.js';
 import type { UpstreamHealth } from '../upstream/client.js';
 import { matchesToken, redactTokenParam, tokenFrom, type Authenticator } from './auth.js';
 
@@ -28,6 +29,12 @@ export interface HttpDeps {
   readonly allowedOrigins: readonly string[] | undefined;
   readonly upstreamSource: 'allsportsapi' | 'simulated';
   readonly upstreamHealth: () => UpstreamHealth;
+  /** Consecutive store failures: `/health` is `unhealthy` while the store keeps failing. */
+  readonly storeHealth: () => StoreHealth;
+  /** The instance-wide metrics text (a `WORKERS` instance aggregates every worker's); default: this process's registry. */
+  readonly metricsText?: () => Promise<string>;
+  /** Fields `/health` adds for the deployment mode (`workers`, `node_id`, `role`, `redis`). */
+  readonly extraHealth?: () => Record<string, unknown>;
   readonly connections: () => number;
   readonly liveMatches: () => number;
   readonly snapshot: () => { seq: number; matches: MatchView[] };
@@ -112,7 +119,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
 
   app.get('/health', async (_request, reply) => {
     const upstream = deps.upstreamHealth();
-    let store: { epoch: string; latest_seq: number } | { error: string };
+    let store: Record<string, unknown>;
     let storeOk = true;
     try {
       const bounds = await deps.store.bounds();
@@ -120,6 +127,18 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     } catch (error) {
       storeOk = false;
       store = { error: error instanceof Error ? error.message : 'store unavailable' };
+    }
+    const storeHealth = deps.storeHealth();
+    if (storeHealth.failing) {
+      // Reads may still work on a full disk while every commit fails: say so, with why.
+      storeOk = false;
+      store = {
+        ...store,
+        error: storeHealth.lastError,
+        last_error_at: storeHealth.lastErrorAt,
+        consecutive_write_failures: storeHealth.consecutiveWriteFailures,
+        consecutive_read_failures: storeHealth.consecutiveReadFailures,
+      };
     }
     const unhealthy = !storeOk || deps.shuttingDown();
     const degraded = upstream.consecutiveFailures > 0 || upstream.breaker !== 'closed';
@@ -139,6 +158,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
         breaker: upstream.breaker,
       },
       store,
+      ...deps.extraHealth?.(),
       ...(deps.shuttingDown() ? { shutting_down: true } : {}),
     });
   });
@@ -148,7 +168,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       reply.header('WWW-Authenticate', 'Bearer');
       return sendError(reply, 401, HttpErrorCode.Unauthorized, 'metrics need METRICS_TOKEN as a bearer token');
     }
-    const body = await deps.metrics.registry.metrics();
+    const body = deps.metricsText ? await deps.metricsText() : await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
 

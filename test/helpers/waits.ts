@@ -2,7 +2,7 @@
  * Waits on an in-process service's own progress, each with a bound: completed polls, poll outcomes
  * and conditions on its state. A wait ends when the thing happens, never after a fixed sleep.
  */
-import type { PollOutcome } from '../../src/engine/poller.js';
+import type { PollOutcome } from '../../src/engine/polling-source.js';
 import type { TestService } from './service.js';
 
 /**

@@ -48,7 +48,7 @@ it('keeps known matches across a restart on the same upstream, and forgets them 
   first.livescore({ body: match });
   const a = await serve(standInEnv(first), dataDir);
   await settle(a);
-  expect(a.app.poller.match('12345')).toMatchObject({ started: true });
+  expect(a.app.book.match('12345')).toMatchObject({ started: true });
   await a.stop();
 
   // Same upstream, same DATA_DIR: nothing is announced again.
@@ -91,5 +91,5 @@ it('the built-in simulated matchday goes on across a restart instead of starting
   // Not started again, and its goal not cancelled by a matchday replayed from kick-off.
   expect(forFirstMatch.map((m) => m.type)).not.toContain('MATCH_STARTED');
   expect(forFirstMatch.map((m) => m.type)).not.toContain('GOAL_CANCELLED');
-  expect(b.app.poller.match(String(goal['match_id']))?.goals.length ?? 0).toBeGreaterThanOrEqual(1);
+  expect(b.app.book.match(String(goal['match_id']))?.goals.length ?? 0).toBeGreaterThanOrEqual(1);
 });

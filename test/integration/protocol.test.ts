@@ -49,7 +49,7 @@ beforeAll(async () => {
   ({ standIn, service } = await startWithStandIn());
   // A live match the service already follows, so every later step announces exactly one goal.
   showMatch();
-  while (service.app.poller.match('4242') === undefined) await service.app.poller.nextPoll();
+  while (service.app.book.match('4242') === undefined) await service.app.poller.nextPoll();
 });
 
 afterEach(async () => {

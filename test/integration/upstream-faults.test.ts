@@ -11,7 +11,7 @@
  * was mistaken for an empty live list end the match at once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PollOutcome } from '../../src/engine/poller.js';
+import type { PollOutcome } from '../../src/engine/polling-source.js';
 import { logLines, startWithStandIn, type TestService } from '../helpers/service.js';
 import type { CannedReply, StandIn } from '../helpers/stand-in.js';
 import { pollUntil } from '../helpers/waits.js';
@@ -116,7 +116,7 @@ async function runFault(h: Harness, fault: CannedReply, polls: number): Promise<
   await roundTrip(client);
   expect(client.received.filter(isEvent)).toEqual(eventsBefore);
   expect((await health(service))['status']).toBe('degraded');
-  expect(service.app.poller.match(MATCH_ID)).toMatchObject({ started: true, ended: false });
+  expect(service.app.book.match(MATCH_ID)).toMatchObject({ started: true, ended: false });
 
   // The provider recovers, showing the match as before the fault: nothing new to say.
   standIn.livescore(good(firstGoal));

@@ -8,7 +8,7 @@
  * (a 1 s Retry-After, a 1 s idle interval against a 50 ms live one), never as performance limits.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PollOutcome } from '../../src/engine/poller.js';
+import type { PollOutcome } from '../../src/engine/polling-source.js';
 import { logLines, startService, type TestService } from '../helpers/service.js';
 import { envelope, standInEnv, startStandIn, type CannedReply, type StandIn } from '../helpers/stand-in.js';
 import { pollUntil } from '../helpers/waits.js';
@@ -167,7 +167,7 @@ describe('upstream resilience', () => {
     const liveGaps = gaps(liveFrom, liveFrom + 11).sort((a, b) => a - b);
     // Median gap far below the idle interval (the configured fast one is 50 ms).
     expect(liveGaps[Math.floor(liveGaps.length / 2)]).toBeLessThan(500);
-    expect(running.app.poller.liveCount).toBe(1);
+    expect(running.app.book.liveCount).toBe(1);
 
     // The match ends: back to the idle cadence.
     feed = { body: wireEnvelope(wireMatch({ key: 2001, status: 'Finished', live: '0' })) };

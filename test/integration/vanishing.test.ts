@@ -59,7 +59,7 @@ it('keeps a vanished match silently when the look-up says it is still live, and 
   await service.app.poller.nextPoll();
   await roundTrip(client);
   expect(typesFor(client)).toEqual(['MATCH_STARTED']);
-  expect(service.app.poller.match(String(KEY))).toMatchObject({ started: true, ended: false, absentPolls: 0 });
+  expect(service.app.book.match(String(KEY))).toMatchObject({ started: true, ended: false, absentPolls: 0 });
 });
 
 it('ends a vanished match after MISSING_POLLS_BEFORE_END polls when the look-up fails, without retrying the look-up', async () => {
@@ -77,7 +77,7 @@ it('ends a vanished match after MISSING_POLLS_BEFORE_END polls when the look-up 
   expect(absentPolls).toBeLessThanOrEqual(4);
   // One look-up per absent poll, none retried.
   expect(lookups).toBe(3);
-  expect(service.app.poller.match(String(KEY))).toMatchObject({ ended: true });
+  expect(service.app.book.match(String(KEY))).toMatchObject({ ended: true });
   await roundTrip(client);
   expect(typesFor(client)).toEqual(['MATCH_STARTED', 'MATCH_ENDED']);
 });

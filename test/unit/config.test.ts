@@ -4,7 +4,7 @@
  * bad value (exit code 1, one line naming the variable). `npm test` builds dist/ first.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import {
@@ -76,6 +76,7 @@ describe('defaults', () => {
       auth: { tokens: [], jwtSecret: undefined, metricsToken: undefined },
       shutdownTimeoutMs: 10_000,
       simSpeed: 30,
+      workers: 1,
     } satisfies Config);
     expect(DEFAULT_BASE_URL).toBe('https://apiv2.allsportsapi.com/football/');
   });
@@ -330,5 +331,17 @@ describe('node dist/main.js with an invalid value', () => {
     expect(lines[0]).toContain(variable);
     expect(lines[0]).toContain(`got "${value}"`);
     expect(lines[0]).toMatch(/expected /);
+  });
+});
+
+describe('WORKERS', () => {
+  it('defaults to one process, takes a count, and "auto" is one per CPU', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '4' }).workers).toBe(4);
+    expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(availableParallelism());
+  });
+
+  it.each(['0', '-1', 'two', '1.5', '257'])('WORKERS=%s is refused with one line naming the variable', (value) => {
+    expect(() => loadConfig({ WORKERS: value })).toThrow(/^WORKERS: expected a whole number from 1 to 256, or "auto"/);
   });
 });

@@ -1,0 +1,36 @@
+/**
+ * Messages between the `WORKERS` supervisor (the cluster primary) and its worker processes, over
+ * node:cluster's IPC channel. Every message carries `fsc` so it never collides with prom-client's
+ * own aggregation messages on the same channel.
+ */
+import type { CommittedBatch } from '../bus/types.js';
+
+export type PrimaryMessage =
+  /** Your role: the one writer (with its fencing token), or a fan-out-only follower. */
+  | { readonly fsc: 'role'; readonly role: 'writer'; readonly fence: string }
+  | { readonly fsc: 'role'; readonly role: 'follower' }
+  /** A batch the writer committed, relayed to every other worker. */
+  | { readonly fsc: 'batch'; readonly batch: CommittedBatch }
+  /** The instance-wide metrics a worker asked for. */
+  | { readonly fsc: 'metrics'; readonly id: number; readonly text: string; readonly error?: string };
+
+export type WorkerMessage =
+  /** The worker is listening and can take a role. */
+  | { readonly fsc: 'ready' }
+  /** The writer committed a batch. */
+  | { readonly fsc: 'batch'; readonly batch: CommittedBatch }
+  /** A worker's `/metrics` asks for every worker's metrics, aggregated. */
+  | { readonly fsc: 'metrics'; readonly id: number };
+
+export const isFscMessage = (message: unknown): message is { fsc: string } =>
+  typeof message === 'object' && message !== null && typeof (message as { fsc?: unknown }).fsc === 'string';
+
+/** Environment a worker is started with (besides the instance's own). */
+export const WorkerEnv = {
+  /** Number of workers of this instance (for `/health` and the per-worker connection caps). */
+  Count: 'FSC_WORKER_COUNT',
+  /** The instance's id: the same in every worker, new on every start of the primary. */
+  InstanceId: 'FSC_INSTANCE_ID',
+  /** Base URL of the simulated provider the primary runs for the instance (built-in sim only). */
+  SimBaseUrl: 'FSC_SIM_BASE_URL',
+} as const;

@@ -1,0 +1,122 @@
+/**
+ * A subscriber that behaves as a careful app would across the loss of the process serving it: it
+ * keeps every event, and when its connection drops it reconnects (to the next URL of a list, so it
+ * may land on another worker or node) and resumes with `since`/`epoch`. A test compares its stream
+ * with a full replay from `since: 0`.
+ */
+import { TestClient, isEvent, seqOf, type Message } from './ws-client.js';
+
+export class ResumingClient {
+  /** Every event received, in order, across reconnects (duplicates included, so a test can see them). */
+  readonly events: Message[] = [];
+  epoch: string | undefined;
+  reconnects = 0;
+  /** `resumed` of every SUBSCRIBED after the first. */
+  readonly resumes: boolean[] = [];
+  private client: TestClient | undefined;
+  private closed = false;
+  private attempt = 0;
+  private waiters: Array<{ seq: number; resolve: () => void }> = [];
+
+  private constructor(private readonly urls: readonly string[]) {}
+
+  /** Connects to `urls[0]` (then the next one on every reconnect) and subscribes to everything. */
+  static async open(urls: readonly string[]): Promise<ResumingClient> {
+    const client = new ResumingClient(urls);
+    await client.connect();
+    return client;
+  }
+
+  get lastSeq(): number {
+    let last = 0;
+    for (const event of this.events) last = Math.max(last, seqOf(event));
+    return last;
+  }
+
+  private async connect(): Promise<void> {
+    const url = this.urls[this.attempt % this.urls.length] as string;
+    this.attempt += 1;
+    const client = await TestClient.open(url);
+    this.client = client;
+    const resuming = this.epoch !== undefined;
+    const collect = (message: Message) => {
+      if (!isEvent(message)) return;
+      // Duplicates are kept too: a test must see them if the service ever sent one.
+      this.events.push(message);
+      this.settle();
+    };
+    client.ws.on('message', (data) => collect(JSON.parse(data.toString()) as Message));
+    client.send({ action: 'subscribe_all', ...(resuming ? { since: this.lastSeq, epoch: this.epoch } : {}) });
+    const subscribed = await client.nextOfType('SUBSCRIBED', 15_000);
+    if (resuming) this.resumes.push(subscribed['resumed'] === true);
+    this.epoch = String(subscribed['epoch']);
+    void client.closed.then(() => this.onClose());
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.reconnects += 1;
+    const retry = (): void => {
+      if (this.closed) return;
+      // A jittered pause, as a real client would (and so the next attempt may find the replacement up).
+      setTimeout(() => this.connect().catch(() => retry()), 50 + Math.random() * 150);
+    };
+    retry();
+  }
+
+  private settle(): void {
+    const last = this.lastSeq;
+    this.waiters = this.waiters.filter((waiter) => {
+      if (last < waiter.seq) return true;
+      waiter.resolve();
+      return false;
+    });
+  }
+
+  /** Resolves once an event with `seq >= target` was received. */
+  reach(target: number, timeoutMs = 20_000): Promise<void> {
+    if (this.lastSeq >= target) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`resuming client: seq ${this.lastSeq} of ${target} after ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({
+        seq: target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  /** The connection's own socket, to kill it from a test. */
+  get socket(): TestClient | undefined {
+    return this.client;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.client?.close();
+  }
+}
+
+/** `seq` and `event_id` of each event: what "the same stream" means. */
+export const streamOf = (events: readonly Message[]): Array<[number, string]> =>
+  events.map((event) => [seqOf(event), String(event['event_id'])]);
+
+/** Every event after `since: 0` through `through`, read over a fresh connection (the reference stream). */
+export async function fullReplay(httpUrl: string, through: number): Promise<Message[]> {
+  const health = (await (await fetch(`${httpUrl}/health`)).json()) as { store: { epoch: string } };
+  const client = await TestClient.open(`${httpUrl.replace('http', 'ws')}/ws`);
+  try {
+    client.send({ action: 'subscribe_all', since: 0, epoch: health.store.epoch });
+    const subscribed = await client.nextOfType('SUBSCRIBED', 10_000);
+    if (subscribed['resumed'] !== true) throw new Error(`full replay refused: ${JSON.stringify(subscribed)}`);
+    const events: Message[] = [];
+    while (events.length === 0 || seqOf(events.at(-1) as Message) < through) {
+      events.push(await client.next(isEvent, 10_000));
+    }
+    return events;
+  } finally {
+    await client.close();
+  }
+}
