@@ -15,6 +15,8 @@ import { startPushProvider, type PushProvider } from '../helpers/push-provider.j
 import { envelope, startStandIn } from '../helpers/stand-in.js';
 import { until } from '../helpers/waits.js';
 import { wireGoal, wireMatch } from '../helpers/wire.js';
+import { incidentSecs, scriptedMatches } from '../../src/sim/render.js';
+import { startSimServer } from '../../src/sim/server.js';
 
 const KEY = 'secret-key+/= 123';
 
@@ -391,6 +393,35 @@ describe('keeping the feed alive', () => {
     await until(() => other.health().state === 'connected', 'the second feed');
     await other.close();
     expect(r.provider.attempts).toHaveLength(2);
+  });
+});
+
+describe('against the simulated provider', () => {
+  it('every frame the simulator pushes parses cleanly, and a goal arrives as an observation', async () => {
+    const goal = incidentSecs('var-cancel', '12');
+    const from = goal - 120;
+    let nowMs = 1_700_000_000_000;
+    const sim = await startSimServer({ now: () => nowMs, speed: 1, startAtSimSecs: from });
+    cleanups.push(() => sim.close());
+    const r = await rig({ apiKey: undefined, url: sim.pushUrl }, undefined);
+    r.feed.start();
+    await until(() => r.feed.health().state === 'connected' && sim.pushClients() === 1, 'the feed on the simulator');
+    // Ten sim minutes, second by second: every frame must be handled before the next.
+    for (let second = 1; second <= 600; second += 1) {
+      nowMs += 1_000;
+      if (sim.pushNow() === 0) continue;
+      // Each simulator frame is news by construction: one observation batch each.
+      const frames = sim.pushes.frames;
+      await until(() => r.batches.length >= frames, `frame ${frames}`);
+    }
+    expect(sim.pushes.frames).toBeGreaterThan(10);
+    expect(await counter(r.metrics, 'fsc_push_frames_total', { outcome: 'ok' })).toBe(sim.pushes.frames);
+    expect(await counter(r.metrics, 'fsc_push_rejected_matches_total')).toBe(0);
+    const key = String(scriptedMatches(0).find((m) => m.label === 'var-cancel')?.eventKey);
+    const seen = r.batches.flatMap((b) => b.snapshots).filter((m) => m.matchId === key);
+    const firstWithGoal = seen.find((m) => m.goals.length === 1);
+    expect(firstWithGoal).toMatchObject({ status: '12', finalResult: { home: 1, away: 0 } });
+    expect(firstWithGoal?.goals[0]).toMatchObject({ minute: '12', side: 'home', scorer: 'D. Fairley' });
   });
 });
 
