@@ -14,6 +14,13 @@ const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'erro
 
 export const DEFAULT_BASE_URL = 'https://apiv2.allsportsapi.com/football/';
 
+/** The provider's WebSocket push feed (FORMAT.md §9); the key goes in `APIkey=`. */
+export const DEFAULT_WS_URL = 'wss://wss.allsportsapi.com/live_events';
+
+/** `poll`: Livescore on a timer (the default); `push`: the provider's WebSocket feed, reconciled by polls. */
+export type UpstreamMode = 'poll' | 'push';
+const UPSTREAM_MODES: readonly UpstreamMode[] = ['poll', 'push'];
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(
@@ -43,6 +50,20 @@ export interface UpstreamConfig {
   readonly breakerThreshold: number;
   /** How long the breaker stays open before a probe is let through. @default 30 s */
   readonly breakerCooldownMs: number;
+  /** `UPSTREAM_MODE`. @default 'poll' */
+  readonly mode: UpstreamMode;
+  /**
+   * `ALLSPORTS_WS_URL`: the push feed, without key or timezone (those are added when connecting).
+   * With the built-in simulator the simulator's own `/live_events` is used instead.
+   * @default wss://wss.allsportsapi.com/live_events
+   */
+  readonly wsUrl: string;
+  /** `ALLSPORTS_TIMEZONE`: sent as `timezone=` on REST requests and the push URL; unset: sent on neither. */
+  readonly timezone: string | undefined;
+  /** In push mode, Livescore polls that reconcile while the push feed is healthy. @default 60 s */
+  readonly reconcileIntervalMs: number;
+  /** A push feed silent this long while matches are live counts as down. @default 120 s */
+  readonly pushStaleMs: number;
 }
 
 export interface LimitsConfig {
@@ -253,6 +274,55 @@ function baseUrl(env: Env): string | undefined {
   return url.toString();
 }
 
+function upstreamMode(env: Env): UpstreamMode {
+  const raw = read(env, 'UPSTREAM_MODE');
+  if (raw === undefined) return 'poll';
+  const mode = raw.toLowerCase() as UpstreamMode;
+  if (!UPSTREAM_MODES.includes(mode)) {
+    throw new ConfigError('UPSTREAM_MODE', `expected "poll" or "push", got ${shown(raw)}`);
+  }
+  return mode;
+}
+
+function wsUrl(env: Env): string {
+  const raw = read(env, 'ALLSPORTS_WS_URL');
+  if (raw === undefined) return DEFAULT_WS_URL;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('ALLSPORTS_WS_URL', `expected a ws(s) URL such as ${DEFAULT_WS_URL}, got ${shown(raw)}`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new ConfigError('ALLSPORTS_WS_URL', `expected a ws(s) URL such as ${DEFAULT_WS_URL}, got protocol ${shown(url.protocol)}`);
+  }
+  // The key belongs in ALLSPORTS_API_KEY: a URL that carries one would put it where it is not redacted.
+  if ([...url.searchParams.keys()].some((key) => /^apikey$/i.test(key)) || url.username !== '' || url.password !== '') {
+    throw new ConfigError('ALLSPORTS_WS_URL', 'expected a URL without credentials (the key is added from ALLSPORTS_API_KEY)');
+  }
+  return url.toString();
+}
+
+/** An offset (`+02:00`, as the push feed's clients send) or an IANA zone (`Europe/Berlin`, as REST clients send). */
+const OFFSET_TIMEZONE = /^[+-](?:0\d|1[0-4]):[0-5]\d$/;
+
+function isKnownTimezone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+}
+
+function timezone(env: Env): string | undefined {
+  const raw = read(env, 'ALLSPORTS_TIMEZONE');
+  if (raw === undefined) return undefined;
+  if (OFFSET_TIMEZONE.test(raw) || (/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(raw) && isKnownTimezone(raw))) return raw;
+  throw new ConfigError('ALLSPORTS_TIMEZONE', `expected an offset such as "+02:00" or a time zone such as "Europe/Berlin", got ${shown(raw)}`);
+}
+
 function origins(env: Env): readonly string[] | undefined {
   const raw = read(env, 'ALLOWED_ORIGINS');
   if (raw === undefined || raw === '*') return undefined;
@@ -318,6 +388,11 @@ export function loadConfig(env: Env): Config {
       retries: integer(env, 'UPSTREAM_RETRIES', 3, { max: 10 }),
       breakerThreshold: integer(env, 'UPSTREAM_BREAKER_THRESHOLD', 5, { min: 1, max: 1000 }),
       breakerCooldownMs: positiveNumber(env, 'UPSTREAM_BREAKER_COOLDOWN_SECS', 30, { max: 3_600 }) * 1000,
+      mode: upstreamMode(env),
+      wsUrl: wsUrl(env),
+      timezone: timezone(env),
+      reconcileIntervalMs: positiveNumber(env, 'RECONCILE_INTERVAL_SECS', 60, { max: 86_400 }) * 1000,
+      pushStaleMs: positiveNumber(env, 'PUSH_STALE_SECS', 120, { max: 86_400 }) * 1000,
     },
     host: bind.host,
     port: bind.port,

@@ -16,6 +16,8 @@ export type CloseReasonLabel =
 
 /** Why an upgrade or stream was refused; `shutting_down` is kept apart from `max_connections` (a full server). */
 export type RefusalLabel = 'max_connections' | 'max_connections_per_ip' | 'unauthorized' | 'origin' | 'shutting_down';
+/** What became of one push frame: news, nothing new, an empty list, or not a match list at all. */
+export type PushFrameOutcome = 'ok' | 'duplicate' | 'empty' | 'garbage';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -118,6 +120,40 @@ export class Metrics {
     name: 'fsc_client_errors_total',
     help: 'ERROR frames sent to clients, by code.',
     labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly pushFrames = new Counter({
+    name: 'fsc_push_frames_total',
+    help: 'Frames received on the provider push feed, by outcome (ok, duplicate, empty, garbage).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly pushMatchesPerFrame = new Histogram({
+    name: 'fsc_push_matches_per_frame',
+    help: 'Match objects carried by one push frame.',
+    buckets: [0, 1, 2, 3, 5, 10, 20, 50, 100, 500],
+    registers: [this.registry],
+  });
+  readonly pushRejectedMatches = new Counter({
+    name: 'fsc_push_rejected_matches_total',
+    help: 'Pushed match objects dropped, by reason (invalid: refused by the parser; incomplete: nulls with nothing to fill them in).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly pushParseWarnings = new Counter({
+    name: 'fsc_push_parse_warnings_total',
+    help: 'Unusable items (goal, card, substitution) skipped inside pushed match objects.',
+    registers: [this.registry],
+  });
+  readonly pushReconnects = new Counter({
+    name: 'fsc_push_reconnects_total',
+    help: 'Reconnection attempts to the provider push feed.',
+    registers: [this.registry],
+  });
+  readonly pushFrameToBroadcast = new Histogram({
+    name: 'fsc_push_frame_to_broadcast_seconds',
+    help: 'Delay between a push frame arriving and the broadcast of its events.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
 

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   const cycleRealSecs = Math.round(matchdayLengthSecs / settings.speed);
   console.log(
     `sim: simulated AllSportsAPI ready, set ALLSPORTS_BASE_URL=${server.baseUrl} ` +
+      `(and for UPSTREAM_MODE=push, ALLSPORTS_WS_URL=${server.pushUrl}) ` +
       `(speed ${settings.speed}x, matchday loops every ${cycleRealSecs} s)`,
   );
 

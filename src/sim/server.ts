@@ -1,11 +1,15 @@
 /**
  * HTTP binding of the simulated AllSportsAPI: answers `GET <any path>?met=Livescore|Fixtures&...` with
- * the provider's JSON at the current simulated time. node:http only; the clock is injectable so tests
- * step time by hand instead of sleeping.
+ * the provider's JSON at the current simulated time, and pushes changed matches to WebSocket clients
+ * of `/live_events` the moment they change. The clock is injectable so tests step time by hand
+ * instead of sleeping.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
 import { answerQuery, type AnswerKind } from './api.js';
+import { PushTracker } from './push.js';
 import { renderError, toProviderJson } from './render.js';
 
 /** Options of {@link startSimServer}. */
@@ -20,6 +24,11 @@ export interface SimServerOptions {
   host?: string;
   /** Port to listen on; 0 picks a free one. @default 0 */
   port?: number;
+  /**
+   * Real milliseconds between looks for changes to push, while anyone is connected to `/live_events`.
+   * @default 20 (a change reaches push clients within about 20 ms of its sim time)
+   */
+  pushIntervalMs?: number;
 }
 
 /** A running simulated provider. */
@@ -33,6 +42,18 @@ export interface SimServer {
   readonly requests: { livescore: number; fixtures: number; other: number };
   /** Resolves once `n` more Livescore requests have been answered (tests use it instead of sleeping). */
   waitForLivescore(n?: number, timeoutMs?: number): Promise<void>;
+  /** The push feed, to use as ALLSPORTS_WS_URL, e.g. 'ws://127.0.0.1:41234/live_events' */
+  readonly pushUrl: string;
+  /** Push frames sent (one per change, whatever the number of clients) and the match objects in them. */
+  readonly pushes: { frames: number; matches: number };
+  /** Clients connected to the push feed now. */
+  pushClients(): number;
+  /**
+   * Looks for changes at the current sim time and pushes them at once; returns how many matches
+   * the frame carried (0: nothing changed, nothing sent). A timer does this every `pushIntervalMs`;
+   * tests on a manual clock call it after stepping time.
+   */
+  pushNow(): number;
   close(): Promise<void>;
 }
 
@@ -43,6 +64,12 @@ export const DEFAULT_SPEED = 30;
 export const DEFAULT_WAIT_TIMEOUT_MS = 5_000;
 
 const DEFAULT_HOST = '127.0.0.1';
+
+/** Default of {@link SimServerOptions.pushIntervalMs}. */
+export const DEFAULT_PUSH_INTERVAL_MS = 20;
+
+/** The push feed's path, as the provider's (`wss://wss.allsportsapi.com/live_events`). */
+const PUSH_PATH = '/live_events';
 
 /** The path the service appends queries to; any path is answered the same. */
 const BASE_PATH = '/football/';
@@ -65,7 +92,10 @@ interface LivescoreWaiter {
 }
 
 function checkOptions(options: SimServerOptions): void {
-  const { speed, startAtSimSecs, port } = options;
+  const { speed, startAtSimSecs, port, pushIntervalMs } = options;
+  if (pushIntervalMs !== undefined && !(Number.isFinite(pushIntervalMs) && pushIntervalMs >= 1)) {
+    throw new RangeError(`pushIntervalMs must be a finite number >= 1, got ${pushIntervalMs}`);
+  }
   if (speed !== undefined && !(Number.isFinite(speed) && speed > 0)) {
     throw new RangeError(`speed must be a finite number > 0, got ${speed}`);
   }
@@ -155,11 +185,59 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   });
   const port = (server.address() as AddressInfo).port;
 
+  // The push feed: one frame per change, the same bytes to every client.
+  const pushIntervalMs = options.pushIntervalMs ?? DEFAULT_PUSH_INTERVAL_MS;
+  const pushes = { frames: 0, matches: 0 };
+  const tracker = new PushTracker();
+  const sockets = new WebSocketServer({ noServer: true, clientTracking: true });
+  let pushTimer: NodeJS.Timeout | undefined;
+  const pushNow = (): number => {
+    if (sockets.clients.size === 0) return 0;
+    const changed = tracker.changedAt(simSecs());
+    if (changed.length === 0) return 0;
+    const frame = toProviderJson(changed);
+    pushes.frames += 1;
+    pushes.matches += changed.length;
+    for (const client of sockets.clients) {
+      if (client.readyState === WebSocket.OPEN) client.send(frame);
+    }
+    return changed.length;
+  };
+  const onPushClient = (socket: WebSocket): void => {
+    if (pushTimer === undefined) {
+      // First subscriber: it gets what changes from now on, as the provider's feed does.
+      tracker.prime(simSecs());
+      pushTimer = setInterval(pushNow, pushIntervalMs);
+      // unref: the push loop must not keep a process alive that has nothing else to do.
+      pushTimer.unref();
+    }
+    socket.on('error', (error) => console.error('sim: push client error:', error.message));
+    socket.on('close', () => {
+      if (sockets.clients.size === 0 && pushTimer !== undefined) {
+        clearInterval(pushTimer);
+        pushTimer = undefined;
+      }
+    });
+  };
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://sim.invalid').pathname;
+    if (isClosed || !path.endsWith(PUSH_PATH)) {
+      socket.on('error', (error) => console.error('sim: refused upgrade:', error.message));
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (client) => onPushClient(client));
+  });
+
   return {
     baseUrl: `http://${urlHost(host)}:${port}${BASE_PATH}`,
+    pushUrl: `ws://${urlHost(host)}:${port}${PUSH_PATH}`,
     port,
     simSecs,
     requests,
+    pushes,
+    pushClients: () => sockets.clients.size,
+    pushNow,
     waitForLivescore(n = 1, timeoutMs = DEFAULT_WAIT_TIMEOUT_MS): Promise<void> {
       if (!Number.isInteger(n) || n < 1) return Promise.reject(new RangeError(`n must be an integer >= 1, got ${n}`));
       if (isClosed) return Promise.reject(new Error('sim server is closed'));
@@ -180,6 +258,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
         waiter.reject(new Error('sim server closed while waiting for Livescore requests'));
       }
       waiters = [];
+      clearInterval(pushTimer);
+      pushTimer = undefined;
+      // Upgraded sockets are no longer the HTTP server's: closeAllConnections does not reach them.
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
       return new Promise<void>((resolve, reject) => {
         server.close((error) => (error === undefined ? resolve() : reject(error)));
         // Keep-alive sockets would otherwise hold close() open until they time out.

@@ -149,6 +149,9 @@ export class UpstreamClient {
     const url = new URL(this.options.config.baseUrl);
     url.searchParams.set('met', method);
     for (const [key, value] of Object.entries(extra)) url.searchParams.set(key, value);
+    // The same zone as the push URL's, so dates and kick-off times agree between the two feeds.
+    const { timezone } = this.options.config;
+    if (timezone !== undefined) url.searchParams.set('timezone', timezone);
     url.searchParams.set('APIkey', this.options.config.apiKey ?? '');
     return url.toString();
   }

@@ -10,6 +10,7 @@ import { describe, it, expect } from 'vitest';
 import {
   ConfigError,
   DEFAULT_BASE_URL,
+  DEFAULT_WS_URL,
   environmentWithDotenv,
   loadConfig,
   loadSimCliConfig,
@@ -46,6 +47,11 @@ describe('defaults', () => {
         retries: 3,
         breakerThreshold: 5,
         breakerCooldownMs: 30_000,
+        mode: 'poll',
+        wsUrl: 'wss://wss.allsportsapi.com/live_events',
+        timezone: undefined,
+        reconcileIntervalMs: 60_000,
+        pushStaleMs: 120_000,
       },
       host: '0.0.0.0',
       port: 8080,
@@ -198,6 +204,36 @@ describe('values given', () => {
   });
 });
 
+describe('push mode (issue 13)', () => {
+  it('UPSTREAM_MODE: poll by default, push when asked (any case)', () => {
+    expect(loadConfig(KEY).upstream.mode).toBe('poll');
+    expect(loadConfig({ ...KEY, UPSTREAM_MODE: 'push' }).upstream.mode).toBe('push');
+    expect(loadConfig({ ...KEY, UPSTREAM_MODE: ' PUSH ' }).upstream.mode).toBe('push');
+    expect(loadConfig({ UPSTREAM_MODE: 'poll' }).upstream.mode).toBe('poll');
+  });
+
+  it('ALLSPORTS_WS_URL: the provider feed by default; ws:// and wss:// URLs accepted as given', () => {
+    expect(DEFAULT_WS_URL).toBe('wss://wss.allsportsapi.com/live_events');
+    expect(loadConfig(KEY).upstream.wsUrl).toBe(DEFAULT_WS_URL);
+    expect(loadConfig({ ALLSPORTS_WS_URL: 'ws://127.0.0.1:8081/live_events' }).upstream.wsUrl).toBe('ws://127.0.0.1:8081/live_events');
+    expect(loadConfig({ ALLSPORTS_WS_URL: 'wss://proxy.example.com/feed?x=1' }).upstream.wsUrl).toBe('wss://proxy.example.com/feed?x=1');
+  });
+
+  it('ALLSPORTS_TIMEZONE: unset by default; an offset or an IANA zone is kept as written', () => {
+    expect(loadConfig(KEY).upstream.timezone).toBeUndefined();
+    for (const zone of ['+02:00', '-05:30', '+14:00', 'Europe/Berlin', 'UTC', 'EET', 'America/Argentina/Buenos_Aires']) {
+      expect(loadConfig({ ...KEY, ALLSPORTS_TIMEZONE: zone }).upstream.timezone).toBe(zone);
+    }
+  });
+
+  it('RECONCILE_INTERVAL_SECS and PUSH_STALE_SECS', () => {
+    const config = loadConfig({ ...KEY, RECONCILE_INTERVAL_SECS: '30', PUSH_STALE_SECS: '0.5' });
+    expect([config.upstream.reconcileIntervalMs, config.upstream.pushStaleMs]).toEqual([30_000, 500]);
+    const defaults = loadConfig({});
+    expect([defaults.upstream.reconcileIntervalMs, defaults.upstream.pushStaleMs]).toEqual([60_000, 120_000]);
+  });
+});
+
 describe('invalid values: a ConfigError with one line naming the variable and what it accepts', () => {
   it.each([
     [{ POLL_INTERVAL_SECS: 'abc' }, 'POLL_INTERVAL_SECS', /expected a number of seconds greater than 0.*got "abc"/],
@@ -224,6 +260,16 @@ describe('invalid values: a ConfigError with one line naming the variable and wh
     [{ HISTORY_RETENTION_HOURS: 'forever' }, 'HISTORY_RETENTION_HOURS', /number of hours/],
     [{ SLOW_CONSUMER_MAX_BYTES: '100' }, 'SLOW_CONSUMER_MAX_BYTES', /from 1024/],
     [{ CLIENT_RATE_LIMIT: '0' }, 'CLIENT_RATE_LIMIT', /messages per second/],
+    [{ UPSTREAM_MODE: 'websocket' }, 'UPSTREAM_MODE', /expected "poll" or "push", got "websocket"/],
+    [{ ALLSPORTS_WS_URL: 'not a url' }, 'ALLSPORTS_WS_URL', /expected a ws\(s\) URL such as wss:\/\/wss\.allsportsapi\.com\/live_events/],
+    [{ ALLSPORTS_WS_URL: 'https://wss.allsportsapi.com/live_events' }, 'ALLSPORTS_WS_URL', /got protocol "https:"/],
+    [{ ALLSPORTS_WS_URL: 'wss://wss.allsportsapi.com/live_events?APIkey=abc' }, 'ALLSPORTS_WS_URL', /without credentials/],
+    [{ ALLSPORTS_TIMEZONE: 'Mars/Olympus' }, 'ALLSPORTS_TIMEZONE', /offset such as "\+02:00" or a time zone such as "Europe\/Berlin", got "Mars\/Olympus"/],
+    [{ ALLSPORTS_TIMEZONE: '+25:00' }, 'ALLSPORTS_TIMEZONE', /got "\+25:00"/],
+    [{ ALLSPORTS_TIMEZONE: 'UTC&APIkey=x' }, 'ALLSPORTS_TIMEZONE', /time zone/],
+    [{ RECONCILE_INTERVAL_SECS: '0' }, 'RECONCILE_INTERVAL_SECS', /number of seconds greater than 0/],
+    [{ RECONCILE_INTERVAL_SECS: 'hourly' }, 'RECONCILE_INTERVAL_SECS', /got "hourly"/],
+    [{ PUSH_STALE_SECS: '-3' }, 'PUSH_STALE_SECS', /number of seconds/],
   ])('%j', (env, variable, accepts) => {
     const error = configError(env);
     expect(error.variable).toBe(variable);
