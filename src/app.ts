@@ -31,6 +31,7 @@ import { MonitoredEventStore } from './store/monitored-store.js';
 import { SqliteEventStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
 import { UpstreamClient, type UpstreamHealth } from './upstream/client.js';
+import { PushFeed } from './upstream/push-feed.js';
 import { redactApiKey } from './upstream/errors.js';
 
 export interface AppOptions {
@@ -166,19 +167,22 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const store = new MonitoredEventStore(rawStore, metrics);
 
     let baseUrl = config.upstream.baseUrl;
+    let pushUrl = config.upstream.wsUrl;
     const simBaseUrl = process.env[WorkerEnv.SimBaseUrl];
     if (config.upstream.useBuiltInSim && worker && simBaseUrl !== undefined) {
       // The primary runs the instance's simulated provider (and kept its clock); workers poll it.
       baseUrl = simBaseUrl;
+      pushUrl = process.env[WorkerEnv.SimPushUrl] ?? pushUrl;
     } else if (config.upstream.useBuiltInSim) {
       // Lazy import: the simulator ships for the demo, but only this branch ever loads it.
       const { startSimServer } = await import('./sim/server.js');
-      const sim: Closable & { baseUrl: string } = await startSimServer({
+      const sim: Closable & { baseUrl: string; pushUrl: string } = await startSimServer({
         speed: config.simSpeed,
         startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed),
       });
       cleanup.push(() => sim.close());
       baseUrl = sim.baseUrl;
+      pushUrl = sim.pushUrl;
       logger.info(
         { upstream: baseUrl, sim_speed: config.simSpeed },
         `No ALLSPORTS_API_KEY set: using the built-in simulated matchday (a 90-minute match takes about ${Math.round(5400 / config.simSpeed / 6) / 10} minutes). Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.`,
@@ -218,7 +222,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
     // The writer role: the single process that polls, detects and commits. Started and stopped on
     // its own, so a worker can be named the writer (or stop being it) without a restart.
-    let writer: { ingestor: Ingestor; poller: PollingSource } | undefined;
+    let writer: { ingestor: Ingestor; poller: PollingSource; push: PushFeed | undefined } | undefined;
     let refreshing: Promise<void> | undefined;
     let refreshAgain = false;
     /** A follower's copy of the match book follows the store (coalesced: one read at a time). */
@@ -243,6 +247,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     });
     cleanup.push(() => Promise.resolve(unsubscribe()));
 
+    /** The provider as this process sees it; in push mode with the push feed's state. */
+    const writerUpstreamHealth = (): UpstreamHealth => {
+      const push = writer?.push?.health() ?? (config.upstream.mode === 'push' ? { state: 'down' as const, last_frame_at: null } : undefined);
+      return push === undefined ? upstream.health() : { ...upstream.health(), push };
+    };
     /** Several processes serve this store (workers, nodes): the writer shares its view of the provider. */
     const shared = worker !== undefined;
     let recordedAt = 0;
@@ -250,7 +259,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       const now = Date.now();
       if (now - recordedAt < UPSTREAM_HEALTH_EVERY_MS) return;
       recordedAt = now;
-      store.setMeta(UPSTREAM_HEALTH_META, JSON.stringify(upstream.health())).catch((error: unknown) => {
+      store.setMeta(UPSTREAM_HEALTH_META, JSON.stringify(writerUpstreamHealth())).catch((error: unknown) => {
         logger.debug({ err: error }, 'recording the upstream health for the other processes failed');
       });
     };
@@ -270,7 +279,34 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         clockSpeed: config.upstream.useBuiltInSim ? config.simSpeed : 1,
         ...(fence === undefined ? {} : { fence: () => fence, onFenced: () => void demote() }),
       });
-      const poller = new PollingSource({
+      // Push mode: the provider's push feed brings changes at once; polling only reconciles while
+      // it is healthy, and takes over at the live cadence while it is not.
+      const push =
+        config.upstream.mode === 'push'
+          ? new PushFeed({
+              url: pushUrl,
+              apiKey: config.upstream.apiKey,
+              timezone: config.upstream.timezone,
+              staleMs: config.upstream.pushStaleMs,
+              isLive: () => book.liveCount > 0 || book.kickOffPending,
+              logger,
+              metrics,
+              onMatches: (matches, receivedAt) => {
+                ingestor.ingest({ matches, observedAt: receivedAt, complete: false, source: 'push' }).then(
+                  (outcome) => {
+                    if (outcome.ok && outcome.events.length > 0) metrics.pushFrameToBroadcast.observe((Date.now() - receivedAt) / 1000);
+                  },
+                  (error: unknown) => logger.error({ err: error }, 'ingesting a push frame failed'),
+                );
+              },
+              onState: (state) => {
+                logger.info({ state }, `provider push feed ${state}`);
+                // Down or reconnecting: poll now, then at the live cadence until push is back.
+                if (state !== 'connected') poller.pollSoon();
+              },
+            })
+          : undefined;
+      const poller: PollingSource = new PollingSource({
         feed: upstream,
         ingestor,
         book,
@@ -278,17 +314,22 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         metrics,
         pollIntervalMs: config.pollIntervalMs,
         pollIdleIntervalMs: config.pollIdleIntervalMs,
+        ...(push ? { intervalOverride: () => (push.health().state === 'connected' ? config.upstream.reconcileIntervalMs : undefined) } : {}),
         ...(shared ? { onPolled: recordUpstreamHealth } : {}),
       });
-      writer = { ingestor, poller };
+      writer = { ingestor, poller, push };
       if (fence !== undefined) logger.info({ fence }, 'this process is now the writer: polling the provider');
-      if (listening) poller.start();
+      if (listening) {
+        poller.start();
+        push?.start();
+      }
     };
     const demote = async (): Promise<void> => {
       const current = writer;
       if (current === undefined) return;
       writer = undefined;
       logger.warn('this process is no longer the writer: polling stopped');
+      current.push?.close();
       await current.poller.stop(Math.max(0, config.shutdownTimeoutMs - 4_000));
       await current.ingestor.stop();
       refreshBook();
@@ -323,7 +364,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       allowedOrigins: config.allowedOrigins,
       upstreamSource: config.upstream.useBuiltInSim ? 'simulated' : 'allsportsapi',
       upstreamHealth: async () => {
-        if (writer !== undefined || !shared) return upstream.health();
+        if (writer !== undefined || !shared) return writerUpstreamHealth();
         // A follower does not poll: it shows what the writer last recorded.
         const recorded = await store.getMeta(UPSTREAM_HEALTH_META).catch(() => undefined);
         return recorded === undefined ? upstream.health() : (JSON.parse(recorded) as UpstreamHealth);
@@ -358,6 +399,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const url = `http://${host}:${address.port}`;
     listening = true;
     writer?.poller.start();
+    writer?.push?.start();
     if (worker) {
       worker.onRole((role: WorkerRole) => {
         const change = role.role === 'writer' ? promote(role.fence) : demote();
@@ -380,6 +422,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         // the whole shutdown stays inside SHUTDOWN_TIMEOUT_SECS (clients and store need the rest).
         const current = writer;
         if (current !== undefined) {
+          current.push?.close();
           if (!(await current.poller.stop(Math.max(0, config.shutdownTimeoutMs - 4_000)))) {
             logger.warn('the poll in flight is taking too long: aborting it (its result is dropped)');
             await upstream.close();

@@ -102,6 +102,7 @@ if (config.workers > 1 && cluster.isPrimary) {
       const sim = await startSimServer({ speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
       cleanup.unshift(() => sim.close());
       workerEnv[WorkerEnv.SimBaseUrl] = sim.baseUrl;
+      workerEnv[WorkerEnv.SimPushUrl] = sim.pushUrl;
       logger.info(
         { upstream: sim.baseUrl, sim_speed: config.simSpeed },
         'No ALLSPORTS_API_KEY set: using the built-in simulated matchday. Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.',

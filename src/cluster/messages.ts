@@ -35,4 +35,6 @@ export const WorkerEnv = {
   InstanceId: 'FSC_INSTANCE_ID',
   /** Base URL of the simulated provider the primary runs for the instance (built-in sim only). */
   SimBaseUrl: 'FSC_SIM_BASE_URL',
+  /** Its push feed (`/live_events`), for UPSTREAM_MODE=push. */
+  SimPushUrl: 'FSC_SIM_PUSH_URL',
 } as const;

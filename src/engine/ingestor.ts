@@ -76,6 +76,8 @@ export class Ingestor {
   private readonly observedAt = new Map<string, number>();
   private lastPruneAt = 0;
   private stopped = false;
+  /** A commit failed without a clear answer (a networked store may have applied it): reload the book first. */
+  private bookInDoubt = false;
 
   constructor(private readonly options: IngestorOptions) {}
 
@@ -100,6 +102,14 @@ export class Ingestor {
   private async process(batch: ObservationBatch): Promise<IngestOutcome> {
     if (this.stopped) return { ok: true, events: [] };
     const { book, logger, metrics } = this.options;
+    if (this.bookInDoubt) {
+      try {
+        book.load(await this.options.store.loadBook());
+        this.bookInDoubt = false;
+      } catch (error) {
+        return { ok: false, error: new StoreError(`store unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) };
+      }
+    }
     const detections: Array<{ matchId: string; detection: Detection }> = [];
     const seen = new Set<string>();
     for (const snapshot of batch.matches) {
@@ -142,6 +152,8 @@ export class Ingestor {
         return { ok: false, error: new StoreError(error.message, { cause: error }) };
       }
       const message = error instanceof Error ? error.message : String(error);
+      // Detection goes on from what the store holds, whether or not this commit landed.
+      this.bookInDoubt = true;
       logger.error({ err: error, source: batch.source }, 'store commit failed; nothing was published, the changes are retried with the next observation');
       return { ok: false, error: new StoreError(`store commit failed: ${message}`, { cause: error }) };
     }

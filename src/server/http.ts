@@ -246,6 +246,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
         last_failure_kind: upstream.lastFailureKind,
         consecutive_failures: upstream.consecutiveFailures,
         breaker: upstream.breaker,
+        ...(upstream.push === undefined ? {} : { push: upstream.push }),
       },
       store,
       ...deps.extraHealth?.(),

@@ -449,6 +449,12 @@ export const healthSchema = {
         last_failure_kind: nullableStr,
         consecutive_failures: int,
         breaker: { type: 'string', enum: ['closed', 'open', 'half-open'] },
+        push: {
+          type: 'object',
+          description: 'UPSTREAM_MODE=push only: the provider push feed.',
+          required: ['state', 'last_frame_at'],
+          properties: { state: { type: 'string', enum: ['connected', 'reconnecting', 'down'] }, last_frame_at: nullableStr },
+        },
       },
       additionalProperties: true,
     },

@@ -19,6 +19,7 @@ import {
 } from 'cockatiel';
 import type { UpstreamConfig } from '../config.js';
 import type { MatchSnapshot } from '../domain/match.js';
+import type { PushHealth } from './push-feed.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { Metrics } from '../metrics.js';
 import { UpstreamError, redactApiKey } from './errors.js';
@@ -37,6 +38,8 @@ export interface UpstreamHealth {
   readonly lastFailureKind: string | null;
   readonly consecutiveFailures: number;
   readonly breaker: BreakerState;
+  /** Push mode only: the provider's push feed (`/health` `upstream.push`). */
+  readonly push?: PushHealth;
 }
 
 function breakerState(state: CircuitState): BreakerState {
