@@ -7,11 +7,17 @@
  * fan-out, the hub and its transports. The writer role (ingestor + polling source) is started and
  * stopped on its own, so a process can be promoted to writer or demoted without a restart.
  */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config.js';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { Config, RedisConfig } from './config.js';
 import { CloseCode } from './domain/protocol.js';
 import { LocalBus } from './bus/local-bus.js';
-import type { EventBus } from './bus/types.js';
+import { RedisBus } from './bus/redis-bus.js';
+import type { CommittedBatch, EventBus } from './bus/types.js';
+import { REDIS_CLIENT_OPTIONS } from './cluster/redis-client.js';
+import { RedisLease } from './cluster/redis-lease.js';
 import { IpcBus } from './bus/ipc-bus.js';
 import type { WorkerLink, WorkerRole } from './cluster/worker-link.js';
 import { WorkerEnv } from './cluster/messages.js';
@@ -28,11 +34,12 @@ import { SseBinding } from './server/sse.js';
 import { WsBinding, type FanoutMode } from './server/ws.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { MonitoredEventStore } from './store/monitored-store.js';
+import { RedisEventStore } from './store/redis-event-store.js';
 import { SqliteEventStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
 import { UpstreamClient, type UpstreamHealth } from './upstream/client.js';
 import { PushFeed } from './upstream/push-feed.js';
-import { redactApiKey } from './upstream/errors.js';
+import { redactApiKey, redactUrlCredentials } from './upstream/errors.js';
 
 export interface AppOptions {
   readonly config: Config;
@@ -122,6 +129,49 @@ export function openSqliteStore(config: Config, cleanup: Array<() => Promise<voi
   return new SqliteEventStore({ dataDir: config.dataDir });
 }
 
+/** Connects to REDIS_URL before anything else starts; refused loudly when Redis cannot be reached. */
+async function connectRedis(config: RedisConfig, logger: Logger, cleanup: Array<() => Promise<void>>): Promise<Redis> {
+  const redis = new Redis(config.url, REDIS_CLIENT_OPTIONS);
+  // ioredis reconnects by itself; each outage is logged once here, its effects by the parts using it.
+  let lastError = '';
+  redis.on('error', (error: Error) => {
+    if (error.message === lastError) return;
+    lastError = error.message;
+    logger.warn({ error: redactUrlCredentials(error.message) }, 'Redis connection error; reconnecting');
+  });
+  redis.on('ready', () => {
+    if (lastError !== '') logger.info('Redis connection is back');
+    lastError = '';
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    const reason = redactUrlCredentials(error instanceof Error ? error.message : String(error));
+    throw new Error(`REDIS_URL: cannot connect to Redis (${reason}): start Redis or fix REDIS_URL`, { cause: error });
+  }
+  cleanup.push(async () => {
+    await redis.quit().catch(() => redis.disconnect());
+  });
+  return redis;
+}
+
+/** `/health` `redis`: connected, and the round trip of a PING (null when it did not answer within a second). */
+async function pingRedis(redis: Redis): Promise<{ connected: boolean; latency_ms: number | null }> {
+  if (redis.status !== 'ready') return { connected: false, latency_ms: null };
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const answered = await Promise.race([
+    redis.ping().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 1_000))),
+  ]);
+  clearTimeout(timer);
+  return answered ? { connected: true, latency_ms: Math.round((performance.now() - started) * 100) / 100 } : { connected: false, latency_ms: null };
+}
+
 /** The feed the match states are recorded from (URL credentials and key redacted). */
 export function feedIdentity(config: Config): string {
   return config.upstream.useBuiltInSim ? 'built-in simulated matchday' : redactApiKey(config.upstream.baseUrl);
@@ -131,14 +181,14 @@ export function feedIdentity(config: Config): string {
  * Match states belong to the feed they were recorded from: a DATA_DIR reused with another upstream
  * (a test's stand-in on a new port, say) must not make its matches look known.
  */
-export async function followFeed(store: EventStore, feed: string, logger: Logger): Promise<void> {
+export async function followFeed(store: EventStore, feed: string, logger: Logger, fence?: string): Promise<void> {
   // Stored without the key or URL credentials (redactApiKey), so rotating a proxy password keeps the
   // feed the same; a value stored by an older version, credentials included, is compared redacted.
   const previousFeed = await store.getMeta('feed');
   if (previousFeed !== undefined && redactApiKey(previousFeed) !== feed) {
     const states = await store.loadStates();
     if (states.length > 0) {
-      await store.commit({ events: [], states: [], forget: states.map((s) => s.matchId) });
+      await store.commit({ events: [], states: [], forget: states.map((s) => s.matchId), ...(fence === undefined ? {} : { fence }) });
       logger.warn(
         { matches: states.length },
         'stored match state was recorded from another upstream: following matches afresh (event history and epoch kept)',
@@ -161,14 +211,20 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const metrics = new Metrics();
     options.worker?.contribute(metrics.registry);
     const worker = options.worker;
+    const nodeId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    // Scale-out on Redis: history, states and leadership live in Redis, shared by every node.
+    const redis = config.redis === undefined || options.store !== undefined ? undefined : await connectRedis(config.redis, logger, cleanup);
+    const prefix = config.redis?.prefix ?? 'fsc:';
     // A worker's DATA_DIR lock is held by its primary, for the whole instance.
-    const rawStore = options.store ?? openSqliteStore(config, cleanup, options.dataDirLockHeld === true || worker !== undefined);
+    const rawStore =
+      options.store ??
+      (redis ? new RedisEventStore({ redis, prefix }) : openSqliteStore(config, cleanup, options.dataDirLockHeld === true || worker !== undefined));
     cleanup.push(() => rawStore.close());
     const store = new MonitoredEventStore(rawStore, metrics);
 
     let baseUrl = config.upstream.baseUrl;
     let pushUrl = config.upstream.wsUrl;
-    const simBaseUrl = process.env[WorkerEnv.SimBaseUrl];
+    const simBaseUrl = redis ? undefined : process.env[WorkerEnv.SimBaseUrl];
     if (config.upstream.useBuiltInSim && worker && simBaseUrl !== undefined) {
       // The primary runs the instance's simulated provider (and kept its clock); workers poll it.
       baseUrl = simBaseUrl;
@@ -206,17 +262,31 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       logger.warn({ breaker: upstream.health().breaker, state }, 'upstream circuit breaker changed state');
     });
 
-    // Workers find the store already prepared by their primary (feed identity, simulator clock).
-    if (!worker) await followFeed(store, feedIdentity(config), logger);
+    // Workers find the store already prepared by their primary (feed identity, simulator clock); on
+    // Redis the leader checks the feed when it takes over (its commit is fenced).
+    if (!worker && !redis) await followFeed(store, feedIdentity(config), logger);
     const book = new MatchBook(metrics);
     book.load(await store.loadBook());
     if (book.seq > 0 || [...book.values()].length > 0) {
       logger.info({ matches: [...book.values()].length, live: book.liveCount, seq: book.seq }, 'restored match state from the store');
     }
 
-    const bus: EventBus = worker
-      ? new IpcBus(worker.channel, store, (error) => logger.error({ err: error }, 'bus: delivering a batch failed'))
-      : new LocalBus();
+    const onBusError = (error: unknown) => logger.error({ err: error }, 'bus: delivering a batch failed');
+    const redisBus = redis
+      ? new RedisBus({
+          redis,
+          prefix,
+          onError: (error) => logger.warn({ err: error }, 'bus: reading the shared event stream failed; retrying'),
+          onReset: (reset) => {
+            // A new history (Redis came back empty) or one pruned past this node: every client
+            // resumes, and gets resumed:false and a SNAPSHOT when its position is gone.
+            logger.warn({ reason: reset.reason, epoch: reset.epoch, seq: reset.seq }, 'shared history reset: clients reconnect and resume');
+            hub.closeAll(CloseCode.GoingAway, 'history_reset');
+            refreshBook();
+          },
+        })
+      : undefined;
+    const bus: EventBus = redisBus ?? (worker ? new IpcBus(worker.channel, store, onBusError) : new LocalBus());
     cleanup.push(() => bus.close());
     const hub: Hub = new Hub({ store, snapshots: book, logger, metrics, limits: config.limits });
 
@@ -241,10 +311,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         .catch((error: unknown) => logger.error({ err: error }, 'refreshing the match book from the store failed'))
         .finally(() => (refreshing = undefined));
     };
-    const unsubscribe = bus.subscribe(book.seq, (batch) => {
+    const onBatch = (batch: CommittedBatch): void => {
       hub.publish(batch.events);
+      const last = batch.events.at(-1);
+      if (last !== undefined) metrics.deliveryLag.observe(Math.max(0, Date.now() - Date.parse(last.timestamp)) / 1000);
       if (writer === undefined) refreshBook();
-    });
+    };
+    const unsubscribe = redisBus
+      ? redisBus.subscribe(book.seq, onBatch, { epoch: (await store.bounds()).epoch })
+      : bus.subscribe(book.seq, onBatch);
     cleanup.push(() => Promise.resolve(unsubscribe()));
 
     /** The provider as this process sees it; in push mode with the push feed's state. */
@@ -253,7 +328,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       return push === undefined ? upstream.health() : { ...upstream.health(), push };
     };
     /** Several processes serve this store (workers, nodes): the writer shares its view of the provider. */
-    const shared = worker !== undefined;
+    const shared = worker !== undefined || redis !== undefined;
     let recordedAt = 0;
     const recordUpstreamHealth = (): void => {
       const now = Date.now();
@@ -264,8 +339,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       });
     };
     const promote = async (fence: string | undefined): Promise<void> => {
-      if (writer !== undefined) return;
-      if (fence !== undefined) await store.claimWriter(fence);
+      if (writer !== undefined || shuttingDown) return;
+      // On Redis the lease itself is the writer token; elsewhere the new writer claims the store.
+      if (fence !== undefined && !redis) await store.claimWriter(fence);
+      if (redis) await followFeed(store, feedIdentity(config), logger, fence);
       // The store is the truth: whatever the previous writer committed is where this one starts.
       book.load(await store.loadBook());
       const ingestor = new Ingestor({
@@ -318,7 +395,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         ...(shared ? { onPolled: recordUpstreamHealth } : {}),
       });
       writer = { ingestor, poller, push };
-      if (fence !== undefined) logger.info({ fence }, 'this process is now the writer: polling the provider');
+      metrics.leader.set(1);
+      if (fence !== undefined) {
+        metrics.takeovers.inc();
+        logger.info({ fence, node_id: nodeId }, 'this process is now the writer: polling the provider');
+      }
       if (listening) {
         poller.start();
         push?.start();
@@ -328,6 +409,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       const current = writer;
       if (current === undefined) return;
       writer = undefined;
+      metrics.leader.set(0);
       logger.warn('this process is no longer the writer: polling stopped');
       current.push?.close();
       await current.poller.stop(Math.max(0, config.shutdownTimeoutMs - 4_000));
@@ -335,7 +417,26 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       refreshBook();
     };
     let listening = false;
-    if (!worker) await promote(undefined);
+    const lease = redis
+      ? new RedisLease({
+          redis,
+          prefix,
+          nodeId,
+          leaseMs: config.redis?.leaderLeaseMs ?? 10_000,
+          // A follower tries often enough to take over within the lease plus one poll.
+          retryMs: Math.max(50, Math.min(config.pollIntervalMs, (config.redis?.leaderLeaseMs ?? 10_000) / 10)),
+          onAcquired: (token) => {
+            promote(token).catch((error: unknown) => logger.error({ err: error }, 'taking the writer role failed'));
+          },
+          onLost: (reason) => {
+            logger.warn({ reason, node_id: nodeId }, 'leader lease lost');
+            demote().catch((error: unknown) => logger.error({ err: error }, 'giving up the writer role failed'));
+          },
+          onRenewed: () => metrics.leaseRenewals.inc(),
+          onError: (error) => logger.debug({ err: error }, 'leader lease: Redis command failed'),
+        })
+      : undefined;
+    if (!worker && !redis) await promote(undefined);
 
     let shuttingDown = false;
     const authenticator = new Authenticator(config.auth);
@@ -370,7 +471,17 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         return recorded === undefined ? upstream.health() : (JSON.parse(recorded) as UpstreamHealth);
       },
       storeHealth: () => store.health(),
-      ...(worker ? { metricsText: () => worker.clusterMetrics(), extraHealth: () => ({ workers: worker.workerCount }) } : {}),
+      ...(worker ? { metricsText: () => worker.clusterMetrics() } : {}),
+      ...(redis ? { storeOutage: 'degraded' as const } : {}),
+      extraHealth: async () => {
+        const fields: Record<string, unknown> = worker ? { workers: worker.workerCount } : {};
+        if (redis === undefined) return { fields };
+        const redisHealth = await pingRedis(redis);
+        fields['node_id'] = nodeId;
+        fields['role'] = writer === undefined ? 'follower' : 'leader';
+        fields['redis'] = redisHealth;
+        return { fields, degraded: !redisHealth.connected };
+      },
       connections: () => hub.connectionCount,
       liveMatches: () => book.liveCount,
       snapshot: () => book.snapshot(() => true),
@@ -400,7 +511,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     listening = true;
     writer?.poller.start();
     writer?.push?.start();
-    if (worker) {
+    lease?.start();
+    if (worker && !redis) {
       worker.onRole((role: WorkerRole) => {
         const change = role.role === 'writer' ? promote(role.fence) : demote();
         change.catch((error: unknown) => logger.error({ err: error, role: role.role }, 'changing role failed'));
@@ -421,6 +533,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         // The poll in flight may finish and commit; one stuck on a slow provider is aborted so
         // the whole shutdown stays inside SHUTDOWN_TIMEOUT_SECS (clients and store need the rest).
         const current = writer;
+        writer = undefined;
         if (current !== undefined) {
           current.push?.close();
           if (!(await current.poller.stop(Math.max(0, config.shutdownTimeoutMs - 4_000)))) {
@@ -430,6 +543,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           }
           await current.ingestor.stop();
         }
+        // On Redis, give the lease back at once: another node takes over without waiting for it to expire.
+        await lease?.stop();
         logger.info({ clients: hub.connectionCount }, 'closing client connections with 1001');
         hub.closeAll(CloseCode.GoingAway, 'shutdown');
         await Promise.all([binding.drain(2_000), sse.drain(2_000)]);

@@ -95,21 +95,24 @@ if (config.workers > 1 && cluster.isPrimary) {
   const cleanup: Array<() => Promise<void>> = [];
   const workerEnv: Record<string, string> = {};
   try {
-    const store = openSqliteStore(config, cleanup);
-    await followFeed(store, feedIdentity(config), logger);
-    if (config.upstream.useBuiltInSim) {
-      const { startSimServer } = await import('./sim/server.js');
-      const sim = await startSimServer({ speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
-      cleanup.unshift(() => sim.close());
-      workerEnv[WorkerEnv.SimBaseUrl] = sim.baseUrl;
-      workerEnv[WorkerEnv.SimPushUrl] = sim.pushUrl;
-      logger.info(
-        { upstream: sim.baseUrl, sim_speed: config.simSpeed },
-        'No ALLSPORTS_API_KEY set: using the built-in simulated matchday. Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.',
-      );
+    // On Redis every worker is a node of its own (shared history, leader lease): nothing to hold here.
+    if (config.redis === undefined) {
+      const store = openSqliteStore(config, cleanup);
+      await followFeed(store, feedIdentity(config), logger);
+      if (config.upstream.useBuiltInSim) {
+        const { startSimServer } = await import('./sim/server.js');
+        const sim = await startSimServer({ speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
+        cleanup.unshift(() => sim.close());
+        workerEnv[WorkerEnv.SimBaseUrl] = sim.baseUrl;
+        workerEnv[WorkerEnv.SimPushUrl] = sim.pushUrl;
+        logger.info(
+          { upstream: sim.baseUrl, sim_speed: config.simSpeed },
+          'No ALLSPORTS_API_KEY set: using the built-in simulated matchday. Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.',
+        );
+      }
+      // The workers open the database themselves; the primary keeps only the lock.
+      await store.close();
     }
-    // The workers open the database themselves; the primary keeps only the lock.
-    await store.close();
   } catch (error) {
     for (const step of cleanup) await step().catch(() => undefined);
     failStart(error);
@@ -119,6 +122,8 @@ if (config.workers > 1 && cluster.isPrimary) {
     logger,
     workers: config.workers,
     workerEnv,
+    // On Redis the leader lease names the writer; without it, the supervisor does.
+    assignWriter: config.redis === undefined,
     onStopped: async () => {
       for (const step of cleanup.reverse()) await step();
     },

@@ -12,7 +12,9 @@ export type CloseReasonLabel =
   | 'heartbeat_timeout'
   | 'token_expired'
   | 'internal_error'
-  | 'shutdown';
+  | 'shutdown'
+  /** The shared history was reset (Redis came back empty) or pruned past this node: clients resume and get a snapshot. */
+  | 'history_reset';
 
 /** Why an upgrade or stream was refused; `shutting_down` is kept apart from `max_connections` (a full server). */
 export type RefusalLabel = 'max_connections' | 'max_connections_per_ip' | 'unauthorized' | 'origin' | 'shutting_down';

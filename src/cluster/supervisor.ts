@@ -17,6 +17,8 @@ export interface SupervisorOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly workers: number;
+  /** Name one worker the writer and relay its batches (false on Redis, where a lease decides). */
+  readonly assignWriter: boolean;
   /** Extra environment for every worker (the simulated provider's URL). */
   readonly workerEnv: Readonly<Record<string, string>>;
   /** Released after every worker has exited (the DATA_DIR lock, the simulator). */
@@ -54,7 +56,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
 
   /** Names a ready worker the writer when there is none. */
   const assignWriter = () => {
-    if (stopping || writer !== undefined) return;
+    if (stopping || writer !== undefined || !options.assignWriter) return;
     const next = [...ready].sort((a, b) => a.id - b.id)[0];
     if (next === undefined) return;
     writer = next;
@@ -76,7 +78,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
           logger.info({ workers: options.workers }, `all ${options.workers} workers are listening`);
         }
         if (writer === undefined) assignWriter();
-        if (writer !== worker) send(worker, { fsc: 'role', role: 'follower' });
+        if (writer !== worker && options.assignWriter) send(worker, { fsc: 'role', role: 'follower' });
         return;
       case 'batch':
         // Only the current writer's batches are relayed: a demoted one's would be stale.

@@ -48,8 +48,13 @@ export interface HttpDeps {
   readonly storeHealth: () => StoreHealth;
   /** The instance-wide metrics text (a `WORKERS` instance aggregates every worker's); default: this process's registry. */
   readonly metricsText?: () => Promise<string>;
-  /** Fields `/health` adds for the deployment mode (`workers`, `node_id`, `role`, `redis`). */
-  readonly extraHealth?: () => Record<string, unknown>;
+  /** Fields `/health` adds for the deployment mode (`workers`, `node_id`, `role`, `redis`); `degraded` when a shared part is out. */
+  readonly extraHealth?: () => Promise<{ readonly fields: Record<string, unknown>; readonly degraded?: boolean }>;
+  /**
+   * What a failing store makes of `/health`: `unhealthy` (503) for the embedded store, `degraded` on
+   * Redis, where nodes stay up and keep their clients through an outage. @default 'unhealthy'
+   */
+  readonly storeOutage?: 'unhealthy' | 'degraded';
   readonly connections: () => number;
   readonly liveMatches: () => number;
   readonly snapshot: () => { seq: number; matches: MatchView[] };
@@ -230,8 +235,15 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
         consecutive_read_failures: storeHealth.consecutiveReadFailures,
       };
     }
-    const unhealthy = !storeOk || deps.shuttingDown();
-    const degraded = upstream.consecutiveFailures > 0 || upstream.breaker !== 'closed';
+    const extra = await deps.extraHealth?.();
+    const storeOutageDegrades = deps.storeOutage === 'degraded';
+    const unhealthy = (!storeOk && !storeOutageDegrades) || deps.shuttingDown();
+    const degraded =
+      upstream.consecutiveFailures > 0 ||
+      upstream.breaker !== 'closed' ||
+      extra?.degraded === true ||
+      (!storeOk && storeOutageDegrades) ||
+      upstream.push?.state === 'down';
     const status = unhealthy ? 'unhealthy' : degraded ? 'degraded' : 'healthy';
     return reply.code(unhealthy ? 503 : 200).send({
       status,
@@ -249,7 +261,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
         ...(upstream.push === undefined ? {} : { push: upstream.push }),
       },
       store,
-      ...deps.extraHealth?.(),
+      ...extra?.fields,
       ...(deps.shuttingDown() ? { shutting_down: true } : {}),
     });
   });
