@@ -210,6 +210,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   try {
     const metrics = new Metrics();
     options.worker?.contribute(metrics.registry);
+    let shuttingDown = false;
     const worker = options.worker;
     const nodeId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     // Scale-out on Redis: history, states and leadership live in Redis, shared by every node.
@@ -438,7 +439,6 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       : undefined;
     if (!worker && !redis) await promote(undefined);
 
-    let shuttingDown = false;
     const authenticator = new Authenticator(config.auth);
     // One admission gate and one count of slots for both streaming transports (/ws and /events/stream).
     const { handshakeTimeoutMs } = config.limits;
