@@ -91,8 +91,17 @@ export class UpstreamClient {
   private consecutiveFailures = 0;
   private readonly inFlight = new Set<AbortController>();
   private closed = false;
+  /** `Authorization: Basic …` for a proxy given as `http://user:password@host/` in ALLSPORTS_BASE_URL. */
+  private readonly basicAuth: { authorization?: string };
 
   constructor(private readonly options: UpstreamClientOptions) {
+    const base = new URL(options.config.baseUrl);
+    this.basicAuth =
+      base.username === '' && base.password === ''
+        ? {}
+        : {
+            authorization: `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`,
+          };
     const { config, metrics } = options;
     this.agent = new Agent({
       connect: { timeout: config.connectTimeoutMs },
@@ -150,6 +159,9 @@ export class UpstreamClient {
   /** URL for a provider method; the returned string holds the key — never log it unredacted. */
   private url(method: string, extra: Record<string, string> = {}): string {
     const url = new URL(this.options.config.baseUrl);
+    // Credentials travel in the Authorization header (fetch-style clients ignore them in the URL).
+    url.username = '';
+    url.password = '';
     url.searchParams.set('met', method);
     for (const [key, value] of Object.entries(extra)) url.searchParams.set(key, value);
     // The same zone as the push URL's, so dates and kick-off times agree between the two feeds.
@@ -171,7 +183,7 @@ export class UpstreamClient {
       const response = await request(url, {
         dispatcher: this.agent,
         method: 'GET',
-        headers: { accept: 'application/json' },
+        headers: { accept: 'application/json', ...this.basicAuth },
         signal: controller.signal,
       });
       const { statusCode } = response;

@@ -20,6 +20,7 @@ export interface RecordedRequest {
   readonly method: string;
   readonly url: string;
   readonly query: URLSearchParams;
+  readonly headers: Record<string, string | string[] | undefined>;
 }
 
 type Handler = (request: RecordedRequest) => CannedReply;
@@ -73,7 +74,7 @@ export async function startStandIn(): Promise<StandIn> {
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', query: url.searchParams };
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', query: url.searchParams, headers: req.headers };
     requests.push(recorded);
     const met = url.searchParams.get('met');
     for (const waiter of [...waiters]) {

@@ -88,3 +88,18 @@ it('logs and stores the upstream without credentials, and still knows it after a
   services.length = 0;
   expect(storedFeed(dataDir)).toBe(feed);
 });
+
+it('sends the URL credentials to the upstream as HTTP Basic auth, never in the URL', async () => {
+  standIn = await startStandIn();
+  const dataDir = tempDataDir();
+  dirs.push(dataDir);
+  const service = await startService(
+    standInEnv(standIn, { ALLSPORTS_BASE_URL: withCredentials(standIn.baseUrl, 'proxy user', 'p@ss:word') }),
+    { dataDir },
+  );
+  services.push(service);
+  await standIn.waitForRequests('Livescore', 1);
+  const request = standIn.requests.find((r) => r.query.get('met') === 'Livescore');
+  expect(request?.headers['authorization']).toBe(`Basic ${Buffer.from('proxy user:p@ss:word').toString('base64')}`);
+  expect(request?.url).not.toContain('word');
+});
