@@ -107,6 +107,8 @@ describe('SSE in Chromium (EventSource)', () => {
     const whileDown = await settle(service);
     expect(whileDown).toBeGreaterThan(middle);
     await until(() => service.app.hub.connectionCount === 2, 'the browser to reconnect', 15_000);
+    // The server counts the stream before the browser fires `open`: wait for the page's side too.
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).opens >= 2, null, { timeout: 10_000 });
     expect(await opens()).toBe(2);
     feed.goal(A.key, 'away', '50', 'A. After');
     const end = await settle(service);

@@ -77,6 +77,8 @@ describe('served API descriptions', () => {
       expect(asset, asset).not.toMatch(/^(https?:)?\/\//);
       const response = await fetch(new URL(asset, `${service.url}/docs/`));
       expect(response.status, asset).toBe(200);
+      // Read every body: an unread one keeps its connection busy, and the service's close waits for it.
+      expect((await response.arrayBuffer()).byteLength, asset).toBeGreaterThan(0);
     }
     const init = await fetch(`${service.url}/docs/static/swagger-initializer.js`);
     expect(await init.text()).toContain('/openapi.json');
