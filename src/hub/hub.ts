@@ -31,6 +31,11 @@ import { TokenBucket } from './rate-limit.js';
 const REPLAY_PAGE = 500;
 /** Live events held for one client while its replay runs; beyond this it is a slow consumer. */
 const MAX_BACKLOG_EVENTS = 10_000;
+/**
+ * Clients served per macrotask during a fan-out. About a thousand sockets' writes take a few
+ * milliseconds; between chunks the event loop serves timers, accepts and inbound messages.
+ */
+const FANOUT_CHUNK = 1_000;
 
 /** Where snapshots come from: the poller's view of every followed match. */
 export interface SnapshotSource {
@@ -397,28 +402,79 @@ export class Hub {
     }
   }
 
-  /** Fans recorded events out to their subscribers, in order. */
+  /** Batches waiting for the fan-out in progress (each batch is one poll's events, in seq order). */
+  private readonly fanoutQueue: Array<readonly StoredEvent[]> = [];
+  /** The fan-out in progress: resumed once per macrotask until the queue is empty. */
+  private fanout: Generator<void, void, void> | undefined = undefined;
+
+  /**
+   * Fans recorded events out to their subscribers, in order. Up to `FANOUT_CHUNK` clients are
+   * served at once (so a small audience gets the batch synchronously); a larger one is served in
+   * chunks with `setImmediate` between them, so heartbeats, accepts and inbound messages run during
+   * a broadcast to tens of thousands. Batches published meanwhile wait their turn: each client still
+   * receives every event once, in seq order (`lastSentSeq` and the replay backlog are unchanged).
+   */
   publish(events: readonly StoredEvent[]): void {
-    for (const event of events) {
+    if (events.length === 0) return;
+    this.fanoutQueue.push(events);
+    if (this.fanout !== undefined) return;
+    this.fanout = this.fanOut();
+    this.resumeFanout();
+  }
+
+  private readonly resumeFanout = (): void => {
+    const fanout = this.fanout;
+    if (fanout === undefined) return;
+    if (fanout.next().done === true) this.fanout = undefined;
+    else setImmediate(this.resumeFanout);
+  };
+
+  /** Serves queued batches; yields after every `FANOUT_CHUNK` client visits. */
+  private *fanOut(): Generator<void, void, void> {
+    let budget = FANOUT_CHUNK;
+    for (let batch = this.fanoutQueue.shift(); batch !== undefined; batch = this.fanoutQueue.shift()) {
       const started = performance.now();
-      const frame = new OutboundFrame(event.json);
-      const offer = (recipients: ReadonlySet<Client> | undefined) => {
-        if (recipients === undefined) return;
-        for (const client of recipients) {
-          if (client.closed || event.seq <= client.lastSentSeq) continue;
-          if (client.replaying) {
-            this.holdBack(client, frame, event.seq);
-            continue;
-          }
-          this.deliver(client, frame, event.seq);
+      const frames = batch.map((event) => new OutboundFrame(event.json));
+      // Everything-subscribers take the whole batch in one visit: a burst leaves in one write per
+      // socket (the binding corks until the macrotask ends).
+      for (const client of this.everything) {
+        for (let i = 0; i < batch.length; i += 1) this.offer(client, frames[i] as OutboundFrame, (batch[i] as StoredEvent).seq);
+        if (--budget === 0) {
+          yield;
+          budget = FANOUT_CHUNK;
         }
-      };
-      offer(this.everything);
-      offer(this.byMatch.get(event.matchId));
-      offer(this.byLeague.get(event.leagueId));
-      offer(this.byTeam.get(event.homeTeamKey));
-      offer(this.byTeam.get(event.awayTeamKey));
-      this.options.metrics?.fanoutDuration.observe((performance.now() - started) / 1000);
+      }
+      // Filtered subscribers may sit in several indexes: event by event, so each gets them in seq order.
+      for (let i = 0; i < batch.length; i += 1) {
+        const event = batch[i] as StoredEvent;
+        const frame = frames[i] as OutboundFrame;
+        for (const recipients of [
+          this.byMatch.get(event.matchId),
+          this.byLeague.get(event.leagueId),
+          this.byTeam.get(event.homeTeamKey),
+          this.byTeam.get(event.awayTeamKey),
+        ]) {
+          if (recipients === undefined) continue;
+          for (const client of recipients) {
+            this.offer(client, frame, event.seq);
+            if (--budget === 0) {
+              yield;
+              budget = FANOUT_CHUNK;
+            }
+          }
+        }
+      }
+      const elapsed = (performance.now() - started) / 1000;
+      for (let i = 0; i < batch.length; i += 1) this.options.metrics?.fanoutDuration.observe(elapsed);
     }
+  }
+
+  private offer(client: Client, frame: OutboundFrame, seq: number): void {
+    if (client.closed || seq <= client.lastSentSeq) return;
+    if (client.replaying) {
+      this.holdBack(client, frame, seq);
+      return;
+    }
+    this.deliver(client, frame, seq);
   }
 }
