@@ -237,12 +237,13 @@ export class WsBinding {
         ws.terminate();
       },
     };
-    const client = hub.connect(connection, logger.child({ ip }));
+    // No per-client pino child up front (the hub builds one when the client first logs): ~0.5 KiB each at 100k.
+    const client = hub.connect(connection, logger, { ip });
     const now = Date.now();
     const entry: Tracked = { ws, client, lastSeenAt: now, lastPingAt: now, expiresAt };
     this.tracked.add(entry);
     this.options.metrics?.connections.set(this.tracked.size);
-    client.logger.debug('client connected');
+    logger.debug({ ip, client_id: client.id }, 'client connected');
 
     ws.on('pong', () => {
       entry.lastSeenAt = Date.now();
@@ -264,7 +265,7 @@ export class WsBinding {
       hub.disconnect(client);
       this.release(ip);
       this.options.metrics?.connections.set(this.tracked.size);
-      client.logger.debug({ code }, 'client disconnected');
+      logger.debug({ ip, client_id: client.id, code }, 'client disconnected');
     });
   }
 
