@@ -536,6 +536,11 @@ const machine = {
 console.log(`\nScale benchmark: ${singleEvents} single-event polls per step, bursts ${args.bursts ?? '2:5,8:3'} (k:polls), ${workers} processes per server`);
 console.log(`machine: ${machine.cpus} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}`);
 console.table(table);
+// The same table as Markdown (for the README).
+const columns = Object.keys(Object.assign({}, ...table));
+const cell = (value) => (value === undefined || Number.isNaN(value) ? '–' : typeof value === 'number' ? value.toLocaleString('en-US') : String(value));
+console.log(`\n| ${columns.join(' | ')} |\n|${columns.map(() => '---').join('|')}|`);
+for (const row of table) console.log(`| ${columns.map((c) => cell(row[c])).join(' | ')} |`);
 const resultsDir = join(root, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
 const file = join(resultsDir, `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
