@@ -205,10 +205,24 @@ function rssKiB(pids) {
   }
   return kib;
 }
-/** Kernel TCP memory (all sockets, both ends of every loopback connection), KiB. */
+/** Kernel TCP buffer memory (`/proc/net/sockstat` TCP mem; all sockets, both ends of every loopback connection), KiB. */
 function sockKiB() {
   const match = /TCP:.* mem (\d+)/.exec(readFileSync('/proc/net/sockstat', 'utf8'));
   return Number(match?.[1] ?? 0) * 4;
+}
+/** Kernel objects of a socket (slab caches TCP, sock_inode_cache, filp, eventpoll_epi), KiB; 0 if unreadable. */
+const SOCKET_SLABS = new Set(['TCP', 'sock_inode_cache', 'filp', 'eventpoll_epi']);
+function slabKiB() {
+  try {
+    let bytes = 0;
+    for (const line of readFileSync('/proc/slabinfo', 'utf8').split('\n')) {
+      const [name, active, , size] = line.split(/\s+/);
+      if (SOCKET_SLABS.has(name)) bytes += Number(active) * Number(size);
+    }
+    return bytes / 1024;
+  } catch {
+    return 0; // /proc/slabinfo needs root: the column then shows 0
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,6 +442,7 @@ async function runSystem(system, systemIndex, targets) {
   const loadgens = new Loadgens(system.protocol, system.port, systemIndex);
   const baseRss = rssKiB(serverPids(system));
   const baseSock = sockKiB();
+  const baseSlab = slabKiB();
   try {
     for (const target of targets) {
       if (remaining() < 60_000) break;
@@ -456,6 +471,7 @@ async function runSystem(system, systemIndex, targets) {
       const pids = serverPids(system);
       const rss = rssKiB(pids);
       const sock = sockKiB();
+      const slab = slabKiB();
       const idleFrom = cpuMs(pids);
       await delay(1_000);
       idleCpuMsPerMs = (cpuMs(pids) - idleFrom) / 1_000;
@@ -466,7 +482,8 @@ async function runSystem(system, systemIndex, targets) {
         failed: failures,
         'conn/s': Math.round((held - addedFrom) / (connectMs / 1000)),
         'RSS KiB/conn': +((rss - baseRss) / Math.max(1, held)).toFixed(2),
-        'kernel sock KiB/conn (both ends)': +((sock - baseSock) / Math.max(1, held)).toFixed(2),
+        'kernel buffers KiB/conn': +((sock - baseSock) / Math.max(1, held)).toFixed(2),
+        'kernel socket objects KiB/conn (both ends)': +((slab - baseSlab) / Math.max(1, held)).toFixed(2),
       };
       if (held === 0) {
         rows.push(row);
