@@ -25,7 +25,7 @@ const steps = (args.clients ?? '10000,19000,50000,100000').split(',').map(Number
 const singleEvents = Number(args.events ?? 20);
 const bursts = (args.bursts ?? '2:5,8:3').split(',').map((b) => b.split(':').map(Number));
 const workers = Number(args.workers ?? 6);
-const systems = (args.systems ?? 'ours,floor,sio,single').split(',');
+const systems = (args.systems ?? 'ours,floor,single,sio').split(',');
 const singleMax = Number(args.singleMax ?? 19_000);
 const perProcess = Number(args.perProcess ?? 19_000);
 const deadlineAt = Date.now() + Number(args.deadline ?? 900) * 1000;
