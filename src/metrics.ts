@@ -2,6 +2,7 @@
  * Prometheus metrics (prom-client). One registry per service instance, so tests can run several
  * instances in one process. Labels never carry secrets or client-supplied text.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type CloseReasonLabel =
@@ -159,7 +160,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * p99 event-loop delay since the previous scrape. Aggregated over `WORKERS` as the worst worker
+   * (prom-client's own nodejs_eventloop_lag_p99_seconds averages them, hiding a starved worker).
+   */
+  readonly eventLoopDelayP99 = new Gauge({
+    name: 'fsc_event_loop_delay_p99_seconds',
+    help: 'p99 event-loop delay since the previous scrape (the worst worker, aggregated).',
+    aggregator: 'max',
+    registers: [this.registry],
+    collect: () => this.collectEventLoopDelay(),
+  });
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
+  private collectEventLoopDelay(): void {
+    // Before the first sample the histogram reports NaN: say 0 rather than break the exposition.
+    const p99 = this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e9 : 0;
+    this.eventLoopDelayP99.set(p99);
+    this.loopDelay.reset();
+  }
+
   constructor() {
+    this.loopDelay.enable();
     // Process metrics and event-loop lag (nodejs_eventloop_lag_seconds and friends).
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
   }

@@ -182,11 +182,12 @@ export class WsBinding {
         ws.terminate();
       },
     };
-    const client = hub.connect(connection, logger.child({ ip }));
+    // No per-client pino child up front (the hub builds one when the client first logs): ~0.5 KiB each at 100k.
+    const client = hub.connect(connection, logger, { ip });
     const now = Date.now();
     const entry: Tracked = { ws, client, lastSeenAt: now, lastPingAt: now, expiresAt };
     this.tracked.add(entry);
-    client.logger.debug('client connected');
+    logger.debug({ ip, client_id: client.id }, 'client connected');
 
     ws.on('pong', () => {
       entry.lastSeenAt = Date.now();
@@ -207,7 +208,7 @@ export class WsBinding {
       this.tracked.delete(entry);
       hub.disconnect(client);
       ticket.release();
-      client.logger.debug({ code }, 'client disconnected');
+      logger.debug({ ip, client_id: client.id, code }, 'client disconnected');
     });
   }
 
