@@ -517,8 +517,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         const change = role.role === 'writer' ? promote(role.fence) : demote();
         change.catch((error: unknown) => logger.error({ err: error, role: role.role }, 'changing role failed'));
       });
-      worker.ready();
     }
+    // On Redis too: the primary reports the instance listening once every worker is (the lease, not
+    // the primary, names the writer there, so `ready` assigns no role).
+    worker?.ready();
     const local = config.host === '0.0.0.0' || config.host === '::' ? `http://localhost:${address.port}` : url;
     logger.info(
       { url, websocket: `${url.replace('http', 'ws')}/ws`, port: address.port },
