@@ -5,7 +5,6 @@
  * happened during the outage is announced once when Redis is back. Back empty, it is a new history:
  * every node closes its clients, which resume and get `resumed: false`, a new epoch and a SNAPSHOT.
  */
-import { writeFileSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { killAll } from '../helpers/process.js';
@@ -22,7 +21,6 @@ let nodes: RedisNode[] = [];
 const clients: ResumingClient[] = [];
 
 afterEach(async () => {
-  if (process.env['DUMP_NODES'] !== undefined) nodes.forEach((node, i) => writeFileSync(`/tmp/node-${i}.log`, node.output()));
   for (const client of clients.splice(0)) await client.close();
   await killAll(nodes);
   nodes = [];
