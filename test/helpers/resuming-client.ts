@@ -31,10 +31,15 @@ export class ResumingClient {
     return client;
   }
 
-  /** The highest seq received in the current epoch (a new epoch counts from 0 again). */
+  /** Where each SNAPSHOT put the client, by epoch: a resume continues from there at least. */
+  private readonly snapshotSeqs: Array<{ epoch: string | undefined; seq: number }> = [];
+
+  /** The client's position in the current epoch: the highest seq of its events and SNAPSHOTs there (a new epoch counts from 0 again). */
   get lastSeq(): number {
+    const epoch = this.epochs.at(-1)?.epoch;
     let last = 0;
     for (const event of this.eventsOfEpoch()) last = Math.max(last, seqOf(event));
+    for (const snapshot of this.snapshotSeqs) if (snapshot.epoch === epoch) last = Math.max(last, snapshot.seq);
     return last;
   }
 
@@ -69,11 +74,15 @@ export class ResumingClient {
     this.client = client;
     const resuming = this.epoch !== undefined;
     const collect = (message: Message) => {
-      if (message.type === 'SNAPSHOT') this.snapshots.push(message);
       // Marked as the SUBSCRIBED arrives (frames of one chunk are handled before any await resumes):
       // the events of a new epoch all come after it.
       if (message.type === 'SUBSCRIBED' && this.epochs.at(-1)?.epoch !== String(message['epoch'])) {
         this.epochs.push({ epoch: String(message['epoch']), from: this.events.length });
+      }
+      if (message.type === 'SNAPSHOT') {
+        this.snapshots.push(message);
+        this.snapshotSeqs.push({ epoch: this.epochs.at(-1)?.epoch, seq: seqOf(message) });
+        this.settle();
       }
       if (!isEvent(message)) return;
       // Duplicates are kept too: a test must see them if the service ever sent one.
