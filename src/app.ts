@@ -282,6 +282,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
             // A new history (Redis came back empty) or one pruned past this node: every client
             // resumes, and gets resumed:false and a SNAPSHOT when its position is gone.
             logger.warn({ reason: reset.reason, epoch: reset.epoch, seq: reset.seq }, 'shared history reset: clients reconnect and resume');
+            if (reset.reason === 'epoch-changed' && (writer === undefined || (reset.epoch !== null && writerEpoch !== reset.epoch))) {
+              // The book still shows the lost history, and the clients closed below reconnect before
+              // it is read again: their SNAPSHOT would carry the old history's seq into the new epoch
+              // and the new history's first events would be skipped as already sent. Until the read,
+              // the book is the new history's start (no match, seq 0); clients replay what follows.
+              // A writer of the lost history loses nothing by it: its lease went with that history,
+              // so whatever it detects from this book is refused by the fence. (A writer is left
+              // alone while no new history exists: it cannot tell yet whether it took over in it.)
+              book.load({ seq: reset.seq, states: [] });
+            }
             hub.closeAll(CloseCode.GoingAway, 'history_reset');
             refreshBook();
           },
@@ -294,6 +304,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     // The writer role: the single process that polls, detects and commits. Started and stopped on
     // its own, so a worker can be named the writer (or stop being it) without a restart.
     let writer: { ingestor: Ingestor; poller: PollingSource; push: PushFeed | undefined } | undefined;
+    /** On Redis, the epoch of the history the writer's book was loaded from when it took over. */
+    let writerEpoch: string | undefined;
     let refreshing: Promise<void> | undefined;
     let refreshAgain = false;
     /** A follower's copy of the match book follows the store (coalesced: one read at a time). */
@@ -345,6 +357,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       if (fence !== undefined && !redis) await store.claimWriter(fence);
       if (redis) await followFeed(store, feedIdentity(config), logger, fence);
       // The store is the truth: whatever the previous writer committed is where this one starts.
+      if (redis) writerEpoch = (await store.bounds()).epoch;
       book.load(await store.loadBook());
       const ingestor = new Ingestor({
         book,
@@ -517,8 +530,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         const change = role.role === 'writer' ? promote(role.fence) : demote();
         change.catch((error: unknown) => logger.error({ err: error, role: role.role }, 'changing role failed'));
       });
-      worker.ready();
     }
+    // On Redis too: the primary reports the instance listening once every worker is (the lease, not
+    // the primary, names the writer there, so `ready` assigns no role).
+    worker?.ready();
     const local = config.host === '0.0.0.0' || config.host === '::' ? `http://localhost:${address.port}` : url;
     logger.info(
       { url, websocket: `${url.replace('http', 'ws')}/ws`, port: address.port },

@@ -196,10 +196,19 @@ export class RedisLease {
 
   private extendTo(deadline: number): void {
     this.deadline = deadline;
+    this.armDeadline();
+  }
+
+  private armDeadline(): void {
     clearTimeout(this.deadlineTimer);
     this.deadlineTimer = setTimeout(() => {
-      if (this.currentToken !== undefined && now() >= this.deadline) this.demote('expired');
-    }, Math.max(0, deadline - now()));
+      if (this.currentToken === undefined) return;
+      if (now() >= this.deadline) this.demote('expired');
+      // Timers run on the event loop's cached clock, which can lag performance.now(): one may fire
+      // a little before the deadline by this clock. Not re-armed, the leader would stay one for as
+      // long as Redis stays unreachable (no renewal gets through to arm it again).
+      else this.armDeadline();
+    }, Math.max(0, this.deadline - now()));
     this.deadlineTimer.unref();
   }
 

@@ -4,7 +4,7 @@
  * provider's wire format; `met=Fixtures&matchId=` answers the match too, even once it left the live
  * list. `onPoll` runs before each Livescore answer, so a test can make the feed move on every poll.
  */
-import type { StandIn } from './stand-in.js';
+import type { RecordedRequest, StandIn } from './stand-in.js';
 import { wireCard, wireEnvelope, wireGoal, wireMatch, wireSub, type WireObject } from './wire.js';
 
 type Side = 'home' | 'away';
@@ -35,12 +35,21 @@ export class LiveFeed {
   onPoll: (() => void) | undefined = undefined;
   /** Livescore requests answered so far. */
   polls = 0;
+  /**
+   * Holds a Livescore answer back this many ms (undefined: at once). The answer is the feed as it
+   * was when the request arrived, so a test can keep a poll in flight across a pause of its poller.
+   */
+  replyDelay: ((request: RecordedRequest) => number | undefined) | undefined = undefined;
 
   constructor(standIn: StandIn) {
-    standIn.livescore(() => {
+    standIn.livescore((request) => {
       this.onPoll?.();
       this.polls += 1;
-      return { body: wireEnvelope(...[...this.matches.values()].filter((m) => m.listed).map(render)) };
+      const delayMs = this.replyDelay?.(request);
+      return {
+        body: wireEnvelope(...[...this.matches.values()].filter((m) => m.listed).map(render)),
+        ...(delayMs === undefined ? {} : { delayMs }),
+      };
     });
     standIn.fixtures((request) => {
       const match = this.matches.get(Number(request.query.get('matchId')));
@@ -97,6 +106,12 @@ export class LiveFeed {
   /** Takes the match off the live list (Fixtures still knows it). */
   unlist(key: number): this {
     this.get(key).listed = false;
+    return this;
+  }
+
+  /** Takes the match's last goal back (disallowed): answers from now on no longer show it. */
+  disallowLastGoal(key: number): this {
+    this.get(key).goals.pop();
     return this;
   }
 

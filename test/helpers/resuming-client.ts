@@ -13,6 +13,10 @@ export class ResumingClient {
   reconnects = 0;
   /** `resumed` of every SUBSCRIBED after the first. */
   readonly resumes: boolean[] = [];
+  /** Every `SNAPSHOT` received (one follows a resume the service refused). */
+  readonly snapshots: Message[] = [];
+  /** Each epoch this client was served in, with the index in `events` where its events begin. */
+  readonly epochs: Array<{ epoch: string; from: number }> = [];
   private client: TestClient | undefined;
   private closed = false;
   private attempt = 0;
@@ -27,10 +31,23 @@ export class ResumingClient {
     return client;
   }
 
+  /** Where each SNAPSHOT put the client, by epoch: a resume continues from there at least. */
+  private readonly snapshotSeqs: Array<{ epoch: string | undefined; seq: number }> = [];
+
+  /** The client's position in the current epoch: the highest seq of its events and SNAPSHOTs there (a new epoch counts from 0 again). */
   get lastSeq(): number {
+    const epoch = this.epochs.at(-1)?.epoch;
     let last = 0;
-    for (const event of this.events) last = Math.max(last, seqOf(event));
+    for (const event of this.eventsOfEpoch()) last = Math.max(last, seqOf(event));
+    for (const snapshot of this.snapshotSeqs) if (snapshot.epoch === epoch) last = Math.max(last, snapshot.seq);
     return last;
+  }
+
+  /** The events received in `epoch` (by default the newest one announced), in order. */
+  eventsOfEpoch(epoch = this.epochs.at(-1)?.epoch): Message[] {
+    const index = this.epochs.findIndex((entry) => entry.epoch === epoch);
+    if (index < 0) return [];
+    return this.events.slice(this.epochs[index]?.from, this.epochs[index + 1]?.from);
   }
 
   private async connect(): Promise<void> {
@@ -57,6 +74,16 @@ export class ResumingClient {
     this.client = client;
     const resuming = this.epoch !== undefined;
     const collect = (message: Message) => {
+      // Marked as the SUBSCRIBED arrives (frames of one chunk are handled before any await resumes):
+      // the events of a new epoch all come after it.
+      if (message.type === 'SUBSCRIBED' && this.epochs.at(-1)?.epoch !== String(message['epoch'])) {
+        this.epochs.push({ epoch: String(message['epoch']), from: this.events.length });
+      }
+      if (message.type === 'SNAPSHOT') {
+        this.snapshots.push(message);
+        this.snapshotSeqs.push({ epoch: this.epochs.at(-1)?.epoch, seq: seqOf(message) });
+        this.settle();
+      }
       if (!isEvent(message)) return;
       // Duplicates are kept too: a test must see them if the service ever sent one.
       this.events.push(message);
@@ -73,6 +100,7 @@ export class ResumingClient {
     }
     if (resuming) this.resumes.push(subscribed['resumed'] === true);
     this.epoch = String(subscribed['epoch']);
+
     void client.closed.then(() => this.onClose());
   }
 
