@@ -10,6 +10,7 @@ import { startService, type TestService } from '../helpers/service.js';
 import { startPushProvider, type PushProvider } from '../helpers/push-provider.js';
 import { until } from '../helpers/waits.js';
 import { wireMatch } from '../helpers/wire.js';
+import { TestClient, subscribe } from '../helpers/ws-client.js';
 
 interface PushHealth { state: string; last_frame_at: string | null }
 
@@ -86,4 +87,42 @@ describe('push mode falls back to polling and back', () => {
     provider.refuseWith(undefined);
     await untilHealth(service, (h) => h.state === 'connected', 'push connected again', 90_000);
   }, 120_000);
+});
+
+describe('push mode, silent feed and the built-in simulator', () => {
+  it('a push feed silent longer than PUSH_STALE_SECS while a match is live is not connected, and polling takes over until a frame arrives', async () => {
+    standIn = await startStandIn();
+    const live = wireMatch({ status: '23' });
+    standIn.livescore({ body: envelope([live]) });
+    provider = await startPushProvider();
+    service = await startService(
+      standInEnv(standIn, { UPSTREAM_MODE: 'push', ALLSPORTS_WS_URL: provider.url, POLL_INTERVAL_SECS: '0.2', RECONCILE_INTERVAL_SECS: '3600', PUSH_STALE_SECS: '1' }),
+    );
+    await untilHealth(service, (h) => h.state === 'connected', 'push connected');
+    provider.send([live]);
+    await until(() => service?.app.book.match(String(live['event_key'])) !== undefined, 'the live match known');
+    // Silence: stale, so down; the live cadence polls.
+    await untilHealth(service, (h) => h.state !== 'connected', 'push stale', 15_000);
+    const atStale = standIn.count('Livescore');
+    await standIn.waitForRequests('Livescore', atStale + 5, 15_000);
+    // A frame on the replacement socket: connected again.
+    await until(() => (provider?.open().length ?? 0) > 0, 'a replacement socket', 30_000);
+    provider.send([wireMatch({ status: '40' })]);
+    await untilHealth(service, (h) => h.state === 'connected', 'connected after a frame', 15_000);
+  }, 120_000);
+
+  it('UPSTREAM_MODE=push with no key on the built-in simulator delivers events over push', async () => {
+    service = await startService({ UPSTREAM_MODE: 'push', SIM_SPEED: '600' });
+    const client = await TestClient.open(service.wsUrl);
+    try {
+      await subscribe(client, { action: 'subscribe_all' });
+      await client.nextOfType('GOAL_SCORED', 20_000);
+      const metrics = await (await fetch(`${service.url}/metrics`)).text();
+      const ok = /fsc_push_frames_total\{[^}]*outcome="ok"[^}]*\} (\d+)/.exec(metrics);
+      expect(Number(ok?.[1] ?? 0)).toBeGreaterThan(0);
+      expect((await pushHealth(service)).state).toBe('connected');
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 });
