@@ -53,7 +53,9 @@ const mixArb = fc.array(
   { maxLength: 200 },
 );
 
-async function runMixed(matchday: RawMatchday, mixes: readonly Mix[]): Promise<MatchEvent[]> {
+type Mode = 'mixed' | 'poll-only' | 'push-only';
+
+async function runMixed(matchday: RawMatchday, mixes: readonly Mix[], mode: Mode = 'mixed'): Promise<MatchEvent[]> {
   const matches = matchday.matches.map((raw, index) => buildMatch(raw, index));
   const oracles = matches.map((m) => new MatchOracle(m));
   const byKey = new Map(matches.map((m) => [String(m.key), m]));
@@ -139,10 +141,22 @@ async function runMixed(matchday: RawMatchday, mixes: readonly Mix[]): Promise<M
         pushWires.push(wire);
       }
       const base = t * 1000;
+      if (mode === 'poll-only') {
+        // The same ticks polled: the full list at each tick, as fresh as the push would be.
+        const full = new Map<string, Display>();
+        const fullWires: WireObject[] = [];
+        for (const m of matches) {
+          if (!isListed(m, t)) continue;
+          full.set(String(m.key), displayAt(m, t));
+          fullWires.push(toWire(displayAt(m, t), m.index * 7));
+        }
+        await feed(full, fullWires, base + 500, true, t, 0);
+        continue;
+      }
       if (pushWires.length > 0) await feed(pushDisplays, pushWires, base + 500, false, t, 0);
       if (mix.duplicate && pushWires.length > 0) await feed(new Map(pushDisplays), pushWires, base + 600, false, t, 0);
       if (mix.reorder && previousFrame !== undefined) await feed(new Map(previousFrame.displays), previousFrame.wires, base + 700, false, t, 0);
-      if (mix.poll || t === lastTick) await feed(pollDisplays, pollWires, base - 100, true, t - 1, mix.lookupFails);
+      if (mode === 'mixed' && (mix.poll || t === lastTick)) await feed(pollDisplays, pollWires, base - 100, true, t - 1, mix.lookupFails);
       if (pushWires.length > 0) previousFrame = { wires: pushWires, displays: pushDisplays };
     }
     // Settle: good complete polls at the end until every match is dealt with.
@@ -174,5 +188,21 @@ describe('push and polls of one matchday through the real Ingestor', () => {
     );
     // Not vacuous: the matchdays really produced events.
     expect(totalEvents).toBeGreaterThan(NUM_RUNS);
+  }, 120_000);
+
+  it('push frames (only what changed, duplicated, reordered) yield the same events per match as polling the same ticks', async () => {
+    await fc.assert(
+      fc.asyncProperty(matchdayArb, mixArb, async (matchday, mixes) => {
+        const perMatch = (stream: MatchEvent[]): Record<string, string[]> => {
+          const out: Record<string, string[]> = {};
+          for (const e of stream) (out[e.match_id] ??= []).push(`${e.type} ${e.event_id}`);
+          return out;
+        };
+        const polled = perMatch(await runMixed(matchday, mixes, 'poll-only'));
+        const pushed = perMatch(await runMixed(matchday, mixes, 'push-only'));
+        expect(pushed).toEqual(polled);
+      }),
+      { numRuns: NUM_RUNS },
+    );
   }, 120_000);
 });
