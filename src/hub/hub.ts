@@ -547,8 +547,9 @@ export class Hub {
       }
       const elapsed = (performance.now() - started) / 1000;
       for (let i = 0; i < batch.length; i += 1) this.options.metrics?.fanoutDuration.observe(elapsed);
+      // After every batch, not once the queue drains: a flood of batches must not outrun the budget.
+      this.enforceUnsentBudget();
     }
-    this.enforceUnsentBudget();
   }
 
   private offer(client: Client, frame: OutboundFrame, seq: number): void {
