@@ -351,14 +351,19 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         logger.debug({ err: error }, 'recording the upstream health for the other processes failed');
       });
     };
+    /** Bumped by every promotion and demotion: a promotion overtaken while it awaited gives up. */
+    let roleChange = 0;
     const promote = async (fence: string | undefined): Promise<void> => {
       if (writer !== undefined || shuttingDown) return;
+      const change = ++roleChange;
       // On Redis the lease itself is the writer token; elsewhere the new writer claims the store.
       if (fence !== undefined && !redis) await store.claimWriter(fence);
       if (redis) await followFeed(store, feedIdentity(config), logger, fence);
       // The store is the truth: whatever the previous writer committed is where this one starts.
       if (redis) writerEpoch = (await store.bounds()).epoch;
-      book.load(await store.loadBook());
+      const stored = await store.loadBook();
+      if (change !== roleChange || writer !== undefined || shuttingDown) return;
+      book.load(stored);
       const ingestor = new Ingestor({
         book,
         store,
@@ -420,6 +425,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       }
     };
     const demote = async (): Promise<void> => {
+      roleChange += 1;
       const current = writer;
       if (current === undefined) return;
       writer = undefined;
