@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import type { MatchEvent } from '../../src/domain/events.js';
 import type { MatchSnapshot } from '../../src/domain/match.js';
 import type { AbsenceOutcome } from '../../src/detect/diff.js';
-import { Ingestor } from '../../src/engine/ingestor.js';
+import { Ingestor, isBehind } from '../../src/engine/ingestor.js';
 import { MatchBook } from '../../src/engine/match-book.js';
 import { SqliteEventStore } from '../../src/store/sqlite.js';
 import { LocalBus } from '../../src/bus/local-bus.js';
@@ -155,7 +155,18 @@ async function runMixed(matchday: RawMatchday, mixes: readonly Mix[], mode: Mode
       }
       if (pushWires.length > 0) await feed(pushDisplays, pushWires, base + 500, false, t, 0);
       if (mix.duplicate && pushWires.length > 0) await feed(new Map(pushDisplays), pushWires, base + 600, false, t, 0);
-      if (mix.reorder && previousFrame !== undefined) await feed(new Map(previousFrame.displays), previousFrame.wires, base + 700, false, t, 0);
+      if (mix.reorder && previousFrame !== undefined) {
+        // An older frame after a newer one. Only objects whose phase or minute is behind what was
+        // applied can be told apart from a correction made within the same minute (the rule);
+        // within one socket frames arrive in order, so only a frame replayed across a reconnect can be
+        // late, and then its minute is behind.
+        const late = previousFrame.wires.filter((wire) => {
+          const snapshot = parse([wire])[0] as MatchSnapshot;
+          const known = book.get(snapshot.matchId);
+          return known !== undefined && isBehind(known, snapshot);
+        });
+        if (late.length > 0) await feed(new Map(previousFrame.displays), late, base + 700, false, t, 0);
+      }
       if (mode === 'mixed' && (mix.poll || t === lastTick)) await feed(pollDisplays, pollWires, base - 100, true, t - 1, mix.lookupFails);
       if (pushWires.length > 0) previousFrame = { wires: pushWires, displays: pushDisplays };
     }
