@@ -5,7 +5,7 @@
  * and "installs" by creating the file (there is no network in tests); the script itself is real.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -26,6 +26,11 @@ function rig(): { dir: string; chromium: string; calls: () => string[]; run: (op
   chmodSync(dir, 0o755);
   const chromium = join(dir, 'chromium');
   const log = join(dir, 'apt-get.log');
+  // The script runs from a copy in this world-readable directory: run as `nobody`, it could not read
+  // the checkout's own copy when the clone sits inside a directory only root may enter (mktemp -d).
+  const script = join(dir, 'ensure-chromium.mjs');
+  copyFileSync(SCRIPT, script);
+  chmodSync(script, 0o644);
   const aptGet = join(dir, 'apt-get');
   writeFileSync(
     aptGet,
@@ -37,7 +42,9 @@ function rig(): { dir: string; chromium: string; calls: () => string[]; run: (op
     chromium,
     calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []),
     run: (options = {}) =>
-      spawnSync(process.execPath, [SCRIPT, chromium], {
+      spawnSync(process.execPath, [script, chromium], {
+        // Not the checkout either: `nobody` may not be able to enter it.
+        cwd: dir,
         env: { PATH: `${dir}:${process.env['PATH'] ?? ''}`, HOME: tmpdir() },
         encoding: 'utf8',
         ...options,
