@@ -60,7 +60,7 @@ export class SseClient {
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => (body += chunk));
           response.on('end', () => {
-            let parsed: Record<string, unknown> = {};
+            let parsed: Record<string, unknown>;
             try {
               parsed = JSON.parse(body) as Record<string, unknown>;
             } catch (error) {

@@ -624,9 +624,9 @@ export function displayAt(match: TrueMatch, t: number): Display {
     const minute = !isOver && since < noise.correctAfter ? noise.shownMinute : incident.minute;
     const misspelled = !isOver && noise.misspelled !== null && since < noise.nameFixAfter;
     const idShown = isOver || noise.idAfter === null || since >= noise.idAfter;
-    let name = '';
+    let name: string;
     let nameOut = '';
-    let id = '';
+    let id: string;
     let score: Score | null = null;
     if (incident.kind === 'goal') {
       name = incident.scorer.name;
