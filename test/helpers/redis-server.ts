@@ -1,17 +1,26 @@
 /**
- * Redis for tests. Tests that only read and write use the machine's shared Redis (127.0.0.1:6379, or
- * `REDIS_TEST_URL`) under a unique key prefix and delete their keys afterwards. Tests that stop,
- * restart or empty Redis start a private `redis-server` on a free port with `startRedisServer()`.
+ * Redis for tests. Tests that only read and write use the test run's Redis (`TEST_REDIS_URL`) under a
+ * unique key prefix and delete their keys afterwards. Tests that stop, restart or empty Redis start a
+ * private `redis-server` on a free port with `startRedisServer()`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 
-export const TEST_REDIS_URL = process.env['REDIS_TEST_URL'] ?? 'redis://127.0.0.1:6379/0';
+export { startRedisServer, type PrivateRedis } from './redis-process.js';
+
+function testRedisUrl(): string {
+  const url = process.env['REDIS_TEST_URL'];
+  if (url === undefined || url.trim() === '') {
+    throw new Error('REDIS_TEST_URL is not set: run the tests with vitest, whose global setup (test/global-setup.ts) starts a redis-server');
+  }
+  return url;
+}
+
+/**
+ * The Redis of this test run: the `redis-server` that vitest's global setup started on a free port
+ * for the run (and stops after it), or the one `REDIS_TEST_URL` named when the run began.
+ */
+export const TEST_REDIS_URL = testRedisUrl();
 
 /** A key prefix no other test (or test run) uses. */
 export function testPrefix(label: string): string {
@@ -35,92 +44,4 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-export interface PrivateRedis {
-  readonly port: number;
-  readonly url: string;
-  /** Kills the server (SIGKILL): connections drop at once; keeps its last `SAVE` on disk. */
-  kill(): Promise<void>;
-  /** Starts it again on the same port; with `keepData` it loads what the last `save()` wrote, else it starts empty. */
-  restart(options: { keepData: boolean }): Promise<void>;
-  /** Writes the data to disk (`SAVE`), so that `restart({ keepData: true })` brings it back. */
-  save(redis: Redis): Promise<void>;
-  /** Sends a signal to the server process (SIGSTOP / SIGCONT to pause it). */
-  signal(signal: NodeJS.Signals): void;
-  stop(): Promise<void>;
-}
-
-/** Starts a private `redis-server` (no automatic persistence) on a free port, in its own directory. */
-export async function startRedisServer(): Promise<PrivateRedis> {
-  const dir = mkdtempSync(join(tmpdir(), 'fsc-redis-'));
-  let child: ChildProcess | undefined;
-  let port = 0;
-
-  const launch = async (): Promise<boolean> => {
-    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--dbfilename', 'dump.rdb'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const ready = await new Promise<boolean>((resolve) => {
-      let text = '';
-      const onData = (chunk: Buffer) => {
-        text += chunk.toString();
-        if (text.includes('Ready to accept connections')) resolve(true);
-      };
-      started.stdout?.on('data', onData);
-      started.stderr?.on('data', onData);
-      started.once('exit', () => resolve(false));
-    });
-    if (ready) child = started;
-    return ready;
-  };
-
-  // A free port can be taken between the probe and the start: try a few.
-  for (let attempt = 0; ; attempt += 1) {
-    port = await freePort();
-    if (await launch()) break;
-    if (attempt >= 3) throw new Error('redis-server did not start (is it installed?)');
-  }
-
-  const kill = async (): Promise<void> => {
-    const running = child;
-    child = undefined;
-    if (running === undefined || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGKILL');
-    await exited;
-  };
-
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}/0`,
-    kill,
-    async restart({ keepData }) {
-      await kill();
-      if (!keepData) rmSync(join(dir, 'dump.rdb'), { force: true });
-      // Same port: the clients under test reconnect to it.
-      if (!(await launch())) throw new Error(`redis-server did not restart on port ${port}`);
-    },
-    async save(redis) {
-      await redis.save();
-    },
-    signal(signal) {
-      child?.kill(signal);
-    },
-    async stop() {
-      await kill();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }

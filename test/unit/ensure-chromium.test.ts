@@ -54,7 +54,7 @@ function rig(): { dir: string; chromium: string; calls: () => string[]; run: (op
 
 it('runs before npm test', () => {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  expect(manifest.scripts['pretest']?.split(' && ')).toEqual(['node scripts/ensure-chromium.mjs', 'node scripts/ensure-redis.mjs']);
+  expect(manifest.scripts['pretest']?.split(' && ')).toEqual(['node scripts/ensure-chromium.mjs', 'node scripts/ensure-redis.mjs', 'node scripts/ensure-prometheus.mjs']);
 });
 
 it('says nothing and succeeds when Chromium is present', () => {
