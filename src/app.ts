@@ -8,6 +8,7 @@
  * stopped on its own, so a process can be promoted to writer or demoted without a restart.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
@@ -30,6 +31,7 @@ import { Metrics } from './metrics.js';
 import { AdmissionControl } from './server/admission.js';
 import { Authenticator } from './server/auth.js';
 import { createHttpServer } from './server/http.js';
+import type { Readiness } from './server/probes.js';
 import { SseBinding } from './server/sse.js';
 import { WsBinding, type FanoutMode } from './server/ws.js';
 import { lockDataDir } from './store/data-dir-lock.js';
@@ -75,6 +77,13 @@ export interface RunningApp {
   readonly upstreamBaseUrl: string;
   /** Graceful stop: polling, in-flight poll, clients (1001), HTTP, upstream, bus, store — in that order. */
   stop(): Promise<void>;
+}
+
+/** Says which setting the listen address came from, for the start-up log line. */
+function bindSourceText(config: Config): string {
+  if (config.bindSource === 'PORT') return `PORT=${config.port}, as BIND_ADDRESS is not set`;
+  if (config.bindSource === 'BIND_ADDRESS') return 'BIND_ADDRESS';
+  return 'the default: set BIND_ADDRESS or PORT to change it';
 }
 
 /** Meta key under which the writer records its upstream health for processes that do not poll. */
@@ -211,6 +220,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const metrics = new Metrics();
     options.worker?.contribute(metrics.registry);
     let shuttingDown = false;
+    /** `/readyz`: not ready until start-up is complete, and from the shutdown signal on. */
+    let starting = true;
+    let draining = false;
     const worker = options.worker;
     const nodeId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     // Scale-out on Redis: history, states and leadership live in Redis, shared by every node.
@@ -506,6 +518,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       snapshot: () => book.snapshot(() => true),
       match: (matchId) => book.match(matchId),
       shuttingDown: () => shuttingDown,
+      readiness: (): Readiness => {
+        if (starting) return { ready: false, reason: 'starting' };
+        if (draining) return { ready: false, reason: 'draining' };
+        const storeHealth = store.health();
+        if (storeHealth.failing) return { ready: false, reason: 'store_failing', detail: storeHealth.lastError ?? 'store failing' };
+        if (redis !== undefined && redis.status !== 'ready') return { ready: false, reason: 'store_failing', detail: 'Redis is not connected' };
+        return { ready: true };
+      },
       startedAt,
     });
     cleanup.push(() => http.close());
@@ -542,13 +562,25 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     worker?.ready();
     const local = config.host === '0.0.0.0' || config.host === '::' ? `http://localhost:${address.port}` : url;
     logger.info(
-      { url, websocket: `${url.replace('http', 'ws')}/ws`, port: address.port },
-      `listening on ${url}: open ${local}/ for the live test page, WebSocket at ${local.replace('http', 'ws')}/ws`,
+      { url, websocket: `${url.replace('http', 'ws')}/ws`, port: address.port, bind_from: config.bindSource },
+      `listening on ${url} (${bindSourceText(config)}): open ${local}/ for the live test page, WebSocket at ${local.replace('http', 'ws')}/ws`,
     );
+
+    starting = false;
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
+        // Readiness fails first: load balancers stop sending new clients while this process still
+        // serves everyone (new clients included) for the grace; only then are clients closed.
+        draining = true;
+        if (config.shutdownReadyGraceMs > 0) {
+          logger.info(
+            { grace_ms: config.shutdownReadyGraceMs, clients: hub.connectionCount },
+            'shutting down: /readyz answers 503 from now; still serving for SHUTDOWN_READY_GRACE_SECS so load balancers stop routing here',
+          );
+          await sleep(config.shutdownReadyGraceMs);
+        }
         shuttingDown = true;
         logger.info('shutting down: stopping the poller (finishing the poll in flight)');
         // The poll in flight may finish and commit; one stuck on a slow provider is aborted so

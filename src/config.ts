@@ -97,10 +97,15 @@ export interface AuthConfig {
   readonly metricsToken: string | undefined;
 }
 
+/** Where the listen address came from: `BIND_ADDRESS`, else `PORT` (PaaS platforms inject it), else the default. */
+export type BindSource = 'BIND_ADDRESS' | 'PORT' | 'default';
+
 export interface Config {
   readonly upstream: UpstreamConfig;
   readonly host: string;
   readonly port: number;
+  /** Which of `BIND_ADDRESS`, `PORT` or the default `0.0.0.0:8080` gave `host` and `port` (the start-up log says). */
+  readonly bindSource: BindSource;
   /** Seconds between polls while matches are live. @default 15 (1 on the simulated feed) */
   readonly pollIntervalMs: number;
   /** Seconds between polls while no match is live. @default 60, at most 5× the live interval (the live interval on the simulated feed) */
@@ -122,8 +127,14 @@ export interface Config {
   /** Allowed `Origin` values on the upgrade; `undefined` allows any. */
   readonly allowedOrigins: readonly string[] | undefined;
   readonly auth: AuthConfig;
-  /** Longest a graceful shutdown may take before the process exits anyway. @default 10 s */
+  /** Longest a graceful shutdown may take before the process exits anyway (after the ready grace). @default 10 s */
   readonly shutdownTimeoutMs: number;
+  /**
+   * `SHUTDOWN_READY_GRACE_SECS`: on SIGTERM, `/readyz` fails at once while the service keeps serving
+   * (new clients included) this long, so load balancers stop routing to it before clients are
+   * closed; then the graceful shutdown (`shutdownTimeoutMs`) begins. @default 0
+   */
+  readonly shutdownReadyGraceMs: number;
   /** Speed of the built-in simulated matchday (simulated seconds per second). @default 30 */
   readonly simSpeed: number;
   /** Worker processes of this instance (`node:cluster`); `auto` is the number of CPUs. @default 1 */
@@ -161,13 +172,15 @@ function positiveNumber(
   env: Env,
   name: string,
   fallback: number,
-  { min = 0, max = Infinity, unit = 'a number of seconds' } = {},
+  { min = 0, max = Infinity, unit = 'a number of seconds', allowZero = false } = {},
 ): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(raw) || !Number.isFinite(value) || value <= min || value > max) {
-    const range = max === Infinity ? `greater than ${min}` : `greater than ${min} and at most ${max}`;
+  const tooSmall = allowZero ? value < 0 : value <= min;
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(raw) || !Number.isFinite(value) || tooSmall || value > max) {
+    const lower = allowZero ? 'from 0' : `greater than ${min}`;
+    const range = max === Infinity ? lower : `${lower} and at most ${max}`;
     throw new ConfigError(name, `expected ${unit} ${range} (e.g. "15" or "0.2"), got ${shown(raw)}`);
   }
   return value;
@@ -233,6 +246,25 @@ export function parseBindAddress(raw: string): { host: string; port: number } | 
   if (port > 65535) return undefined;
   const host = match[1] ?? (match[2] === '' || match[2] === undefined ? '0.0.0.0' : match[2]);
   return { host, port };
+}
+
+/**
+ * `BIND_ADDRESS` (the seed's, so it keeps precedence), else `PORT` on every interface (Heroku,
+ * Render, Cloud Run and Fly inject it), else `0.0.0.0:8080`.
+ */
+function bindAddress(env: Env): { bind: { host: string; port: number }; bindSource: BindSource } {
+  const bindRaw = read(env, 'BIND_ADDRESS');
+  if (bindRaw !== undefined) {
+    const bind = parseBindAddress(bindRaw);
+    if (!bind) {
+      throw new ConfigError('BIND_ADDRESS', `expected host:port such as 0.0.0.0:8080 or [::]:8080, got ${shown(bindRaw)}`);
+    }
+    return { bind, bindSource: 'BIND_ADDRESS' };
+  }
+  if (read(env, 'PORT') !== undefined) {
+    return { bind: { host: '0.0.0.0', port: integer(env, 'PORT', 8080, { max: 65_535 }) }, bindSource: 'PORT' };
+  }
+  return { bind: { host: '0.0.0.0', port: 8080 }, bindSource: 'default' };
 }
 
 function logLevel(env: Env): LogLevel {
@@ -354,11 +386,7 @@ export function loadConfig(env: Env): Config {
   const apiKey = read(env, 'ALLSPORTS_API_KEY');
   const explicitBaseUrl = baseUrl(env);
   const simulated = apiKey === undefined;
-  const bindRaw = read(env, 'BIND_ADDRESS') ?? '0.0.0.0:8080';
-  const bind = parseBindAddress(bindRaw);
-  if (!bind) {
-    throw new ConfigError('BIND_ADDRESS', `expected host:port such as 0.0.0.0:8080 or [::]:8080, got ${shown(bindRaw)}`);
-  }
+  const { bind, bindSource } = bindAddress(env);
   const pollIntervalSecs = positiveNumber(env, 'POLL_INTERVAL_SECS', simulated ? 1 : 15, { max: 86_400 });
   // Idle cadence: 60 s, but never more than five live intervals, so a short POLL_INTERVAL_SECS
   // (tests, a busy dashboard) still picks up the day's first match within seconds.
@@ -396,6 +424,7 @@ export function loadConfig(env: Env): Config {
     },
     host: bind.host,
     port: bind.port,
+    bindSource,
     pollIntervalMs: pollIntervalSecs * 1000,
     pollIdleIntervalMs: pollIdleSecs * 1000,
     heartbeatIntervalMs: heartbeatIntervalSecs * 1000,
@@ -422,6 +451,7 @@ export function loadConfig(env: Env): Config {
       metricsToken: read(env, 'METRICS_TOKEN'),
     },
     shutdownTimeoutMs: positiveNumber(env, 'SHUTDOWN_TIMEOUT_SECS', 10, { max: 600 }) * 1000,
+    shutdownReadyGraceMs: positiveNumber(env, 'SHUTDOWN_READY_GRACE_SECS', 0, { max: 600, allowZero: true }) * 1000,
     simSpeed: positiveNumber(env, 'SIM_SPEED', 30, { max: 100_000, unit: 'a speed factor' }),
     workers: workers(env),
     redis: redis(env),

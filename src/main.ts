@@ -49,7 +49,7 @@ function failStart(error: unknown): never {
   const code = (error as { code?: string }).code;
   const message =
     code === 'EADDRINUSE'
-      ? `BIND_ADDRESS ${config.host}:${config.port} is already in use`
+      ? `${config.bindSource === 'PORT' ? 'PORT' : 'BIND_ADDRESS'} ${config.host}:${config.port} is already in use`
       : error instanceof Error
         ? error.message
         : String(error);
@@ -71,10 +71,12 @@ function onSignals(stop: () => Promise<unknown>): (signal: NodeJS.Signals | 'pri
     signalled = true;
     logger.info({ signal }, 'signal received: shutting down gracefully');
     // unref: the deadline must not itself keep the process alive once everything has closed.
+    // The ready grace (SHUTDOWN_READY_GRACE_SECS) comes first; SHUTDOWN_TIMEOUT_SECS bounds the rest.
+    const deadlineMs = config.shutdownReadyGraceMs + config.shutdownTimeoutMs;
     setTimeout(() => {
-      logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'graceful shutdown took too long; exiting');
+      logger.error({ timeout_ms: deadlineMs }, 'graceful shutdown took too long; exiting');
       process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
+    }, deadlineMs).unref();
     stop().then(
       () => process.exit(0),
       (error: unknown) => {

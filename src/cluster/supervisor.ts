@@ -118,7 +118,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       let timer: NodeJS.Timeout | undefined;
       const inTime = await Promise.race([
         Promise.all(exited).then(() => true),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), config.shutdownTimeoutMs))),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), config.shutdownReadyGraceMs + config.shutdownTimeoutMs))),
       ]);
       clearTimeout(timer);
       if (!inTime) for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');

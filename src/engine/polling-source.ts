@@ -173,7 +173,9 @@ export class PollingSource {
     this.failureStreak += 1;
     const signature = `${error.kind}:${error.message}`;
     const fields = { kind: error.kind, error: error.message, consecutive_failures: this.failureStreak };
-    if (signature !== this.lastFailure) {
+    // The open breaker's refusals are the logged failure going on: a bad key is said once, not again
+    // after every probe of the breaker.
+    if (error.kind !== 'circuit_open' && signature !== this.lastFailure) {
       // Logged once per change, not once per poll: a bad key must not flood the log.
       this.options.logger.warn(fields, 'poll failed; no events emitted');
       this.lastFailure = signature;

@@ -24,6 +24,7 @@ import type { UpstreamHealth } from '../upstream/client.js';
 import { httpServerTimeouts, type AdmissionControl } from './admission.js';
 import { asyncApiYaml } from './asyncapi.js';
 import { matchesToken, redactTokenParam, tokenFrom, type Authenticator } from './auth.js';
+import { registerProbes, type Readiness } from './probes.js';
 import { eventsPageSchema, healthSchema, httpErrorSchema, matchesSchema, matchWithEventsSchema } from './schemas.js';
 import { parseStreamRequest, StreamParameterError, type SseBinding } from './sse.js';
 
@@ -60,6 +61,8 @@ export interface HttpDeps {
   readonly snapshot: () => { seq: number; matches: MatchView[] };
   readonly match: (matchId: string) => MatchState | undefined;
   readonly shuttingDown: () => boolean;
+  /** `/readyz` (src/server/probes.ts); default: always ready. */
+  readonly readiness?: () => Readiness;
   readonly startedAt: number;
   /** The SSE transport and the admission gate it shares with `/ws`; without it `/events/stream` is absent. */
   readonly streams?: {
@@ -256,6 +259,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
         last_success_at: upstream.lastSuccessAt,
         last_failure_at: upstream.lastFailureAt,
         last_failure_kind: upstream.lastFailureKind,
+        last_failure_message: upstream.lastFailureMessage ?? null,
         consecutive_failures: upstream.consecutiveFailures,
         breaker: upstream.breaker,
         ...(upstream.push === undefined ? {} : { push: upstream.push }),
@@ -265,6 +269,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       ...(deps.shuttingDown() ? { shutting_down: true } : {}),
     });
   });
+
+  registerProbes(app, { readiness: deps.readiness ?? (() => ({ ready: true })) });
 
   const metricsRoute = {
     schema: {

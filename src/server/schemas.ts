@@ -447,6 +447,7 @@ export const healthSchema = {
         last_success_at: nullableStr,
         last_failure_at: nullableStr,
         last_failure_kind: nullableStr,
+        last_failure_message: { ...nullableStr, description: 'What went wrong last, in words an operator can act on (e.g. "ALLSPORTS_API_KEY was refused by AllSportsAPI (1004 Wrong login credentials): check the key").' },
         consecutive_failures: int,
         breaker: { type: 'string', enum: ['closed', 'open', 'half-open'] },
         push: {

@@ -22,7 +22,7 @@ import type { MatchSnapshot } from '../domain/match.js';
 import type { PushHealth } from './push-feed.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { Metrics } from '../metrics.js';
-import { UpstreamError, redactApiKey } from './errors.js';
+import { UpstreamError, keyRefusedError, redactApiKey } from './errors.js';
 import { parseReplyText, type ParsedReply } from './parse.js';
 
 /** Replies larger than this are refused rather than buffered (six live matches are ~110 KB). */
@@ -36,6 +36,12 @@ export interface UpstreamHealth {
   readonly lastSuccessAt: string | null;
   readonly lastFailureAt: string | null;
   readonly lastFailureKind: string | null;
+  /**
+   * What went wrong last, in words an operator can act on (`ALLSPORTS_API_KEY was refused by …`).
+   * While the breaker is open, `lastFailure*` describe the failure that opened it, not the
+   * `circuit_open` refusals that follow (`breaker` says it is open).
+   */
+  readonly lastFailureMessage: string | null;
   readonly consecutiveFailures: number;
   readonly breaker: BreakerState;
   /** Push mode only: the provider's push feed (`/health` `upstream.push`). */
@@ -88,6 +94,7 @@ export class UpstreamClient {
   private lastSuccessAt: string | null = null;
   private lastFailureAt: string | null = null;
   private lastFailureKind: string | null = null;
+  private lastFailureMessage: string | null = null;
   private consecutiveFailures = 0;
   private readonly inFlight = new Set<AbortController>();
   private closed = false;
@@ -151,6 +158,7 @@ export class UpstreamClient {
       lastSuccessAt: this.lastSuccessAt,
       lastFailureAt: this.lastFailureAt,
       lastFailureKind: this.lastFailureKind,
+      lastFailureMessage: this.lastFailureMessage,
       consecutiveFailures: this.consecutiveFailures,
       breaker: breakerState(this.breaker.state),
     };
@@ -220,7 +228,9 @@ export class UpstreamClient {
       if (!parsed.ok) throw parsed.error;
       return parsed.value;
     } catch (error) {
-      const failure = classify(error, config.requestTimeoutMs);
+      let failure = classify(error, config.requestTimeoutMs);
+      // The parser's wording names neither the variable nor the provider: say what to fix.
+      if (failure.kind === 'auth') failure = keyRefusedError(failure, config.apiKey !== undefined);
       outcome = failure.kind;
       metrics?.upstreamFailures.inc({ kind: failure.kind });
       throw failure;
@@ -238,9 +248,12 @@ export class UpstreamClient {
       this.consecutiveFailures = 0;
       return;
     }
+    this.consecutiveFailures += 1;
+    // The breaker refusing a poll is a consequence: the cause it keeps showing is the failure before.
+    if (error.kind === 'circuit_open' && this.lastFailureKind !== null) return;
     this.lastFailureAt = now;
     this.lastFailureKind = error.kind;
-    this.consecutiveFailures += 1;
+    this.lastFailureMessage = error.message;
   }
 
   /** Polls `met=Livescore` through the breaker and the retry policy. */

@@ -58,6 +58,11 @@ it('a store that fails every commit makes polls fail, counts store errors, turns
   expect(body.status).toBe('unhealthy');
   expect(String(body.store['error'])).toMatch(/malformed|corrupt|not a database/i);
   expect(body.store['consecutive_write_failures']).toBeGreaterThanOrEqual(STORE_FAILURES_UNHEALTHY);
+  // Readiness fails while the store fails (no new clients here); liveness does not (a restart cannot fix a disk).
+  const ready = await fetch(`${service.url}/readyz`);
+  expect(ready.status).toBe(503);
+  expect(await ready.json()).toMatchObject({ status: 'not_ready', reason: 'store_failing', detail: expect.stringMatching(/malformed|corrupt|not a database/i) });
+  expect((await fetch(`${service.url}/livez`)).status).toBe(200);
 
   const metrics = await (await fetch(`${service.url}/metrics`)).text();
   expect(metrics).toMatch(/fsc_polls_total\{outcome="failed"\} [1-9]/);

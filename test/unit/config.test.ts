@@ -55,6 +55,7 @@ describe('defaults', () => {
       },
       host: '0.0.0.0',
       port: 8080,
+      bindSource: 'default',
       pollIntervalMs: 15_000,
       pollIdleIntervalMs: 60_000,
       heartbeatIntervalMs: 5_000,
@@ -77,6 +78,7 @@ describe('defaults', () => {
       allowedOrigins: undefined,
       auth: { tokens: [], jwtSecret: undefined, metricsToken: undefined },
       shutdownTimeoutMs: 10_000,
+      shutdownReadyGraceMs: 0,
       simSpeed: 30,
       workers: 1,
       redis: undefined,
@@ -153,6 +155,15 @@ describe('values given', () => {
     expect(parseBindAddress('[::]:8080')).toEqual({ host: '::', port: 8080 });
     expect(parseBindAddress('[::1]:65535')).toEqual({ host: '::1', port: 65535 });
     expect(parseBindAddress(':9000')).toEqual({ host: '0.0.0.0', port: 9000 });
+  });
+
+  it('PORT (PaaS platforms inject it): all interfaces on that port when BIND_ADDRESS is unset; BIND_ADDRESS keeps precedence', () => {
+    expect(loadConfig({})).toMatchObject({ host: '0.0.0.0', port: 8080, bindSource: 'default' });
+    expect(loadConfig({ PORT: '18101' })).toMatchObject({ host: '0.0.0.0', port: 18101, bindSource: 'PORT' });
+    expect(loadConfig({ PORT: ' 18101 ', BIND_ADDRESS: '  ' })).toMatchObject({ host: '0.0.0.0', port: 18101, bindSource: 'PORT' });
+    expect(loadConfig({ PORT: '18101', BIND_ADDRESS: '127.0.0.1:9000' })).toMatchObject({ host: '127.0.0.1', port: 9000, bindSource: 'BIND_ADDRESS' });
+    // Set but invalid is an error only where it is used.
+    expect(loadConfig({ PORT: 'http', BIND_ADDRESS: '127.0.0.1:9000' }).port).toBe(9000);
   });
 
   it.each(['nonsense', ':99999', '8080', 'host:', 'host:port', '[::1', 'a b:80', '::1:80', ''])(
@@ -245,6 +256,8 @@ describe('invalid values: a ConfigError with one line naming the variable and wh
     [{ HEARTBEAT_TIMEOUT_SECS: 'ten' }, 'HEARTBEAT_TIMEOUT_SECS', /number of seconds/],
     [{ BIND_ADDRESS: 'nonsense' }, 'BIND_ADDRESS', /expected host:port such as 0\.0\.0\.0:8080.*got "nonsense"/],
     [{ BIND_ADDRESS: ':99999' }, 'BIND_ADDRESS', /host:port/],
+    [{ PORT: '65536' }, 'PORT', /whole number from 0 to 65535, got "65536"/],
+    [{ PORT: 'http' }, 'PORT', /whole number from 0 to 65535, got "http"/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /expected one of trace, debug, info, warn, error.*got "loud"/],
     [{ RUST_LOG: 'loud' }, 'RUST_LOG', /expected a level \(trace, debug, info, warn, error/],
     [{ RUST_LOG: 'actix_web=loud' }, 'RUST_LOG', /expected a level/],
