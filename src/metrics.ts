@@ -4,21 +4,29 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { EVENT_TYPES } from './domain/events.js';
+import { UPSTREAM_FAILURE_KINDS } from './upstream/errors.js';
 
-export type CloseReasonLabel =
-  | 'slow_consumer'
-  | 'rate_limited'
-  | 'bad_messages'
-  | 'message_too_big'
-  | 'heartbeat_timeout'
-  | 'token_expired'
-  | 'internal_error'
-  | 'shutdown'
+export const CLOSE_REASONS = [
+  'slow_consumer',
+  'rate_limited',
+  'bad_messages',
+  'message_too_big',
+  'heartbeat_timeout',
+  'token_expired',
+  'internal_error',
+  'shutdown',
   /** The shared history was reset (Redis came back empty) or pruned past this node: clients resume and get a snapshot. */
-  | 'history_reset';
+  'history_reset',
+] as const;
+export type CloseReasonLabel = (typeof CLOSE_REASONS)[number];
 
 /** Why an upgrade or stream was refused; `shutting_down` is kept apart from `max_connections` (a full server). */
-export type RefusalLabel = 'max_connections' | 'max_connections_per_ip' | 'unauthorized' | 'origin' | 'shutting_down';
+export const REFUSAL_REASONS = ['max_connections', 'max_connections_per_ip', 'unauthorized', 'origin', 'shutting_down'] as const;
+export type RefusalLabel = (typeof REFUSAL_REASONS)[number];
+
+/** The `operation` label of `fsc_store_errors_total` (store/monitored-store.ts). */
+const STORE_OPERATIONS = ['bounds', 'commit', 'read', 'load_states', 'claim_writer', 'meta', 'prune'] as const;
 /** What became of one push frame: news, nothing new, an empty list, or not a match list at all. */
 export type PushFrameOutcome = 'ok' | 'duplicate' | 'empty' | 'garbage';
 
@@ -181,6 +189,14 @@ export class Metrics {
   }
 
   constructor() {
+    // Every known label value starts at 0: a series that exists before its first increment lets
+    // dashboards and alerts (deploy/) compute rates and ratios from the start instead of seeing nothing.
+    for (const outcome of ['ok', 'failed']) this.polls.inc({ outcome }, 0);
+    for (const kind of UPSTREAM_FAILURE_KINDS) this.upstreamFailures.inc({ kind }, 0);
+    for (const reason of CLOSE_REASONS) this.clientCloses.inc({ reason }, 0);
+    for (const reason of REFUSAL_REASONS) this.refusals.inc({ reason }, 0);
+    for (const operation of STORE_OPERATIONS) this.storeErrors.inc({ operation }, 0);
+    for (const type of EVENT_TYPES) this.events.inc({ type }, 0);
     this.loopDelay.enable();
     // Process metrics and event-loop lag (nodejs_eventloop_lag_seconds and friends).
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });

@@ -4,17 +4,19 @@
  */
 
 /** Why a poll failed; also the `kind` label of the upstream failure metric. */
-export type UpstreamFailureKind =
-  | 'network'
-  | 'timeout'
-  | 'http_5xx'
-  | 'http_4xx'
-  | 'rate_limited'
-  | 'auth'
-  | 'provider_error'
-  | 'bad_json'
-  | 'bad_format'
-  | 'circuit_open';
+export const UPSTREAM_FAILURE_KINDS = [
+  'network',
+  'timeout',
+  'http_5xx',
+  'http_4xx',
+  'rate_limited',
+  'auth',
+  'provider_error',
+  'bad_json',
+  'bad_format',
+  'circuit_open',
+] as const;
+export type UpstreamFailureKind = (typeof UPSTREAM_FAILURE_KINDS)[number];
 
 /** One error object from the provider's error envelope. */
 export interface ProviderMessage {
