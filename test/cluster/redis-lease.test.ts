@@ -12,8 +12,7 @@ import { RedisLease, type LeaseLossReason } from '../../src/cluster/redis-lease.
 import { RedisEventStore } from '../../src/store/redis-event-store.js';
 import { deleteKeys, startRedisServer, testPrefix, TEST_REDIS_URL, waitFor, type PrivateRedis } from '../helpers/redis-server.js';
 
-const CHILD = fileURLToPath(new URL('./lease-child.ts', import.meta.url));
-const VITE_NODE = fileURLToPath(new URL('../../node_modules/.bin/vite-node', import.meta.url));
+const CHILD = fileURLToPath(new URL('./lease-child.mjs', import.meta.url));
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -53,7 +52,7 @@ interface Child {
 }
 
 function spawnChild(env: Record<string, string>): Child {
-  const child = spawn(VITE_NODE, [CHILD], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CHILD], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   cleanups.push(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });

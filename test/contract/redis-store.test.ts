@@ -1,5 +1,5 @@
 /**
- * The store contract on Redis: the machine's Redis (127.0.0.1:6379, or REDIS_TEST_URL), a unique key
+ * The store contract on Redis: the test run's Redis (TEST_REDIS_URL: a redis-server the run started, or REDIS_TEST_URL), a unique key
  * prefix per location, every key of it deleted afterwards. Plus what is specific to Redis: the stream
  * layout, an emptied Redis being a new epoch, fail-fast commits while disconnected, fencing against
  * the lease key, and resent commits being applied once.

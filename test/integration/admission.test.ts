@@ -124,7 +124,7 @@ describe('admission slots', () => {
     expect(sse.body).toMatchObject({ error: 'SHUTTING_DOWN' });
     const refusals = (await service.app.metrics.refusals.get()).values;
     expect(refusals.find((v) => v.labels['reason'] === 'shutting_down')?.value).toBe(2);
-    expect(refusals.find((v) => v.labels['reason'] === 'max_connections')).toBeUndefined();
+    expect(refusals.find((v) => v.labels['reason'] === 'max_connections')?.value ?? 0).toBe(0);
     await stopping;
   });
 });

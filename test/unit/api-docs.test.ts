@@ -59,7 +59,7 @@ describe('served API descriptions', () => {
     expect(response.status).toBe(200);
     const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { parameters?: Array<{ name: string }>; responses: Record<string, unknown> }>> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/events', '/events/stream', '/health', '/matches', '/matches/{id}', '/metrics']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/events', '/events/stream', '/health', '/livez', '/matches', '/matches/{id}', '/metrics', '/readyz']);
     const params = (path: string) => (doc.paths[path]?.['get']?.parameters ?? []).map((p) => p.name).sort();
     expect(params('/events')).toEqual(['league_id', 'limit', 'match_id', 'since', 'token']);
     expect(params('/events/stream')).toEqual(['epoch', 'last-event-id', 'league_id', 'match_id', 'since', 'snapshot', 'team_id', 'token']);

@@ -3,27 +3,31 @@
  * resume it (SIGCONT). Prints one JSON line per happening; on the stdin line `commit` it commits one
  * event fenced with the last token it acquired, whether or not it still believes it leads (what a
  * resumed, stale writer would do), and prints the outcome.
- * Run with vite-node: env REDIS_URL, PREFIX, NODE_ID, LEASE_MS.
+ * Run with node: env REDIS_URL, PREFIX, NODE_ID, LEASE_MS. It runs the built code (dist/, which
+ * npm test builds first), as the service does: plain node needs no TypeScript loader.
  */
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
-import { REDIS_CLIENT_OPTIONS } from '../../src/cluster/redis-client.js';
-import { RedisLease } from '../../src/cluster/redis-lease.js';
-import { RedisEventStore } from '../../src/store/redis-event-store.js';
-import { FencedError } from '../../src/store/types.js';
+import { REDIS_CLIENT_OPTIONS } from '../../dist/cluster/redis-client.js';
+import { RedisLease } from '../../dist/cluster/redis-lease.js';
+import { RedisEventStore } from '../../dist/store/redis-event-store.js';
+import { FencedError } from '../../dist/store/types.js';
 
-const env = (name: string): string => {
+/** @param {string} name */
+const env = (name) => {
   const value = process.env[name];
   if (value === undefined) throw new Error(`${name} is required`);
   return value;
 };
-const say = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
+/** @param {Record<string, unknown>} line */
+const say = (line) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
 const redis = new Redis(env('REDIS_URL'), REDIS_CLIENT_OPTIONS);
 await redis.connect();
 const prefix = env('PREFIX');
 const store = new RedisEventStore({ redis, prefix });
-let lastToken: string | undefined;
+/** @type {string | undefined} */
+let lastToken;
 const lease = new RedisLease({
   redis,
   prefix,
@@ -41,7 +45,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() !== 'commit') return;
   const fence = lastToken ?? 'none';
   const event = {
-    type: 'SCORE_UPDATE' as const,
+    type: 'SCORE_UPDATE',
     match_id: '1',
     home_team: 'H',
     away_team: 'A',
@@ -54,7 +58,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     .commit({ events: [{ event, timestamp: new Date().toISOString(), homeTeamKey: 'h', awayTeamKey: 'a' }], states: [], forget: [], fence })
     .then(
       (stored) => say({ commit: 'ok', seqs: stored.map((e) => e.seq), isLeader: lease.isLeader }),
-      (error: unknown) => say({ commit: error instanceof FencedError ? 'fenced' : `error: ${String(error)}`, isLeader: lease.isLeader }),
+      (error) => say({ commit: error instanceof FencedError ? 'fenced' : `error: ${String(error)}`, isLeader: lease.isLeader }),
     );
 });
 process.on('SIGTERM', () => {
