@@ -63,7 +63,7 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
     child,
     output: () => text,
     exited,
-    waitForLog(predicate, timeoutMs = 15_000) {
+    waitForLog(predicate, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = parsedLines().find(predicate);
