@@ -118,6 +118,10 @@ export interface Config {
   readonly historyRetentionHours: number;
   /** Successful polls a vanished match must stay absent before it is ended without confirmation. @default 3 */
   readonly missingPollsBeforeEnd: number;
+  /** Look-ups (`met=Fixtures&matchId=`) of vanished matches in flight at once. @default 4 */
+  readonly vanishedLookupConcurrency: number;
+  /** Look-ups of vanished matches per poll; the others are carried over to the next polls. @default 20 */
+  readonly vanishedLookupsPerPoll: number;
   readonly limits: LimitsConfig;
   /** Allowed `Origin` values on the upgrade; `undefined` allows any. */
   readonly allowedOrigins: readonly string[] | undefined;
@@ -405,6 +409,8 @@ export function loadConfig(env: Env): Config {
     dataDir: read(env, 'DATA_DIR') ?? './data',
     historyRetentionHours: positiveNumber(env, 'HISTORY_RETENTION_HOURS', 48, { max: 24 * 366, unit: 'a number of hours' }),
     missingPollsBeforeEnd: integer(env, 'MISSING_POLLS_BEFORE_END', 3, { min: 1, max: 1000 }),
+    vanishedLookupConcurrency: integer(env, 'VANISHED_LOOKUP_CONCURRENCY', 4, { min: 1, max: 64 }),
+    vanishedLookupsPerPoll: integer(env, 'VANISHED_LOOKUPS_PER_POLL', 20, { min: 1, max: 10_000 }),
     limits: {
       maxConnections: integer(env, 'MAX_CONNECTIONS', 100_000, { min: 1 }),
       maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 1_000, { min: 1 }),

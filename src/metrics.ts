@@ -72,6 +72,22 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly vanishedLookups = new Counter({
+    name: 'fsc_vanished_lookups_total',
+    help: 'Look-ups (met=Fixtures&matchId=) of matches that vanished from the live list, by outcome (found, unknown: the provider does not know the match, failed).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly vanishedLookupsInFlight = new Gauge({
+    name: 'fsc_vanished_lookups_in_flight',
+    help: 'Look-ups of vanished matches waiting for the provider now (at most VANISHED_LOOKUP_CONCURRENCY).',
+    registers: [this.registry],
+  });
+  readonly vanishedLookupsCarriedOver = new Gauge({
+    name: 'fsc_vanished_lookups_carried_over',
+    help: 'Vanished matches left without a look-up by the latest poll (over its budget): looked up by the next polls.',
+    registers: [this.registry],
+  });
   // Every worker of an instance holds the same book: aggregated, the live count is their max, not their sum.
   readonly liveMatches = new Gauge({ name: 'fsc_live_matches', help: 'Matches currently live.', aggregator: 'max', registers: [this.registry] });
   readonly clientCloses = new Counter({

@@ -64,6 +64,8 @@ describe('defaults', () => {
       dataDir: './data',
       historyRetentionHours: 48,
       missingPollsBeforeEnd: 3,
+      vanishedLookupConcurrency: 4,
+      vanishedLookupsPerPoll: 20,
       limits: {
         maxConnections: 100_000,
         maxConnectionsPerIp: 1_000,
@@ -257,6 +259,8 @@ describe('invalid values: a ConfigError with one line naming the variable and wh
     [{ MAX_CONNECTIONS_PER_IP: '1.5' }, 'MAX_CONNECTIONS_PER_IP', /whole number/],
     [{ UPSTREAM_RETRIES: '11' }, 'UPSTREAM_RETRIES', /from 0 to 10/],
     [{ MISSING_POLLS_BEFORE_END: '0' }, 'MISSING_POLLS_BEFORE_END', /from 1/],
+    [{ VANISHED_LOOKUP_CONCURRENCY: '0' }, 'VANISHED_LOOKUP_CONCURRENCY', /from 1 to 64/],
+    [{ VANISHED_LOOKUPS_PER_POLL: 'all' }, 'VANISHED_LOOKUPS_PER_POLL', /from 1 to 10000/],
     [{ HISTORY_RETENTION_HOURS: 'forever' }, 'HISTORY_RETENTION_HOURS', /number of hours/],
     [{ SLOW_CONSUMER_MAX_BYTES: '100' }, 'SLOW_CONSUMER_MAX_BYTES', /from 1024/],
     [{ CLIENT_RATE_LIMIT: '0' }, 'CLIENT_RATE_LIMIT', /messages per second/],
