@@ -19,8 +19,11 @@ export type CloseReasonLabel =
 
 /** Why an upgrade or stream was refused; `shutting_down` is kept apart from `max_connections` (a full server). */
 export type RefusalLabel = 'max_connections' | 'max_connections_per_ip' | 'unauthorized' | 'origin' | 'shutting_down';
-/** What became of one push frame: news, nothing new, an empty list, or not a match list at all. */
-export type PushFrameOutcome = 'ok' | 'duplicate' | 'empty' | 'garbage';
+/**
+ * What became of one push frame: news, nothing new, an empty list, not a match list at all, or
+ * `failed`: handling it threw (a defect meeting input nobody foresaw), so it was dropped.
+ */
+export type PushFrameOutcome = 'ok' | 'duplicate' | 'empty' | 'garbage' | 'failed';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -143,7 +146,7 @@ export class Metrics {
   });
   readonly pushFrames = new Counter({
     name: 'fsc_push_frames_total',
-    help: 'Frames received on the provider push feed, by outcome (ok, duplicate, empty, garbage).',
+    help: 'Frames received on the provider push feed, by outcome (ok, duplicate, empty, garbage, failed: handling it threw and it was dropped).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -155,7 +158,7 @@ export class Metrics {
   });
   readonly pushRejectedMatches = new Counter({
     name: 'fsc_push_rejected_matches_total',
-    help: 'Pushed match objects dropped, by reason (invalid: refused by the parser; incomplete: nulls with nothing to fill them in).',
+    help: 'Pushed match objects dropped, by reason (invalid: refused by the parser; incomplete: nulls with nothing to fill them in; oversized: nested too deep or too large).',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
