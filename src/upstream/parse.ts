@@ -31,8 +31,12 @@ export interface ParsedReply {
 export const MAX_TEXT_LENGTH = 1_000;
 /** Longest id accepted, in digits. */
 const MAX_ID_LENGTH = 32;
-/** Most items in one list of a match (goals, cards, substitutions, VAR decisions, coaches). */
-export const MAX_LIST_ITEMS = 500;
+/**
+ * Most items in one list of a match (goals, cards, substitutions, VAR decisions, coaches): above any
+ * real match (the record is 149 goals), and low enough that detection, which grows faster than
+ * linearly with a list, stays in the tens of milliseconds for one match.
+ */
+export const MAX_LIST_ITEMS = 200;
 /** Warnings kept per reply; the rest are counted in one last line. */
 const MAX_WARNINGS = 100;
 /** Provider messages kept from an error envelope, and the length each is cut to. */
