@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
+import { redactApiKey } from './upstream/errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -21,13 +22,17 @@ export const DEFAULT_WS_URL = 'wss://wss.allsportsapi.com/live_events';
 export type UpstreamMode = 'poll' | 'push';
 const UPSTREAM_MODES: readonly UpstreamMode[] = ['poll', 'push'];
 
+/**
+ * An invalid variable. Its message never carries a secret: the credentials of any URL and any
+ * `APIkey=` value in it are redacted, whichever path built it (a URL that fails to parse is shown).
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(
     readonly variable: string,
     message: string,
   ) {
-    super(`${variable}: ${message}`);
+    super(redactApiKey(`${variable}: ${message}`));
   }
 }
 
@@ -146,12 +151,14 @@ export interface RedisConfig {
 }
 
 /**
- * A value as an error message shows it: quoted and escaped (so the message stays one line) and
- * bounded (so a pasted blob does not flood the terminal).
+ * A value as an error message shows it: redacted (before it is cut, which could split a secret
+ * from what marks it as one), quoted and escaped (so the message stays one line) and bounded (so a
+ * pasted blob does not flood the terminal).
  */
 function shown(raw: string): string {
   const MAX_SHOWN = 80;
-  return JSON.stringify(raw.length > MAX_SHOWN ? `${raw.slice(0, MAX_SHOWN)}…` : raw);
+  const safe = redactApiKey(raw);
+  return JSON.stringify(safe.length > MAX_SHOWN ? `${safe.slice(0, MAX_SHOWN)}…` : safe);
 }
 
 function read(env: Env, name: string): string | undefined {

@@ -282,6 +282,20 @@ describe('invalid values: a ConfigError with one line naming the variable and wh
     expect(error.message).not.toContain('\n');
   });
 
+  it.each([
+    ['an invalid ALLSPORTS_BASE_URL with credentials', { ALLSPORTS_BASE_URL: 'http://u:Pw-0d1e-SECRET@127.0.0.1:99999/football/' }],
+    ['a raw @ in the password', { ALLSPORTS_BASE_URL: 'http://u:p@Pw-0d1e-SECRET@127.0.0.1:99999/' }],
+    ['credentials past the shown length', { ALLSPORTS_BASE_URL: `http://${'u'.repeat(70)}:Pw-0d1e-SECRET@127.0.0.1:99999/` }],
+    ['an invalid ALLSPORTS_WS_URL with a key', { ALLSPORTS_WS_URL: 'wss://wss.allsportsapi.com:99999/live_events?APIkey=Pw-0d1e-SECRET' }],
+    ['an invalid ALLSPORTS_WS_URL with credentials', { ALLSPORTS_WS_URL: 'ws://u:Pw-0d1e-SECRET@127.0.0.1:99999/' }],
+    ['ALLOWED_ORIGINS with credentials', { ALLOWED_ORIGINS: 'https://u:Pw-0d1e-SECRET@app.example.com/path' }],
+    ['REDIS_URL with a password', { REDIS_URL: 'redis://:Pw-0d1e-SECRET@127.0.0.1:99999/0' }],
+  ])('%s: the error names the variable and redacts the secret (issue 16 item 18)', (_name, env) => {
+    const error = configError(env);
+    expect(error.message).not.toContain('0d1e');
+    expect(error.message).not.toContain('\n');
+  });
+
   it('AUTH_JWT_SECRET shorter than 32 bytes is refused without echoing the secret', () => {
     const secret = 'short-secret-31-bytes-long-xxxx';
     expect(Buffer.byteLength(secret)).toBe(31);
