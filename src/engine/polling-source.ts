@@ -52,7 +52,7 @@ export interface PollingSourceOptions {
   /**
    * Look-ups of vanished matches started per poll; the other vanished matches wait for later polls,
    * longest-waiting first. A poll also starts no new look-up (beyond its first `lookupConcurrency`)
-   * once it has run for a live interval, so look-ups never hold a poll's events back for long.
+   * once its look-ups have run for a live interval, so they never hold a poll's events back for long.
    * @default 20
    */
   readonly lookupsPerPoll?: number;
@@ -171,7 +171,9 @@ export class PollingSource {
         (state) => state.started && !listed.has(state.matchId) && !state.ended && ingestor.lastObservedAt(state.matchId) <= observedAt,
       )
       .map((state) => state.matchId);
-    const absences = await this.lookUpVanished(vanished, observedAt + this.options.pollIntervalMs);
+    // The look-ups may take one live interval (plus the ones already started), however long the
+    // live list took to arrive.
+    const absences = await this.lookUpVanished(vanished, Date.now() + this.options.pollIntervalMs);
     const outcome = await ingestor.ingest({ matches: reply.value.matches, observedAt, complete: true, absences, source: 'poll' });
     metrics?.polls.inc({ outcome: outcome.ok ? 'ok' : 'failed' });
     return this.notify(outcome);
