@@ -137,4 +137,4 @@ it('a frame nested 6,000 deep neither kills the service nor stops delivery, befo
   second.service.child.kill('SIGTERM');
   expect((await second.service.exited).code).toBe(0);
   expect(second.service.output()).not.toContain('Maximum call stack size exceeded');
-});
+}, 90_000);

@@ -120,7 +120,7 @@ it('300 vanished matches: at most 4 look-ups in flight and 20 per poll, none end
   expect(await metricValue(service.url, 'fsc_vanished_lookups_total')).toBe(settled);
   expect(await metricValue(service.url, 'fsc_vanished_lookups_in_flight')).toBe(0);
   expect(await metricValue(service.url, 'fsc_vanished_lookups_carried_over')).toBe(0);
-});
+}, 180_000);
 
 it('the budget and the concurrency are configurable; carried-over look-ups are reported while they wait', async () => {
   const COUNT = 40;
@@ -142,7 +142,7 @@ it('the budget and the concurrency are configurable; carried-over look-ups are r
   // 40 vanished, at most 5 looked up per poll: at least 35 wait after any poll.
   expect(carriedOver).toBeGreaterThanOrEqual(COUNT - 5);
   expect(service.app.book.liveCount).toBe(COUNT);
-});
+}, 90_000);
 
 it('a rate-limited look-up stops the poll from starting more; every match still ends once the look-ups keep failing', async () => {
   const COUNT = 24;
@@ -155,4 +155,4 @@ it('a rate-limited look-up stops the poll from starting more; every match still 
   expect(new Set(client.all((m) => m.type === 'MATCH_ENDED').map((m) => m['match_id'])).size).toBe(COUNT);
   // A 429 ends the poll's look-ups: only the ones already started (at most the concurrency) are made.
   expect(Math.max(...lookupsPerPoll(standIn, start))).toBeLessThanOrEqual(DEFAULT_LOOKUP_CONCURRENCY);
-});
+}, 90_000);
