@@ -121,21 +121,21 @@ function measure(value: unknown, maxDepth: number, maxBytes: number): { depth: n
     const next = stack.pop() as { value: unknown; depth: number };
     depth = Math.max(depth, next.depth);
     const current = next.value;
+    if (depth > maxDepth) return { depth, bytes, within: false };
     if (typeof current === 'string') bytes += current.length + 2;
     else if (typeof current !== 'object' || current === null) bytes += 8;
-    else {
-      const children = Array.isArray(current) ? (current as unknown[]) : Object.entries(current);
+    else if (Array.isArray(current)) {
+      bytes += 2 + current.length;
+      if (bytes > maxBytes) return { depth, bytes, within: false };
+      for (const item of current as unknown[]) stack.push({ value: item, depth: next.depth + 1 });
+    } else {
       bytes += 2;
-      for (const child of children) {
-        if (Array.isArray(current)) stack.push({ value: child, depth: next.depth + 1 });
-        else {
-          const [key, item] = child as [string, unknown];
-          bytes += key.length + 4;
-          stack.push({ value: item, depth: next.depth + 1 });
-        }
+      for (const [key, item] of Object.entries(current)) {
+        bytes += key.length + 4;
+        stack.push({ value: item, depth: next.depth + 1 });
       }
     }
-    if (depth > maxDepth || bytes > maxBytes) return { depth, bytes, within: false };
+    if (bytes > maxBytes) return { depth, bytes, within: false };
   }
   return { depth, bytes, within: true };
 }
