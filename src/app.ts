@@ -422,6 +422,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         metrics,
         pollIntervalMs: config.pollIntervalMs,
         pollIdleIntervalMs: config.pollIdleIntervalMs,
+        lookupConcurrency: config.vanishedLookupConcurrency,
+        lookupsPerPoll: config.vanishedLookupsPerPoll,
         ...(push ? { intervalOverride: () => (push.health().state === 'connected' ? config.upstream.reconcileIntervalMs : undefined) } : {}),
         ...(shared ? { onPolled: recordUpstreamHealth } : {}),
       });

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
+import { redactApiKey } from './upstream/errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -21,13 +22,17 @@ export const DEFAULT_WS_URL = 'wss://wss.allsportsapi.com/live_events';
 export type UpstreamMode = 'poll' | 'push';
 const UPSTREAM_MODES: readonly UpstreamMode[] = ['poll', 'push'];
 
+/**
+ * An invalid variable. Its message never carries a secret: the credentials of any URL and any
+ * `APIkey=` value in it are redacted, whichever path built it (a URL that fails to parse is shown).
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(
     readonly variable: string,
     message: string,
   ) {
-    super(`${variable}: ${message}`);
+    super(redactApiKey(`${variable}: ${message}`));
   }
 }
 
@@ -123,6 +128,10 @@ export interface Config {
   readonly historyRetentionHours: number;
   /** Successful polls a vanished match must stay absent before it is ended without confirmation. @default 3 */
   readonly missingPollsBeforeEnd: number;
+  /** Look-ups (`met=Fixtures&matchId=`) of vanished matches in flight at once. @default 4 */
+  readonly vanishedLookupConcurrency: number;
+  /** Look-ups of vanished matches per poll; the others are carried over to the next polls. @default 20 */
+  readonly vanishedLookupsPerPoll: number;
   readonly limits: LimitsConfig;
   /** Allowed `Origin` values on the upgrade; `undefined` allows any. */
   readonly allowedOrigins: readonly string[] | undefined;
@@ -153,12 +162,14 @@ export interface RedisConfig {
 }
 
 /**
- * A value as an error message shows it: quoted and escaped (so the message stays one line) and
- * bounded (so a pasted blob does not flood the terminal).
+ * A value as an error message shows it: redacted (before it is cut, which could split a secret
+ * from what marks it as one), quoted and escaped (so the message stays one line) and bounded (so a
+ * pasted blob does not flood the terminal).
  */
 function shown(raw: string): string {
   const MAX_SHOWN = 80;
-  return JSON.stringify(raw.length > MAX_SHOWN ? `${raw.slice(0, MAX_SHOWN)}…` : raw);
+  const safe = redactApiKey(raw);
+  return JSON.stringify(safe.length > MAX_SHOWN ? `${safe.slice(0, MAX_SHOWN)}…` : safe);
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -434,6 +445,8 @@ export function loadConfig(env: Env): Config {
     dataDir: read(env, 'DATA_DIR') ?? './data',
     historyRetentionHours: positiveNumber(env, 'HISTORY_RETENTION_HOURS', 48, { max: 24 * 366, unit: 'a number of hours' }),
     missingPollsBeforeEnd: integer(env, 'MISSING_POLLS_BEFORE_END', 3, { min: 1, max: 1000 }),
+    vanishedLookupConcurrency: integer(env, 'VANISHED_LOOKUP_CONCURRENCY', 4, { min: 1, max: 64 }),
+    vanishedLookupsPerPoll: integer(env, 'VANISHED_LOOKUPS_PER_POLL', 20, { min: 1, max: 10_000 }),
     limits: {
       maxConnections: integer(env, 'MAX_CONNECTIONS', 100_000, { min: 1 }),
       maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 1_000, { min: 1 }),

@@ -6,7 +6,8 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { Config } from './config.js';
+import type { Config, Env } from './config.js';
+import { redactApiKey } from './upstream/errors.js';
 
 export type { Logger };
 
@@ -14,8 +15,11 @@ export interface LineSink {
   write(line: string): void;
 }
 
-/** Returns a sink that replaces every secret (and its URL- and JSON-encoded forms) before writing. */
-export function scrubbingSink(target: LineSink, secrets: readonly string[]): LineSink {
+/**
+ * Returns a function that replaces every secret (and its URL- and JSON-encoded forms) in a text.
+ * The one scrubber: log lines (`scrubbingSink`) and start-up messages (`redactSecrets`) use it.
+ */
+function scrubber(secrets: readonly string[]): ((text: string) => string) | undefined {
   const variants = [
     ...new Set(
       secrets
@@ -23,33 +27,55 @@ export function scrubbingSink(target: LineSink, secrets: readonly string[]): Lin
         .flatMap((secret) => [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]),
     ),
   ].sort((a, b) => b.length - a.length);
-  if (variants.length === 0) return target;
+  if (variants.length === 0) return undefined;
+  return (text: string) => {
+    let clean = text;
+    for (const variant of variants) {
+      if (clean.includes(variant)) clean = clean.split(variant).join('[REDACTED]');
+    }
+    return clean;
+  };
+}
+
+/** Returns a sink that replaces every secret (and its URL- and JSON-encoded forms) before writing. */
+export function scrubbingSink(target: LineSink, secrets: readonly string[]): LineSink {
+  const scrub = scrubber(secrets);
+  if (scrub === undefined) return target;
   return {
     write(line: string) {
-      let clean = line;
-      for (const variant of variants) {
-        if (clean.includes(variant)) clean = clean.split(variant).join('[REDACTED]');
-      }
-      target.write(clean);
+      target.write(scrub(line));
     },
   };
 }
 
 /**
+ * A message printed without the logger (a configuration error, before there is one): every secret
+ * removed (`secrets`, as the log scrubber does), and the credentials of any URL and any `APIkey=`
+ * value (`redactApiKey`), whatever variable they came from.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  const redacted = redactApiKey(text);
+  return scrubber(secrets)?.(redacted) ?? redacted;
+}
+
+/**
  * The credentials of a URL (a proxy in ALLSPORTS_BASE_URL): `user:password` and the password
  * alone, each as written in the URL and decoded; a username alone when there is no password
- * (a token given as the username).
+ * (a token given as the username). A value that does not parse as a URL (a configuration error)
+ * is read as text: whatever stands between `://` and the last `@` before the path.
  */
 function urlCredentials(url: string): string[] {
-  let parsed: URL;
+  let username: string;
+  let password: string;
   try {
-    parsed = new URL(url);
+    ({ username, password } = new URL(url));
   } catch (error) {
-    // loadConfig validated it; a URL that does not parse carries nothing to look for.
-    if (error instanceof TypeError) return [];
-    throw error;
+    if (!(error instanceof TypeError)) throw error;
+    const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^\s]*)@/i.exec(url)?.[1];
+    if (userinfo === undefined) return [];
+    const colon = userinfo.indexOf(':');
+    [username, password] = colon < 0 ? [userinfo, ''] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)];
   }
-  const { username, password } = parsed;
   const decode = (text: string) => {
     try {
       return decodeURIComponent(text);
@@ -62,16 +88,50 @@ function urlCredentials(url: string): string[] {
   return [...found, ...found.map(decode)].filter((secret) => secret !== '');
 }
 
+/** What holds a secret: the same for a loaded configuration and for the raw environment. */
+interface SecretSources {
+  readonly apiKey: string | undefined;
+  readonly jwtSecret: string | undefined;
+  readonly metricsToken: string | undefined;
+  readonly tokens: readonly string[];
+  /** URLs that may carry credentials. */
+  readonly urls: ReadonlyArray<string | undefined>;
+}
+
+function secretsFrom(sources: SecretSources): string[] {
+  return [
+    sources.apiKey,
+    sources.jwtSecret,
+    sources.metricsToken,
+    ...sources.tokens,
+    ...sources.urls.flatMap((url) => (url === undefined ? [] : urlCredentials(url))),
+  ].filter((secret): secret is string => secret !== undefined && secret !== '');
+}
+
 /** Secrets found in the configuration, for the scrubber. */
 export function secretsOf(config: Config): string[] {
-  return [
-    config.upstream.apiKey,
-    config.auth.jwtSecret,
-    config.auth.metricsToken,
-    ...config.auth.tokens,
-    ...urlCredentials(config.upstream.baseUrl),
-    ...(config.redis === undefined ? [] : urlCredentials(config.redis.url)),
-  ].filter((secret): secret is string => secret !== undefined);
+  return secretsFrom({
+    apiKey: config.upstream.apiKey,
+    jwtSecret: config.auth.jwtSecret,
+    metricsToken: config.auth.metricsToken,
+    tokens: config.auth.tokens,
+    urls: [config.upstream.baseUrl, config.redis?.url],
+  });
+}
+
+/**
+ * Secrets found in the environment as given, for a message printed when it does not make a valid
+ * configuration (there is no `Config` to read them from then).
+ */
+export function secretsOfEnv(env: Env): string[] {
+  const value = (name: string) => env[name]?.trim();
+  return secretsFrom({
+    apiKey: value('ALLSPORTS_API_KEY'),
+    jwtSecret: value('AUTH_JWT_SECRET'),
+    metricsToken: value('METRICS_TOKEN'),
+    tokens: (value('AUTH_TOKENS') ?? '').split(',').map((token) => token.trim()),
+    urls: [value('ALLSPORTS_BASE_URL'), value('ALLSPORTS_WS_URL'), value('REDIS_URL')],
+  });
 }
 
 /**

@@ -6,8 +6,8 @@
  * and forks the workers, each of which runs this file again as a worker.
  */
 import cluster from 'node:cluster';
-import { ConfigError, environmentWithDotenv, loadConfig, type Config } from './config.js';
-import { createLogger, secretsOf, type Logger } from './log.js';
+import { ConfigError, environmentWithDotenv, loadConfig, type Config, type Env } from './config.js';
+import { createLogger, redactSecrets, secretsOf, secretsOfEnv, type Logger } from './log.js';
 import { feedIdentity, followFeed, openSqliteStore, simulatedMatchdayClock, startApp } from './app.js';
 import { WorkerEnv } from './cluster/messages.js';
 import { startSupervisor } from './cluster/supervisor.js';
@@ -16,14 +16,18 @@ import type { PrimaryChannel } from './bus/ipc-bus.js';
 import { DataDirInUseError } from './store/data-dir-lock.js';
 
 let config: Config;
+let env: Env = process.env;
 try {
-  config = loadConfig(environmentWithDotenv(process.env));
+  env = environmentWithDotenv(process.env);
+  config = loadConfig(env);
 } catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(`Configuration error: ${error.message}`);
-    process.exit(1);
-  }
-  throw error;
+  // No logger (and no scrubber) yet: the line is scrubbed of every secret the environment holds.
+  const line =
+    error instanceof ConfigError
+      ? `Configuration error: ${error.message}`
+      : `start-up failed while reading the configuration: ${error instanceof Error ? error.message : String(error)}`;
+  console.error(redactSecrets(line, secretsOfEnv(env)));
+  process.exit(1);
 }
 
 const isWorker = cluster.isWorker;
@@ -53,7 +57,8 @@ function failStart(error: unknown): never {
       : error instanceof Error
         ? error.message
         : String(error);
-  logger.fatal({ err: error }, `start-up failed: ${message}`);
+  // The logger scrubs the configured secrets; the URL and APIkey= patterns catch any other.
+  logger.fatal({ err: error }, `start-up failed: ${redactSecrets(message, [])}`);
   process.exit(1);
 }
 

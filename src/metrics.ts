@@ -27,8 +27,11 @@ export type RefusalLabel = (typeof REFUSAL_REASONS)[number];
 
 /** The `operation` label of `fsc_store_errors_total` (store/monitored-store.ts). */
 const STORE_OPERATIONS = ['bounds', 'commit', 'read', 'load_states', 'claim_writer', 'meta', 'prune'] as const;
-/** What became of one push frame: news, nothing new, an empty list, or not a match list at all. */
-export type PushFrameOutcome = 'ok' | 'duplicate' | 'empty' | 'garbage';
+/**
+ * What became of one push frame: news, nothing new, an empty list, not a match list at all, or
+ * `failed`: handling it threw (a defect meeting input nobody foresaw), so it was dropped.
+ */
+export type PushFrameOutcome = 'ok' | 'duplicate' | 'empty' | 'garbage' | 'failed';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -78,6 +81,22 @@ export class Metrics {
     name: 'fsc_polls_total',
     help: 'Upstream polls by outcome.',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly vanishedLookups = new Counter({
+    name: 'fsc_vanished_lookups_total',
+    help: 'Look-ups (met=Fixtures&matchId=) of matches that vanished from the live list, by outcome (found, unknown: the provider does not know the match, failed).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly vanishedLookupsInFlight = new Gauge({
+    name: 'fsc_vanished_lookups_in_flight',
+    help: 'Look-ups of vanished matches waiting for the provider now (at most VANISHED_LOOKUP_CONCURRENCY).',
+    registers: [this.registry],
+  });
+  readonly vanishedLookupsCarriedOver = new Gauge({
+    name: 'fsc_vanished_lookups_carried_over',
+    help: 'Vanished matches left without a look-up by the latest poll (over its budget): looked up by the next polls.',
     registers: [this.registry],
   });
   // Every worker of an instance holds the same book: aggregated, the live count is their max, not their sum.
@@ -135,7 +154,7 @@ export class Metrics {
   });
   readonly pushFrames = new Counter({
     name: 'fsc_push_frames_total',
-    help: 'Frames received on the provider push feed, by outcome (ok, duplicate, empty, garbage).',
+    help: 'Frames received on the provider push feed, by outcome (ok, duplicate, empty, garbage, failed: handling it threw and it was dropped).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -147,7 +166,7 @@ export class Metrics {
   });
   readonly pushRejectedMatches = new Counter({
     name: 'fsc_push_rejected_matches_total',
-    help: 'Pushed match objects dropped, by reason (invalid: refused by the parser; incomplete: nulls with nothing to fill them in).',
+    help: 'Pushed match objects dropped, by reason (invalid: refused by the parser; incomplete: nulls with nothing to fill them in; oversized: nested too deep or too large).',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -197,6 +216,7 @@ export class Metrics {
     for (const reason of REFUSAL_REASONS) this.refusals.inc({ reason }, 0);
     for (const operation of STORE_OPERATIONS) this.storeErrors.inc({ operation }, 0);
     for (const type of EVENT_TYPES) this.events.inc({ type }, 0);
+    for (const outcome of ['found', 'unknown', 'failed']) this.vanishedLookups.inc({ outcome }, 0);
     this.loopDelay.enable();
     // Process metrics and event-loop lag (nodejs_eventloop_lag_seconds and friends).
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });

@@ -671,14 +671,22 @@ export type AbsenceOutcome =
   /** `met=Fixtures&matchId=` returned the match: trust it (finished → ended; live → a glitch). */
   | { readonly kind: 'found'; readonly snapshot: MatchSnapshot }
   /** The look-up failed or did not know the match. */
-  | { readonly kind: 'unconfirmed' };
+  | { readonly kind: 'unconfirmed' }
+  /**
+   * Not looked up on this poll (the per-poll look-up budget was spent on others): nothing was
+   * learnt, so the absence is not counted; the look-up is carried over to a later poll.
+   */
+  | { readonly kind: 'deferred' };
 
 /**
  * Handles a match missing from a successful poll. A started match ends only when the look-up says
- * it is over, or after `missingPollsBeforeEnd` consecutive absences without confirmation.
+ * it is over, or after `missingPollsBeforeEnd` absences whose look-up could not confirm it (a
+ * deferred look-up is no absence).
  */
 export function detectAbsent(prev: MatchState, outcome: AbsenceOutcome, missingPollsBeforeEnd: number): Detection {
   if (prev.ended) return { state: { ...prev, absentPolls: prev.absentPolls + 1 }, events: [] };
+  // Counting an absence nobody looked into would end a match that may still be live.
+  if (outcome.kind === 'deferred') return { state: prev, events: [] };
   if (outcome.kind === 'found' && prev.started) return detect(prev, outcome.snapshot);
   const absentPolls = prev.absentPolls + 1;
   if (!prev.started) {

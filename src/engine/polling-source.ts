@@ -2,6 +2,11 @@
  * The polling loop: fetch the live list, look up followed matches that vanished from it, and hand
  * the whole observation to the ingestor. Adaptive cadence (live / idle), and a failed poll changes
  * nothing: the next good poll is diffed against the last good state.
+ *
+ * Look-ups are bounded: a few at a time, a budget per poll, the rest carried over to the next polls
+ * in turn (a match not looked up on a poll is not counted absent on it, so it is never ended
+ * unconfirmed for want of a look-up). Two thousand matches leaving the list at once cost the
+ * provider key `lookupsPerPoll` requests a poll, not two thousand.
  */
 import type { StoredEvent } from '../domain/events.js';
 import type { MatchSnapshot } from '../domain/match.js';
@@ -9,10 +14,17 @@ import type { Result } from '../domain/result.js';
 import type { AbsenceOutcome } from '../detect/diff.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { UpstreamError } from '../upstream/errors.js';
+import type { UpstreamError, UpstreamFailureKind } from '../upstream/errors.js';
 import type { ParsedReply } from '../upstream/parse.js';
 import type { Ingestor, StoreError } from './ingestor.js';
 import type { MatchBook } from './match-book.js';
+
+/** Look-ups of vanished matches in flight at once, by default (`VANISHED_LOOKUP_CONCURRENCY`). */
+export const DEFAULT_LOOKUP_CONCURRENCY = 4;
+/** Look-ups of vanished matches per poll, by default (`VANISHED_LOOKUPS_PER_POLL`). */
+export const DEFAULT_LOOKUPS_PER_POLL = 20;
+/** Refusals after which the poll starts no further look-up: asking again now only spends the key. */
+const STOP_LOOKUPS_ON: ReadonlySet<UpstreamFailureKind> = new Set(['rate_limited', 'auth']);
 
 /** What the polling loop needs from the provider client. */
 export interface LiveFeed {
@@ -35,6 +47,15 @@ export interface PollingSourceOptions {
   readonly intervalOverride?: () => number | undefined;
   /** Called after every poll, good or failed. */
   readonly onPolled?: (outcome: PollOutcome) => void;
+  /** Look-ups of vanished matches in flight at once. @default 4 */
+  readonly lookupConcurrency?: number;
+  /**
+   * Look-ups of vanished matches started per poll; the other vanished matches wait for later polls,
+   * longest-waiting first. A poll also starts no new look-up (beyond its first `lookupConcurrency`)
+   * once its look-ups have run for a live interval, so they never hold a poll's events back for long.
+   * @default 20
+   */
+  readonly lookupsPerPoll?: number;
 }
 
 export type PollOutcome =
@@ -50,6 +71,11 @@ export class PollingSource {
   private lastWarnings = '';
   /** Waiting for the next completed poll (tests wait on polls instead of sleeping). */
   private pollListeners: Array<(outcome: PollOutcome) => void> = [];
+  /**
+   * Vanished started matches in the order their look-up is due: a match looked up goes to the back,
+   * so a backlog larger than the budget is worked through in turn.
+   */
+  private readonly lookupQueue = new Set<string>();
 
   constructor(private readonly options: PollingSourceOptions) {}
 
@@ -139,34 +165,88 @@ export class PollingSource {
     this.lastWarnings = warnings;
 
     const listed = new Set(reply.value.matches.map((m) => m.matchId));
-    const vanished = [...book.values()].filter(
-      (state) => !listed.has(state.matchId) && !state.ended && ingestor.lastObservedAt(state.matchId) <= observedAt,
-    );
-    const absences = new Map<string, AbsenceOutcome>();
-    await Promise.all(
-      vanished.map(async (state) => {
-        if (!state.started) return;
-        absences.set(state.matchId, await this.confirmAbsence(state.matchId));
-      }),
-    );
+    // Only a started match is looked up: one that never kicked off was never announced and goes quietly.
+    const vanished = [...book.values()]
+      .filter(
+        (state) => state.started && !listed.has(state.matchId) && !state.ended && ingestor.lastObservedAt(state.matchId) <= observedAt,
+      )
+      .map((state) => state.matchId);
+    // The look-ups may take one live interval (plus the ones already started), however long the
+    // live list took to arrive.
+    const absences = await this.lookUpVanished(vanished, Date.now() + this.options.pollIntervalMs);
     const outcome = await ingestor.ingest({ matches: reply.value.matches, observedAt, complete: true, absences, source: 'poll' });
     metrics?.polls.inc({ outcome: outcome.ok ? 'ok' : 'failed' });
     return this.notify(outcome);
   }
 
-  private async confirmAbsence(matchId: string): Promise<AbsenceOutcome> {
+  /**
+   * Looks up as many of the vanished matches as this poll may — at most `lookupConcurrency` at a
+   * time, `lookupsPerPoll` in all, none started after `deadline` once the first ones are — and
+   * marks the others `deferred` (not counted absent; due first on the next polls).
+   */
+  private async lookUpVanished(vanished: readonly string[], deadline: number): Promise<Map<string, AbsenceOutcome>> {
+    const { metrics } = this.options;
+    const concurrency = Math.max(1, this.options.lookupConcurrency ?? DEFAULT_LOOKUP_CONCURRENCY);
+    const budget = Math.max(1, this.options.lookupsPerPoll ?? DEFAULT_LOOKUPS_PER_POLL);
+    const current = new Set(vanished);
+    for (const matchId of this.lookupQueue) if (!current.has(matchId)) this.lookupQueue.delete(matchId);
+    for (const matchId of vanished) this.lookupQueue.add(matchId);
+
+    const due = [...this.lookupQueue].slice(0, budget);
+    const absences = new Map<string, AbsenceOutcome>();
+    let next = 0;
+    let stop = false;
+    const worker = async (): Promise<void> => {
+      while (!stop && next < due.length && (next < concurrency || Date.now() < deadline)) {
+        const matchId = due[next] as string;
+        next += 1;
+        // To the back of the queue: if it stays vanished, the others come first.
+        this.lookupQueue.delete(matchId);
+        this.lookupQueue.add(matchId);
+        metrics?.vanishedLookupsInFlight.inc();
+        let looked: { absence: AbsenceOutcome; refused: boolean };
+        try {
+          looked = await this.confirmAbsence(matchId);
+        } finally {
+          metrics?.vanishedLookupsInFlight.dec();
+        }
+        absences.set(matchId, looked.absence);
+        if (looked.refused) stop = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
+
+    let carried = 0;
+    for (const matchId of vanished) {
+      if (absences.has(matchId)) continue;
+      absences.set(matchId, { kind: 'deferred' });
+      carried += 1;
+    }
+    metrics?.vanishedLookupsCarriedOver.set(carried);
+    if (carried > 0) {
+      this.options.logger.debug({ looked_up: absences.size - carried, carried_over: carried }, 'vanished matches: look-ups carried over to the next polls');
+    }
+    return absences;
+  }
+
+  /** One look-up; `refused` when the provider refused it in a way that makes further look-ups pointless now. */
+  private async confirmAbsence(matchId: string): Promise<{ absence: AbsenceOutcome; refused: boolean }> {
+    const { metrics } = this.options;
     const log = this.options.logger.child({ match_id: matchId });
     const lookup = await this.options.feed.fixture(matchId);
     if (!lookup.ok) {
+      metrics?.vanishedLookups.inc({ outcome: 'failed' });
       log.warn({ kind: lookup.error.kind, error: lookup.error.message }, 'match vanished from the live list; look-up failed');
-      return { kind: 'unconfirmed' };
+      return { absence: { kind: 'unconfirmed' }, refused: STOP_LOOKUPS_ON.has(lookup.error.kind) };
     }
     if (lookup.value === undefined) {
+      metrics?.vanishedLookups.inc({ outcome: 'unknown' });
       log.info('match vanished from the live list; the provider does not know it');
-      return { kind: 'unconfirmed' };
+      return { absence: { kind: 'unconfirmed' }, refused: false };
     }
+    metrics?.vanishedLookups.inc({ outcome: 'found' });
     log.info({ status: lookup.value.status }, 'match vanished from the live list; looked it up');
-    return { kind: 'found', snapshot: lookup.value };
+    return { absence: { kind: 'found', snapshot: lookup.value }, refused: false };
   }
 
   private reportFailure(error: UpstreamError): void {

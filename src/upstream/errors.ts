@@ -48,10 +48,12 @@ export class UpstreamError extends Error {
 
 /**
  * Replaces the credentials of every URL in `text` (`http://user:password@host` becomes
- * `http://REDACTED@host`): a proxy given in ALLSPORTS_BASE_URL may carry them.
+ * `http://REDACTED@host`): a proxy given in ALLSPORTS_BASE_URL may carry them. Everything up to
+ * the last `@` of the authority goes, as a URL parser reads it: a password with a raw `@` in it
+ * (`http://u:p@ss@host`, as an operator may type it) is redacted whole, not cut at its first `@`.
  */
 export function redactUrlCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@"'<>?#]+@/gi, '$1REDACTED@');
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s"'<>?#]*@/gi, '$1REDACTED@');
 }
 
 /**

@@ -3,6 +3,11 @@
  * snapshots out. Lossless coercions that the provider is known to need are applied (numeric ids
  * as strings, `null` for empty text); anything else that does not fit is rejected with the path of
  * the offending field, and the whole reply is refused so a malformed reply never produces events.
+ *
+ * Every input is bounded: text fields, ids and item lists have a maximum length (far above anything
+ * the provider sends, far below what would flood the store and every client), provider messages and
+ * warnings are cut short, and nothing provider-supplied is ever serialised whole (an unknown field
+ * nested thousands of levels deep is never touched at all).
  */
 import type {
   CardItem,
@@ -22,12 +27,42 @@ export interface ParsedReply {
   readonly warnings: string[];
 }
 
+/** Longest text field accepted (team, league, player names, statuses): real ones are under 100. */
+export const MAX_TEXT_LENGTH = 1_000;
+/** Longest id accepted, in digits. */
+const MAX_ID_LENGTH = 32;
+/**
+ * Most items in one list of a match (goals, cards, substitutions, VAR decisions, coaches): above any
+ * real match (the record is 149 goals), and low enough that detection, which grows faster than
+ * linearly with a list, stays in the tens of milliseconds for one match.
+ */
+export const MAX_LIST_ITEMS = 200;
+/** Warnings kept per reply; the rest are counted in one last line. */
+const MAX_WARNINGS = 100;
+/** Provider messages kept from an error envelope, and the length each is cut to. */
+const MAX_PROVIDER_MESSAGES = 5;
+const MAX_PROVIDER_MESSAGE_LENGTH = 300;
+
 class FormatError extends Error {}
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;
+}
+
+/**
+ * A value as an error message shows it: scalars as (short) JSON, anything else by its type only.
+ * Never serialises a provider object (one nested thousands deep would overflow the stack).
+ */
+export function preview(value: unknown, max = 40): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return describe(value);
+}
+
+function bounded(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -52,7 +87,10 @@ class Fields {
   /** Text field; numbers are taken as their decimal text, `null`/absent as `""`. */
   text(key: string, { required = false } = {}): string {
     const value = this.object[key];
-    if (typeof value === 'string') return value;
+    if (typeof value === 'string') {
+      if (value.length > MAX_TEXT_LENGTH) throw new FormatError(`${this.at(key)}: text longer than ${MAX_TEXT_LENGTH} characters (${value.length})`);
+      return value;
+    }
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
     if (value === null || value === undefined) {
       if (required) throw new FormatError(`${this.at(key)}: missing`);
@@ -68,16 +106,24 @@ class Fields {
       if (value === 0 && !required) return '';
       return String(value);
     }
-    if (typeof value === 'string' && /^\d+$/.test(value.trim())) return value.trim();
+    if (typeof value === 'string' && /^\d+$/.test(value.trim())) {
+      const id = value.trim();
+      if (id.length > MAX_ID_LENGTH) throw new FormatError(`${this.at(key)}: id longer than ${MAX_ID_LENGTH} digits (${id.length})`);
+      return id;
+    }
     if ((value === undefined || value === null || value === '') && !required) return '';
     if (value === undefined || value === null) throw new FormatError(`${this.at(key)}: missing`);
-    throw new FormatError(`${this.at(key)}: expected an integer id, got ${describe(value)} ${JSON.stringify(value).slice(0, 40)}`);
+    const shown = typeof value === 'object' ? '' : ` ${preview(value)}`;
+    throw new FormatError(`${this.at(key)}: expected an integer id, got ${describe(value)}${shown}`);
   }
 
   /** Array field; `null`/absent as `[]`. */
   list(key: string): unknown[] {
     const value = this.object[key];
-    if (Array.isArray(value)) return value;
+    if (Array.isArray(value)) {
+      if (value.length > MAX_LIST_ITEMS) throw new FormatError(`${this.at(key)}: more than ${MAX_LIST_ITEMS} items (${value.length})`);
+      return value;
+    }
     if (value === null || value === undefined) return [];
     throw new FormatError(`${this.at(key)}: expected array, got ${describe(value)}`);
   }
@@ -227,19 +273,60 @@ function parseCoaches(lineups: unknown): string[] {
   const names: string[] = [];
   for (const side of ['home_team', 'away_team']) {
     const team = lineups[side];
-    if (!isRecord(team) || !Array.isArray(team['coaches'])) continue;
+    if (!isRecord(team) || !Array.isArray(team['coaches']) || team['coaches'].length > MAX_LIST_ITEMS) continue;
     for (const coach of team['coaches']) {
-      if (isRecord(coach) && typeof coach['coache'] === 'string' && coach['coache'].trim() !== '') {
-        names.push(coach['coache'].trim());
-      }
+      const name = isRecord(coach) && typeof coach['coache'] === 'string' ? coach['coache'].trim() : '';
+      if (name !== '' && name.length <= MAX_TEXT_LENGTH) names.push(name);
     }
   }
   return names;
 }
 
+/** The top-level fields of a match object that the parser reads; every other field is ignored. */
+const MATCH_FIELDS = [
+  'event_key',
+  'event_date',
+  'event_time',
+  'event_home_team',
+  'event_away_team',
+  'home_team_key',
+  'away_team_key',
+  'league_key',
+  'league_name',
+  'country_name',
+  'event_status',
+  'event_live',
+  'event_final_result',
+  'event_halftime_result',
+  'event_ft_result',
+  'event_penalty_result',
+  'goalscorers',
+  'cards',
+  'substitutes',
+  'vars',
+  'lineups',
+] as const;
+
+/**
+ * What the parser reads of a match object: its own fields among `MATCH_FIELDS` (line-ups reduced
+ * to their coaches). Unknown fields — statistics, logos, whatever the provider adds, however deep —
+ * are left behind, so whoever keeps a match object (the push decoder) keeps only this. The parser
+ * itself reads through it, so the list cannot drift from what it reads.
+ */
+export function projectMatch(item: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const projected: Record<string, unknown> = {};
+  for (const key of MATCH_FIELDS) if (Object.hasOwn(item, key)) projected[key] = item[key];
+  const lineups = projected['lineups'];
+  if (isRecord(lineups)) {
+    const coachesOf = (team: unknown) => (isRecord(team) ? { coaches: team['coaches'] } : team);
+    projected['lineups'] = { home_team: coachesOf(lineups['home_team']), away_team: coachesOf(lineups['away_team']) };
+  }
+  return projected;
+}
+
 function parseMatch(item: unknown, path: string, warnings: string[]): MatchSnapshot {
   if (!isRecord(item)) throw new FormatError(`${path}: expected a match object, got ${describe(item)}`);
-  const f = new Fields(item, path);
+  const f = new Fields(projectMatch(item), path);
   const matchId = f.id('event_key', { required: true });
   const goals: GoalItem[] = [];
   let previous: Score | null = null;
@@ -286,17 +373,21 @@ function parseMatch(item: unknown, path: string, warnings: string[]): MatchSnaps
 
 function providerMessages(body: Record<string, unknown>): ProviderMessage[] {
   const messages: ProviderMessage[] = [];
+  // Redacted before it is cut (a cut through a URL's credentials would hide them from the pattern);
+  // only a message longer than 64 KB is cut first, far past anything that is kept.
+  const clean = (text: string) => bounded(redactApiKey(text.slice(0, 64 * 1024)), MAX_PROVIDER_MESSAGE_LENGTH);
   const result = body['result'];
   if (Array.isArray(result)) {
     for (const entry of result) {
+      if (messages.length >= MAX_PROVIDER_MESSAGES) break;
       if (isRecord(entry) && typeof entry['msg'] === 'string') {
         const cod = entry['cod'];
         const param = entry['param'];
         messages.push({
           // A provider message may echo the request URL, key included.
-          msg: redactApiKey(entry['msg']),
-          cod: typeof cod === 'number' || typeof cod === 'string' ? cod : null,
-          param: typeof param === 'string' ? param : null,
+          msg: clean(entry['msg']),
+          cod: typeof cod === 'number' || (typeof cod === 'string' && cod.length <= 40) ? cod : null,
+          param: typeof param === 'string' ? bounded(param, 100) : null,
         });
       }
     }
@@ -304,7 +395,7 @@ function providerMessages(body: Record<string, unknown>): ProviderMessage[] {
   for (const key of ['message', 'msg', 'error']) {
     const value = body[key];
     if (typeof value === 'string' && value !== '' && value !== '1' && messages.length === 0) {
-      messages.push({ msg: redactApiKey(value), cod: null, param: null });
+      messages.push({ msg: clean(value), cod: null, param: null });
     }
   }
   return messages;
@@ -328,9 +419,8 @@ export function parseReply(body: unknown): Result<ParsedReply, UpstreamError> {
         (String(m.cod) === '1005' && /^apikey$/i.test(m.param ?? '')) ||
         /login|credential/i.test(m.msg),
     );
-    const text = messages.length > 0 ? messages.map((m) => m.msg).join('; ') : 'no message';
-    const detail =
-      body['success'] === undefined ? 'success field missing' : `success is ${JSON.stringify(body['success'])}`;
+    const text = messages.length > 0 ? bounded(messages.map((m) => m.msg).join('; '), 2 * MAX_PROVIDER_MESSAGE_LENGTH) : 'no message';
+    const detail = body['success'] === undefined ? 'success field missing' : `success is ${preview(body['success'])}`;
     return err(
       new UpstreamError(isAuth ? 'auth' : 'provider_error', `provider refused the request (${detail}): ${text}`, {
         providerMessages: messages,
@@ -343,13 +433,22 @@ export function parseReply(body: unknown): Result<ParsedReply, UpstreamError> {
   }
   const warnings: string[] = [];
   const matches: MatchSnapshot[] = [];
+  let index = 0;
   try {
-    (result ?? []).forEach((item: unknown, index: number) => {
+    for (const item of (result ?? []) as unknown[]) {
       matches.push(parseMatch(item, `result[${index}]`, warnings));
-    });
+      index += 1;
+    }
   } catch (error) {
     if (error instanceof FormatError) return err(new UpstreamError('bad_format', error.message));
-    throw error;
+    // A parser bug meeting data nobody foresaw: the reply is refused like a malformed one, never thrown.
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return err(new UpstreamError('bad_format', `result[${index}]: could not be read (${bounded(reason, 120)})`, { cause: error }));
+  }
+  if (warnings.length > MAX_WARNINGS) {
+    const more = warnings.length - MAX_WARNINGS;
+    warnings.length = MAX_WARNINGS;
+    warnings.push(`… and ${more} more items skipped`);
   }
   return ok({ matches, warnings });
 }

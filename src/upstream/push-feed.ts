@@ -10,7 +10,7 @@ import type { MatchSnapshot } from '../domain/match.js';
 import type { Logger } from '../log.js';
 import type { Metrics, PushFrameOutcome } from '../metrics.js';
 import { redactApiKey } from './errors.js';
-import { parseReply } from './parse.js';
+import { parseReply, preview, projectMatch } from './parse.js';
 
 /**
  * `connected`: the socket is open and not silent while matches are live. `reconnecting`: no socket
@@ -78,6 +78,14 @@ const HTTP_UNAUTHORIZED = 401;
 const HTTP_FORBIDDEN = 403;
 /** Matches whose last object is remembered (to fill in nulls and spot duplicates); the oldest go first. */
 const MAX_TRACKED_MATCHES = 5_000;
+/** And at most this much remembered over all of them (a real match object, as read, is a few KB). */
+const MAX_TRACKED_BYTES = 64 * 1024 * 1024;
+/** Match objects in one frame beyond which the frame is garbage (a whole matchday is ~2,000). */
+const MAX_OBJECTS_PER_FRAME = 10_000;
+/** A match object (the fields the parser reads) nested deeper than this is refused; real ones are 4 deep. */
+const MAX_OBJECT_DEPTH = 32;
+/** A match object (the fields the parser reads) larger than this, as JSON, is refused; real ones are ~5 KB. */
+const MAX_OBJECT_BYTES = 1024 * 1024;
 /** Without a previous object these `null`s cannot be filled in, and guessing would roll the match back. */
 const FIELDS_THAT_NEED_A_VALUE = ['event_status', 'event_final_result'] as const;
 
@@ -101,6 +109,37 @@ function eventKeyOf(item: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/**
+ * Depth and approximate JSON size of a value, walked without recursion (a value nested thousands of
+ * levels deep must not overflow the stack) and given up on as soon as either limit is passed.
+ */
+function measure(value: unknown, maxDepth: number, maxBytes: number): { depth: number; bytes: number; within: boolean } {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  let depth = 0;
+  let bytes = 0;
+  while (stack.length > 0) {
+    const next = stack.pop() as { value: unknown; depth: number };
+    depth = Math.max(depth, next.depth);
+    const current = next.value;
+    if (depth > maxDepth) return { depth, bytes, within: false };
+    if (typeof current === 'string') bytes += current.length + 2;
+    else if (typeof current !== 'object' || current === null) bytes += 8;
+    else if (Array.isArray(current)) {
+      bytes += 2 + current.length;
+      if (bytes > maxBytes) return { depth, bytes, within: false };
+      for (const item of current as unknown[]) stack.push({ value: item, depth: next.depth + 1 });
+    } else {
+      bytes += 2;
+      for (const [key, item] of Object.entries(current)) {
+        bytes += key.length + 4;
+        stack.push({ value: item, depth: next.depth + 1 });
+      }
+    }
+    if (bytes > maxBytes) return { depth, bytes, within: false };
+  }
+  return { depth, bytes, within: true };
+}
+
 /** `pushed` over `previous`: a `null` keeps the previous value; the previous key order is kept. */
 function mergeOver(previous: Record<string, unknown> | undefined, pushed: Record<string, unknown>): Record<string, unknown> {
   if (previous === undefined) return pushed;
@@ -114,7 +153,8 @@ function mergeOver(previous: Record<string, unknown> | undefined, pushed: Record
 
 /** A pushed match object that was dropped, and why. */
 export interface RejectedObject {
-  readonly reason: 'invalid' | 'incomplete';
+  /** `oversized`: what the parser reads of it is nested too deep or too large to be kept. */
+  readonly reason: 'invalid' | 'incomplete' | 'oversized';
   /** Says which object (`frame[2]`) and what was wrong; carries no key. */
   readonly message: string;
 }
@@ -140,15 +180,25 @@ function garbage(reason: string): DecodedFrame {
 }
 
 /**
- * Turns push frames into snapshots. Remembers the last raw object of each match, so a `null`
- * field keeps its previous value and an unchanged object is recognised as a duplicate. Each
- * object is parsed on its own: one bad object does not drop the others.
+ * Turns push frames into snapshots. Remembers, per match, what the parser reads of its last object
+ * (unknown fields are dropped on arrival), so a `null` field keeps its previous value, and the last
+ * snapshot, so an object that changes nothing is recognised as a duplicate. Each object is parsed
+ * on its own: one bad object does not drop the others. What is remembered is bounded in count,
+ * depth and bytes; nothing pushed is ever serialised whole.
  */
 export class PushFrameDecoder {
-  private readonly last = new Map<string, { readonly raw: Record<string, unknown>; readonly text: string }>();
+  private readonly last = new Map<string, { readonly raw: Record<string, unknown>; readonly text: string; readonly bytes: number }>();
+  private trackedBytes = 0;
 
   /** Forgets a match (it ended and left the feed): its next object starts afresh. */
   forget(matchId: string): void {
+    this.untrack(matchId);
+  }
+
+  private untrack(matchId: string): void {
+    const entry = this.last.get(matchId);
+    if (entry === undefined) return;
+    this.trackedBytes -= entry.bytes;
     this.last.delete(matchId);
   }
 
@@ -158,24 +208,25 @@ export class PushFrameDecoder {
       body = JSON.parse(text);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      return garbage(`not JSON (${text.length} bytes): ${redactApiKey(reason).slice(0, 120)}`);
+      return garbage(`not JSON (${text.length} bytes): ${redactApiKey(reason.slice(0, 240)).slice(0, 120)}`);
     }
     let items: unknown[];
     if (Array.isArray(body)) items = body;
     else if (isRecord(body) && Array.isArray(body['result'])) {
       if (body['success'] !== undefined && body['success'] !== 1) {
-        return garbage(`provider error envelope (success is ${JSON.stringify(body['success'])})`);
+        return garbage(`provider error envelope (success is ${preview(body['success'])})`);
       }
       items = body['result'];
     } else if (isRecord(body) && 'event_key' in body) items = [body];
     else return garbage(`expected an array of match objects, a match object or {"result":[…]}, got ${isRecord(body) ? 'an object without event_key' : body === null ? 'null' : typeof body}`);
 
     if (items.length === 0) return { outcome: 'empty', snapshots: [], objects: 0, duplicates: 0, rejected: [], warnings: [] };
+    if (items.length > MAX_OBJECTS_PER_FRAME) return garbage(`${items.length} objects in one frame (at most ${MAX_OBJECTS_PER_FRAME})`);
 
     const rejected: RejectedObject[] = [];
     const warnings: string[] = [];
     // Several objects of one match in a frame: merged in order, the last one stands.
-    const latest = new Map<string, { raw: Record<string, unknown>; snapshot: MatchSnapshot; warnings: string[] }>();
+    const latest = new Map<string, { raw: Record<string, unknown>; bytes: number; snapshot: MatchSnapshot; warnings: string[] }>();
     items.forEach((item, index) => {
       const path = `frame[${index}]`;
       if (!isRecord(item)) {
@@ -184,7 +235,7 @@ export class PushFrameDecoder {
       }
       const matchId = eventKeyOf(item);
       if (matchId === undefined) {
-        rejected.push({ reason: 'invalid', message: `${path}.event_key: expected a match id, got ${JSON.stringify(item['event_key'] ?? null).slice(0, 40)}` });
+        rejected.push({ reason: 'invalid', message: `${path}.event_key: expected a match id, got ${preview(item['event_key'] ?? null)}` });
         return;
       }
       const previous = latest.get(matchId)?.raw ?? this.last.get(matchId)?.raw;
@@ -195,7 +246,15 @@ export class PushFrameDecoder {
           return;
         }
       }
-      const raw = mergeOver(previous, item);
+      const raw = mergeOver(previous, projectMatch(item));
+      const size = measure(raw, MAX_OBJECT_DEPTH, MAX_OBJECT_BYTES);
+      if (!size.within) {
+        rejected.push({
+          reason: 'oversized',
+          message: `${path}: match ${matchId} nested deeper than ${MAX_OBJECT_DEPTH} levels or larger than ${MAX_OBJECT_BYTES} bytes in the fields read`,
+        });
+        return;
+      }
       const parsed = parseReply({ success: 1, result: [raw] });
       if (!parsed.ok) {
         rejected.push({ reason: 'invalid', message: parsed.error.message.replace(/^result\[0\]/, path) });
@@ -203,27 +262,30 @@ export class PushFrameDecoder {
       }
       const snapshot = parsed.value.matches[0];
       if (snapshot === undefined) return;
-      latest.set(matchId, { raw, snapshot, warnings: parsed.value.warnings.map((w) => w.replace(/^result\[0\]/, path)) });
+      latest.set(matchId, { raw, bytes: size.bytes, snapshot, warnings: parsed.value.warnings.map((w) => w.replace(/^result\[0\]/, path)) });
     });
 
     const snapshots: MatchSnapshot[] = [];
     let duplicates = 0;
     for (const [matchId, entry] of latest) {
-      const text = JSON.stringify(entry.raw);
+      // The snapshot, not the raw object: it is what the ingestor would see, and it is ours (bounded).
+      const text = JSON.stringify(entry.snapshot);
       if (this.last.get(matchId)?.text === text) {
         duplicates += 1;
         continue;
       }
-      // Delete first: re-inserting moves the match to the young end of the eviction order.
-      this.last.delete(matchId);
-      this.last.set(matchId, { raw: entry.raw, text });
+      // Untrack first: re-inserting moves the match to the young end of the eviction order.
+      this.untrack(matchId);
+      const bytes = entry.bytes + text.length;
+      this.last.set(matchId, { raw: entry.raw, text, bytes });
+      this.trackedBytes += bytes;
       snapshots.push(entry.snapshot);
-      warnings.push(...entry.warnings);
+      for (const warning of entry.warnings) warnings.push(warning);
     }
-    while (this.last.size > MAX_TRACKED_MATCHES) {
+    while (this.last.size > MAX_TRACKED_MATCHES || this.trackedBytes > MAX_TRACKED_BYTES) {
       const oldest = this.last.keys().next().value;
       if (oldest === undefined) break;
-      this.last.delete(oldest);
+      this.untrack(oldest);
     }
     const outcome: PushFrameOutcome = snapshots.length > 0 ? 'ok' : duplicates > 0 ? 'duplicate' : 'garbage';
     return {
@@ -330,6 +392,10 @@ export class PushFeed {
     const socket = new WebSocket(url, {
       handshakeTimeout: this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       maxPayload: MAX_FRAME_BYTES,
+      // A text frame with invalid UTF-8 would otherwise fail the whole connection (1007) — and again
+      // after every reconnection if the provider keeps sending it. It is decoded leniently instead,
+      // like a polled reply, and judged by the decoder like any other frame.
+      skipUTF8Validation: true,
     });
     this.socket = socket;
     this.openedAtMs = undefined;
@@ -411,9 +477,28 @@ export class PushFeed {
     return floor + random() * Math.max(0, ceiling - floor);
   }
 
+  /**
+   * One frame, whatever it holds: nothing a frame carries may escape into the socket's event
+   * handler (an exception there would end the process, and the provider would send the same frame
+   * again after the restart). A frame whose handling fails is counted (`outcome="failed"`), logged
+   * and dropped; the feed goes on.
+   */
   private onFrame(data: RawData, isBinary: boolean): void {
+    let size = 0;
+    try {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      size = bytes.length;
+      this.handleFrame(bytes, isBinary);
+    } catch (error) {
+      this.options.metrics?.pushFrames.inc({ outcome: 'failed' });
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.options.logger.error({ bytes: size, binary: isBinary, error: this.redact(reason.slice(0, 300)) }, 'push frame could not be handled; dropped, the feed goes on');
+    }
+  }
+
+  private handleFrame(bytes: Buffer, isBinary: boolean): void {
     const receivedAtMs = this.now();
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    // Invalid UTF-8 becomes U+FFFD, as in a polled reply (the socket does not validate it: see connect).
     const text = bytes.toString('utf8');
     const frame = this.decoder.decode(text);
     const { metrics, logger } = this.options;

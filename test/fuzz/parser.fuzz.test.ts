@@ -2,7 +2,8 @@
  * Fuzzing the provider side (fast-check): random bytes, random JSON values, and realistic provider
  * bodies with mutated, deleted and retyped fields or truncated text go through `parseReplyText`
  * and then `detect`. Nothing throws, garbage never produces a snapshot (so never an event), and
- * memory does not grow with the number of bodies processed.
+ * memory does not grow with the number of bodies processed. Hostile bodies (issue 16 item 4): deep
+ * nesting anywhere, huge arrays, long strings and invalid UTF-8 are refused or bounded, never thrown.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -11,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { detect, detectAbsent } from '../../src/detect/diff.js';
 import { EVENT_TYPES } from '../../src/domain/events.js';
 import type { MatchSnapshot, MatchState } from '../../src/domain/match.js';
-import { parseReplyText } from '../../src/upstream/parse.js';
+import { MAX_LIST_ITEMS, MAX_TEXT_LENGTH, parseReplyText } from '../../src/upstream/parse.js';
 import { wireCard, wireEnvelope, wireGoal, wireMatch, wireSub, wireVar, wireVars, type WireObject } from '../helpers/wire.js';
 
 const FAILURE_KINDS = new Set(['auth', 'provider_error', 'bad_json', 'bad_format']);
@@ -195,5 +196,107 @@ describe('provider parser under fuzzing', () => {
     const growth = process.memoryUsage().heapUsed - before;
     // 2 000 bodies processed; a leak of even 2 KB each would show as ~4 MB.
     expect(growth).toBeLessThan(4 * 1024 * 1024);
+  });
+});
+
+/** JSON text of a value nested `depth` levels deep, built as text (no recursion). */
+function deepText(depth: number, shape: 'array' | 'object'): string {
+  return shape === 'array' ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"x":'.repeat(depth)}1${'}'.repeat(depth)}`;
+}
+
+/** A reply whose first match has `field` set to raw JSON text. */
+function replyWithRawField(field: string, rawJson: string, match: WireObject = baseMatch(1001)): string {
+  const text = JSON.stringify(match);
+  return `{"success":1,"result":[${text.slice(0, -1)},${JSON.stringify(field)}:${rawJson}}]}`;
+}
+
+function textsOf(value: unknown, into: string[] = []): string[] {
+  if (typeof value === 'string') into.push(value);
+  else if (Array.isArray(value)) for (const item of value) textsOf(item, into);
+  else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) textsOf(item, into);
+  return into;
+}
+
+/** Parses without throwing; an accepted reply has bounded lists and texts. */
+function parseBounded(text: string): { ok: boolean; kind?: string } {
+  const parsed = parseReplyText(text);
+  if (!parsed.ok) {
+    if (!FAILURE_KINDS.has(parsed.error.kind)) throw new Error(`unexpected failure kind ${parsed.error.kind}`);
+    expect(parsed.error.message.length).toBeLessThan(1_000);
+    return { ok: false, kind: parsed.error.kind };
+  }
+  for (const match of parsed.value.matches) {
+    for (const list of [match.goals, match.cards, match.substitutions, match.vars, match.coaches]) expect(list.length).toBeLessThanOrEqual(MAX_LIST_ITEMS);
+    for (const value of textsOf(match)) expect(value.length).toBeLessThanOrEqual(MAX_TEXT_LENGTH);
+    expect(() => JSON.stringify(match)).not.toThrow();
+  }
+  expect(parsed.value.warnings.length).toBeLessThanOrEqual(101);
+  return { ok: true };
+}
+
+describe('provider parser under hostile bodies', () => {
+  it('deep nesting: ignored in unknown fields, refused in fields the parser reads, never thrown', () => {
+    for (const depth of [1_000, 6_000, 50_000]) {
+      for (const shape of ['array', 'object'] as const) {
+        const deep = deepText(depth, shape);
+        expect(parseBounded(deep).ok).toBe(false);
+        expect(parseBounded(`{"success":${deep},"result":[]}`)).toEqual({ ok: false, kind: 'provider_error' });
+        expect(parseBounded(`{"success":1,"result":${deep}}`).ok).toBe(false);
+        // Unknown fields are never read, however deep.
+        expect(parseBounded(replyWithRawField('extra', deep))).toEqual({ ok: true });
+        expect(parseBounded(replyWithRawField('statistics', deep))).toEqual({ ok: true });
+        for (const field of ['event_key', 'event_status', 'home_team_key', 'goalscorers', 'vars', 'lineups']) {
+          expect(() => parseBounded(replyWithRawField(field, deep)), `${field} ${shape} ${depth}`).not.toThrow();
+        }
+        expect(parseBounded(replyWithRawField('event_key', deep))).toEqual({ ok: false, kind: 'bad_format' });
+      }
+    }
+  });
+
+  it('huge arrays and long strings are refused with a short message, never carried into a snapshot', () => {
+    const goals = Array.from({ length: MAX_LIST_ITEMS + 1 }, (_, i) => wireGoal('home', String(1 + (i % 90)), 'A. Striker', `${i + 1} - 0`));
+    const refused = [
+      JSON.stringify(wireEnvelope(wireMatch({ key: 1, goals }))),
+      JSON.stringify(wireEnvelope(wireMatch({ key: 1, home: 'H'.repeat(MAX_TEXT_LENGTH + 1) }))),
+      JSON.stringify(wireEnvelope(wireMatch({ key: 1, league: 'L'.repeat(5_000_000) }))),
+      JSON.stringify(wireEnvelope({ ...wireMatch({ key: 1 }), event_key: '7'.repeat(1_000_000) })),
+      JSON.stringify(wireEnvelope({ ...wireMatch({ key: 1 }), home_team_key: '7'.repeat(100) })),
+    ];
+    for (const body of refused) expect(parseBounded(body)).toEqual({ ok: false, kind: 'bad_format' });
+    // Huge but unknown: ignored. Huge provider messages: cut short.
+    expect(parseBounded(replyWithRawField('statistics', JSON.stringify(Array.from({ length: 200_000 }, (_, i) => i))))).toEqual({ ok: true });
+    expect(parseBounded(JSON.stringify({ success: 0, result: Array.from({ length: 1_000 }, () => ({ msg: 'm'.repeat(10_000), cod: 1 })) })).ok).toBe(false);
+    // Many coaches, or absurd ones, yield no coach rather than a huge list.
+    const manyCoaches = wireMatch({ key: 1, coaches: { home: Array.from({ length: 10_000 }, (_, i) => `C${i}`), away: ['X'.repeat(5_000), 'Real Coach'] } });
+    const parsed = parseReplyText(JSON.stringify(wireEnvelope(manyCoaches)));
+    expect(parsed.ok && parsed.value.matches[0]?.coaches).toEqual(['Real Coach']);
+    // Thousands of skipped items: the warnings are cut short.
+    const sideless = Array.from({ length: MAX_LIST_ITEMS }, () => ({ ...wireGoal('home', '5', '', '9 - 9'), info: '' }));
+    const many = parseReplyText(JSON.stringify(wireEnvelope(...Array.from({ length: 5 }, (_, i) => wireMatch({ key: i + 1, goals: sideless })))));
+    expect(many.ok && many.value.warnings.length).toBe(101);
+  });
+
+  it('invalid UTF-8 and random hostile shapes never throw', () => {
+    const body = JSON.stringify(wireEnvelope(baseMatch(1001)));
+    const deepValue = fc.integer({ min: 1, max: 8_000 }).map((depth) => deepText(depth, depth % 2 === 0 ? 'array' : 'object'));
+    const hostile = fc.oneof(
+      // Invalid UTF-8 bytes spliced into a real body (a reply is decoded leniently: U+FFFD).
+      fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 32 })).map(([at, bytes]) => {
+        const cut = at % body.length;
+        return Buffer.concat([Buffer.from(body.slice(0, cut)), Buffer.from(bytes), Buffer.from(body.slice(cut))]).toString('utf8');
+      }),
+      fc.tuple(fc.constantFrom('extra', 'event_key', 'event_home_team', 'goalscorers', 'cards', 'substitutes', 'vars', 'lineups', 'event_live'), deepValue).map(
+        ([field, deep]) => replyWithRawField(field, deep),
+      ),
+      fc.tuple(fc.constantFrom('goalscorers', 'cards', 'substitutes'), fc.integer({ min: 0, max: 2_000 }), fc.jsonValue({ maxDepth: 2 })).map(
+        ([field, length, item]) => JSON.stringify(wireEnvelope({ ...baseMatch(1001), [field]: Array.from({ length }, () => item) })),
+      ),
+    );
+    fc.assert(
+      fc.property(hostile, (text) => {
+        parseBounded(text);
+      }),
+      { numRuns: 600 },
+    );
   });
 });

@@ -25,6 +25,8 @@ export interface PushProvider {
   /** Sends a text frame (a string as it is, anything else as JSON) to every open connection; returns how many got it. */
   send(frame: unknown): number;
   sendBinary(bytes: Buffer): number;
+  /** Sends bytes as a text frame as they are (invalid UTF-8 included); returns how many got it. */
+  sendTextBytes(bytes: Buffer): number;
   /** Cuts every open connection without a close frame (as a network failure would). */
   dropAll(): void;
   /** Resolves once `count` upgrade attempts have been seen in total. */
@@ -77,6 +79,11 @@ export async function startPushProvider(): Promise<PushProvider> {
     sendBinary(bytes) {
       const targets = open();
       for (const ws of targets) ws.send(bytes, { binary: true });
+      return targets.length;
+    },
+    sendTextBytes(bytes) {
+      const targets = open();
+      for (const ws of targets) ws.send(bytes, { binary: false });
       return targets.length;
     },
     dropAll() {

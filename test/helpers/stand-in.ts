@@ -35,6 +35,11 @@ export interface StandIn {
   /** Resolves when `count` requests of the method have been received in total. */
   waitForRequests(method: 'Livescore' | 'Fixtures', count: number, timeoutMs?: number): Promise<void>;
   count(method: 'Livescore' | 'Fixtures'): number;
+  /** Requests of the method being answered right now (received, response not finished). */
+  inFlight(method: 'Livescore' | 'Fixtures'): number;
+  /** The most requests of the method that were in flight at once (since the start or `resetPeak`). */
+  peakInFlight(method: 'Livescore' | 'Fixtures'): number;
+  resetPeak(method: 'Livescore' | 'Fixtures'): void;
   close(): Promise<void>;
 }
 
@@ -71,12 +76,18 @@ export async function startStandIn(): Promise<StandIn> {
   const waiters: Array<{ method: string; count: number; resolve: () => void }> = [];
   const count = (method: string) => requests.filter((r) => r.query.get('met') === method).length;
   const sockets = new Set<import('node:net').Socket>();
+  const inFlight = new Map<string, number>();
+  const peaks = new Map<string, number>();
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const recorded: RecordedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', query: url.searchParams, headers: req.headers };
     requests.push(recorded);
     const met = url.searchParams.get('met');
+    const key = met ?? '';
+    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    peaks.set(key, Math.max(peaks.get(key) ?? 0, inFlight.get(key) ?? 0));
+    res.on('close', () => inFlight.set(key, (inFlight.get(key) ?? 1) - 1));
     for (const waiter of [...waiters]) {
       if (waiter.method === met && count(met) >= waiter.count) {
         waiters.splice(waiters.indexOf(waiter), 1);
@@ -114,6 +125,11 @@ export async function startStandIn(): Promise<StandIn> {
       fixtures = toHandler(reply);
     },
     count,
+    inFlight: (method) => inFlight.get(method) ?? 0,
+    peakInFlight: (method) => peaks.get(method) ?? 0,
+    resetPeak(method) {
+      peaks.set(method, inFlight.get(method) ?? 0);
+    },
     waitForRequests(method, target, timeoutMs = 10_000) {
       if (count(method) >= target) return Promise.resolve();
       return new Promise((resolve, reject) => {

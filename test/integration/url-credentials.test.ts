@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { secretsOf } from '../../src/log.js';
+import { redactSecrets, secretsOf, secretsOfEnv } from '../../src/log.js';
 import { DATABASE_FILE } from '../../src/store/sqlite.js';
 import { redactApiKey } from '../../src/upstream/errors.js';
 import { LiveFeed } from '../helpers/live-feed.js';
@@ -49,6 +49,23 @@ it('redacts URL credentials in text as it redacts the key', () => {
     'GET http://REDACTED@proxy:3128/football/?met=Livescore&APIkey=REDACTED failed',
   );
   expect(redactApiKey('see https://tok3n@host/x and http://host/y')).toBe('see https://REDACTED@host/x and http://host/y');
+  // A raw @ in the password is part of it (a URL parser takes the last @ of the authority).
+  expect(redactApiKey('"http://u:p@ss@host:1/x" failed')).toBe('"http://REDACTED@host:1/x" failed');
+  // An @ in a path or query is not a credential.
+  expect(redactApiKey('http://host/a@b?c=d@e')).toBe('http://host/a@b?c=d@e');
+});
+
+it('scrubs a start-up message with the secrets of the raw environment, even of a URL that does not parse', () => {
+  const env = {
+    ALLSPORTS_API_KEY: 'key-1234',
+    AUTH_TOKENS: 'tok-aaaa, tok-bbbb',
+    ALLSPORTS_BASE_URL: 'http://u:pa/ss-9999@127.0.0.1:8/',
+  };
+  const secrets = secretsOfEnv(env);
+  expect(secrets).toEqual(expect.arrayContaining(['key-1234', 'tok-aaaa', 'tok-bbbb', 'u:pa/ss-9999', 'pa/ss-9999']));
+  expect(redactSecrets('got "http://u:pa/ss-9999@127.0.0.1:8/", tok-bbbb, key-1234 and http://x:y@h?APIkey=z', secrets)).toBe(
+    'got "http://[REDACTED]@127.0.0.1:8/", [REDACTED], [REDACTED] and http://REDACTED@h?APIkey=REDACTED',
+  );
 });
 
 it('gives the scrubber the credentials and the password alone, as written and decoded', () => {

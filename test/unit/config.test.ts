@@ -65,6 +65,8 @@ describe('defaults', () => {
       dataDir: './data',
       historyRetentionHours: 48,
       missingPollsBeforeEnd: 3,
+      vanishedLookupConcurrency: 4,
+      vanishedLookupsPerPoll: 20,
       limits: {
         maxConnections: 100_000,
         maxConnectionsPerIp: 1_000,
@@ -270,6 +272,8 @@ describe('invalid values: a ConfigError with one line naming the variable and wh
     [{ MAX_CONNECTIONS_PER_IP: '1.5' }, 'MAX_CONNECTIONS_PER_IP', /whole number/],
     [{ UPSTREAM_RETRIES: '11' }, 'UPSTREAM_RETRIES', /from 0 to 10/],
     [{ MISSING_POLLS_BEFORE_END: '0' }, 'MISSING_POLLS_BEFORE_END', /from 1/],
+    [{ VANISHED_LOOKUP_CONCURRENCY: '0' }, 'VANISHED_LOOKUP_CONCURRENCY', /from 1 to 64/],
+    [{ VANISHED_LOOKUPS_PER_POLL: 'all' }, 'VANISHED_LOOKUPS_PER_POLL', /from 1 to 10000/],
     [{ HISTORY_RETENTION_HOURS: 'forever' }, 'HISTORY_RETENTION_HOURS', /number of hours/],
     [{ SLOW_CONSUMER_MAX_BYTES: '100' }, 'SLOW_CONSUMER_MAX_BYTES', /from 1024/],
     [{ CLIENT_RATE_LIMIT: '0' }, 'CLIENT_RATE_LIMIT', /messages per second/],
@@ -288,6 +292,20 @@ describe('invalid values: a ConfigError with one line naming the variable and wh
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable}: expected `)).toBe(true);
     expect(error.message).toMatch(accepts);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it.each([
+    ['an invalid ALLSPORTS_BASE_URL with credentials', { ALLSPORTS_BASE_URL: 'http://u:Pw-0d1e-SECRET@127.0.0.1:99999/football/' }],
+    ['a raw @ in the password', { ALLSPORTS_BASE_URL: 'http://u:p@Pw-0d1e-SECRET@127.0.0.1:99999/' }],
+    ['credentials past the shown length', { ALLSPORTS_BASE_URL: `http://${'u'.repeat(70)}:Pw-0d1e-SECRET@127.0.0.1:99999/` }],
+    ['an invalid ALLSPORTS_WS_URL with a key', { ALLSPORTS_WS_URL: 'wss://wss.allsportsapi.com:99999/live_events?APIkey=Pw-0d1e-SECRET' }],
+    ['an invalid ALLSPORTS_WS_URL with credentials', { ALLSPORTS_WS_URL: 'ws://u:Pw-0d1e-SECRET@127.0.0.1:99999/' }],
+    ['ALLOWED_ORIGINS with credentials', { ALLOWED_ORIGINS: 'https://u:Pw-0d1e-SECRET@app.example.com/path' }],
+    ['REDIS_URL with a password', { REDIS_URL: 'redis://:Pw-0d1e-SECRET@127.0.0.1:99999/0' }],
+  ])('%s: the error names the variable and redacts the secret (issue 16 item 18)', (_name, env) => {
+    const error = configError(env);
+    expect(error.message).not.toContain('0d1e');
     expect(error.message).not.toContain('\n');
   });
 

@@ -353,7 +353,8 @@ describe('items without event_key and non-object items (§2)', () => {
     ['"abc"', 'abc', 'result[0].event_key: expected an integer id, got string "abc"'],
     ['-5', -5, 'result[0].event_key: expected an integer id, got number -5'],
     ['1.5', 1.5, 'result[0].event_key: expected an integer id, got number 1.5'],
-    ['an object', { id: 1 }, 'result[0].event_key: expected an integer id, got object {"id":1}'],
+    // Objects are named, never serialised: one nested thousands of levels deep would overflow the stack.
+    ['an object', { id: 1 }, 'result[0].event_key: expected an integer id, got object'],
   ])('event_key %s is refused', (_label, key, message) => {
     const match = wireMatch();
     match['event_key'] = key;
