@@ -11,7 +11,7 @@
 import { controlSchemas, eventSchemas } from './schema.js';
 import type { ServerFrame } from './wire.js';
 
-interface Schema {
+export interface Schema {
   readonly type?: string | readonly string[];
   readonly enum?: readonly unknown[];
   readonly const?: unknown;
@@ -56,9 +56,9 @@ function hasType(type: string, value: unknown): boolean {
 }
 
 /** The first way `value` breaks `schema`, as "path: what was expected", or `undefined`. */
-function check(schema: Schema, value: unknown, path: string): string | undefined {
+export function checkSchema(schema: Schema, value: unknown, path: string): string | undefined {
   if (schema.anyOf !== undefined) {
-    const failures = schema.anyOf.map((option) => check(option, value, path));
+    const failures = schema.anyOf.map((option) => checkSchema(option, value, path));
     if (failures.every((failure) => failure !== undefined)) return failures[failures.length - 1];
   }
   if (schema.type !== undefined) {
@@ -77,7 +77,7 @@ function check(schema: Schema, value: unknown, path: string): string | undefined
     if (schema.maxItems !== undefined && value.length > schema.maxItems) return `${path}: more than ${schema.maxItems} items`;
     if (schema.items !== undefined) {
       for (let index = 0; index < value.length; index += 1) {
-        const failure = check(schema.items, value[index], `${path}[${index}]`);
+        const failure = checkSchema(schema.items, value[index], `${path}[${index}]`);
         if (failure !== undefined) return failure;
       }
     }
@@ -89,7 +89,7 @@ function check(schema: Schema, value: unknown, path: string): string | undefined
     }
     for (const [name, property] of Object.entries(schema.properties ?? {})) {
       if (!Object.prototype.hasOwnProperty.call(record, name)) continue;
-      const failure = check(property, record[name], `${path}.${name}`);
+      const failure = checkSchema(property, record[name], `${path}.${name}`);
       if (failure !== undefined) return failure;
     }
   }
@@ -111,6 +111,6 @@ export function validateServerFrame(value: unknown): FrameCheck {
   if (typeof type !== 'string') return { ok: false, error: `frame.type: expected a string, got ${describe(type)}` };
   const schema = Object.prototype.hasOwnProperty.call(FRAME_SCHEMAS, type) ? FRAME_SCHEMAS[type] : undefined;
   if (schema === undefined) return { ok: false, unknownType: type.slice(0, 64) };
-  const failure = check(schema, value, type);
+  const failure = checkSchema(schema, value, type);
   return failure === undefined ? { ok: true, frame: value as ServerFrame } : { ok: false, error: failure };
 }
