@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FeedClient, type FeedError, type MatchView, type RetryInfo, type WebSocketConstructor, type WireEvent } from '@football-streaming-core/client';
+import { FeedClient, type FeedError, type MatchView, type RetryInfo, type WireEvent } from '@football-streaming-core/client';
 import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scriptedMatches } from '../../src/sim/render.js';
@@ -26,7 +26,8 @@ const at = (matchdaySecs: number): number => matchdaySecs * SPEED;
 const START_AT = at(13.5);
 const PLAYED = scriptedMatches(0).filter((m) => m.kind === 'played');
 const WAIT_MS = 20_000;
-const Ws = WebSocket as unknown as WebSocketConstructor;
+// `ws` fits the SDK's WebSocketConstructor as it is (no cast).
+const Ws = WebSocket;
 
 /** A simulator whose clock the test can move forward and freeze. */
 class SimClock {
