@@ -92,11 +92,13 @@ async function history(baseUrl: string): Promise<WireEvent[]> {
 /**
  * What the SDK's folded state must agree on with a snapshot: everything the events carry. `status`
  * (the provider's minute text, which changes every minute without an event) and the provider's
- * half-time / shoot-out scores (changed without an event) are left out.
+ * half-time / shoot-out scores (changed without an event) are left out, and so is the clock of a
+ * match in extra time: the service restarts it from 105 for the second half without an event
+ * (README "Match clock"), so a folded one may still run from 90.
  */
 const comparable = (m: MatchView) => {
   const { status: _status, halftime_score: _ht, penalty_score: _pens, ...rest } = m;
-  return rest;
+  return m.phase === 'extra_time' ? { ...rest, clock: m.clock === null ? null : { speed: m.clock.speed } } : rest;
 };
 
 /**
