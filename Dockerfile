@@ -10,8 +10,10 @@ ENV SCARF_ANALYTICS=false
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-# The client SDK is an npm workspace: npm ci links it, so its manifest comes first.
+# The client SDK is an npm workspace: npm ci links it (and runs its `prepare`, which skips the
+# build while its sources are not there yet), so its manifest and scripts come first.
 COPY packages/client/package.json ./packages/client/
+COPY packages/client/scripts ./packages/client/scripts
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY packages/client/tsconfig.json ./packages/client/
@@ -26,6 +28,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY packages/client/package.json ./packages/client/
+COPY packages/client/scripts ./packages/client/scripts
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim AS runtime
@@ -36,7 +39,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# The SDK's browser bundle, served at /client.js (the service imports only its types).
+# The SDK: the service imports its protocol module and serves its browser bundle at /client.js.
 COPY --from=build /app/packages/client/package.json ./packages/client/
 COPY --from=build /app/packages/client/dist ./packages/client/dist
 COPY package.json ./

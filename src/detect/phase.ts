@@ -28,7 +28,8 @@ const EXACT: ReadonlyMap<string, Phase> = new Map<string, Phase>([
   ['penalty shootout', 'penalties'],
   ['extra time', 'extra_time'],
   ['et', 'extra_time'],
-  ['break time', 'extra_time'],
+  // The break before extra time or between its halves (API-Football's `BT`): the clock stops.
+  ['break time', 'extra_time_break'],
   ['postponed', 'postponed'],
   ['cancelled', 'cancelled'],
   ['canceled', 'cancelled'],
@@ -52,6 +53,8 @@ const ORDER: Readonly<Partial<Record<Phase, number>>> = {
   half_time: 2,
   second_half: 3,
   extra_time: 4,
+  // Before extra time or between its halves: ranked with extra time, so neither reads as a regression.
+  extra_time_break: 4,
   penalties: 5,
 };
 

@@ -4,30 +4,37 @@
  * passes the wall-clock time; detection never sees this.
  */
 import type { MatchClock } from '@football-streaming-core/client/wire';
+import { clockBaseMinute, parseMinute } from '@football-streaming-core/client/protocol';
 import type { MatchState, Phase } from './match.js';
 
-/** Where each running phase's minutes start; phases without a running clock are absent. */
-const BASE_MINUTE: Partial<Record<Phase, number>> = { first_half: 0, second_half: 45, extra_time: 90 };
-
-/** The provider's minute text: "29", "45+3", "90+". */
-const MINUTE = /^(\d{1,3})(?:\s*\+\s*(\d{0,2}))?'?$/;
-
 /**
- * The clock of a phase first seen at `now` with the provider's `status` (the minute while a match
- * runs). A minute the provider already shows ("13") means 12 minutes have passed, so the phase
- * began that much earlier (at the match clock's `speed`); extra time past 105 counts from 105.
- * `null` when no clock runs in `phase`.
+ * The clock of a phase (or of the second half of extra time) first seen at `now` with the
+ * provider's `status` (the minute while a match runs). A minute the provider already shows ("13")
+ * means 12 minutes have passed, so the phase began that much earlier (at the match clock's
+ * `speed`); "105+2" counts from 105. `null` when no clock runs in `phase` (half time, the
+ * extra-time breaks, penalties…).
  */
 export function phaseClock(phase: Phase, status: string, now: Date, speed: number): MatchClock | null {
-  let base = BASE_MINUTE[phase];
+  const base = clockBaseMinute(phase, status);
   if (base === undefined) return null;
-  const shown = MINUTE.exec(status.trim());
-  const minute = shown ? Number(shown[1]) + (shown[2] ? Number(shown[2]) : 0) : undefined;
-  if (phase === 'extra_time' && minute !== undefined && minute > 105) base = 105;
+  const shown = parseMinute(status);
+  const minute = shown === undefined ? undefined : shown.minute + shown.added;
   // Never before the phase's own start, whatever minute the provider shows.
   const elapsedMinutes = minute === undefined ? 0 : Math.max(0, minute - base - 1);
   const startedAt = new Date(now.getTime() - (elapsedMinutes * 60_000) / speed);
   return { phase_started_at: startedAt.toISOString(), base_minute: base, speed };
+}
+
+/**
+ * Whether the clock must start again: a new phase, or the second half of extra time (the phase is
+ * one, its clock restarts from 105 once the provider's minute says so; a status without a minute
+ * keeps the clock running).
+ */
+function clockRestarts(before: MatchState, state: MatchState): boolean {
+  if (before.phase !== state.phase) return true;
+  if (state.clock === undefined) return true;
+  if (state.clock === null || parseMinute(state.status) === undefined) return false;
+  return clockBaseMinute(state.phase, state.status) !== state.clock.base_minute;
 }
 
 /** An event of a commit, as far as the clock cares. */
@@ -51,7 +58,7 @@ export function stampClocks<P extends PendingClockEvent>(
   const stamped: string[] = [];
   commit.states.forEach((state, index) => {
     const before = previous(state.matchId);
-    const unchanged = before !== undefined && before.phase === state.phase && state.clock !== undefined;
+    const unchanged = before !== undefined && !clockRestarts(before, state);
     if (unchanged) {
       clocks.set(state.matchId, state.clock ?? null);
       return;

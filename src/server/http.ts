@@ -23,6 +23,7 @@ import type { StoreHealth } from '../store/monitored-store.js';
 import type { UpstreamHealth } from '../upstream/client.js';
 import { httpServerTimeouts, type AdmissionControl } from './admission.js';
 import { asyncApiYaml } from './asyncapi.js';
+import { registerClientBundle } from './client-bundle.js';
 import { matchesToken, redactTokenParam, tokenFrom, type Authenticator } from './auth.js';
 import { registerProbes, type Readiness } from './probes.js';
 import { eventsPageSchema, healthSchema, httpErrorSchema, matchesSchema, matchWithEventsSchema } from './schemas.js';
@@ -32,8 +33,6 @@ import { parseStreamRequest, StreamParameterError, type SseBinding } from './sse
 const DEFAULT_EVENTS_LIMIT = 100;
 const MAX_EVENTS_LIMIT = 1000;
 const PAGE_URL = new URL('../../public/index.html', import.meta.url);
-/** The client SDK's browser bundle (built by `npm run build` into the workspace package). */
-const CLIENT_BUNDLE_URL = new URL('../../packages/client/dist/client.js', import.meta.url);
 
 export interface HttpDeps {
   readonly logger: Logger;
@@ -185,20 +184,17 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     }
   };
 
+  const clientBundle = registerClientBundle(app);
   let page: string | undefined;
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
-    page ??= await readFile(PAGE_URL, 'utf8');
-    return reply.type('text/html; charset=utf-8').send(page);
-  });
-
-  let bundle: string | undefined;
-  app.get('/client.js', { schema: { hide: true } }, async (_request, reply) => {
-    try {
-      bundle ??= await readFile(CLIENT_BUNDLE_URL, 'utf8');
-    } catch (error) {
-      throw new Error('the client SDK bundle is missing: run "npm run build"', { cause: error });
+    // The page imports this service's SDK under its versioned URL, cached for a year.
+    if (page === undefined) {
+      const text = await readFile(PAGE_URL, 'utf8');
+      const version = await clientBundle.version().catch(() => undefined);
+      if (version === undefined) return reply.type('text/html; charset=utf-8').send(text);
+      page = text.replaceAll("'./client.js'", `'./client.js?v=${version}'`);
     }
-    return reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'no-cache').send(bundle);
+    return reply.type('text/html; charset=utf-8').send(page);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

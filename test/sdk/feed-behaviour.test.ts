@@ -3,12 +3,13 @@
  * the frames (and close codes) a case needs — duplicates, silence, refusals — which the real service
  * is built never to produce. The service itself is exercised in feed-client.test.ts.
  */
-import { FeedClient, type RetryInfo, type WebSocketConstructor, type WireEvent } from '@football-streaming-core/client';
+import { FeedClient, type RetryInfo, type WireEvent } from '@football-streaming-core/client';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../helpers/waits.js';
 
-const Ws = WebSocket as unknown as WebSocketConstructor;
+// `ws` fits the SDK's WebSocketConstructor as it is (no cast).
+const Ws = WebSocket;
 type Peer = { socket: WebSocket; received: Array<Record<string, unknown>> };
 
 const cleanups: Array<() => unknown> = [];

@@ -22,6 +22,7 @@ describe('phaseOf', () => {
     ['90', 'second_half'],
     ['90+', 'second_half'],
     ['91', 'extra_time'],
+    ['Break Time', 'extra_time_break'],
     ['105+', 'extra_time'],
     ['120', 'extra_time'],
     ['120+', 'extra_time'],

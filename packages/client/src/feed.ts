@@ -6,27 +6,45 @@
  * It needs nothing but a WebSocket: the browser's global one, or a constructor passed in (`ws` in
  * Node). Like graphql-ws, it sees the socket through a four-member interface.
  */
+import { CloseCode, LibraryCloseCode } from './codes.js';
 import { endedMatch, foldEvent } from './fold.js';
-import type { ClientFrame, MatchView, ServerFrame, SnapshotMessage, SubscribedMessage, WireEvent } from './wire.js';
+import { clientSchemas } from './schema.js';
+import { checkSchema, validateServerFrame } from './validate.js';
+import type { ClientFrame, MatchView, SnapshotMessage, SubscribedMessage, WireEvent } from './wire.js';
+
+/**
+ * An event handler the client sets on its socket. Declared as a method so that sockets whose
+ * handlers take a richer event (the browser's `MessageEvent`, `ws`'s `WebSocket.MessageEvent`) fit
+ * without a cast: the client reads only the members named here.
+ */
+type Handler<E> = { handle(event: E): void }['handle'];
 
 /** What the client needs of a WebSocket (the browser's and `ws`'s both have it). */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Handler<never> | null;
+  onmessage: Handler<{ readonly data: unknown }> | null;
+  onclose: Handler<{ readonly code: number; readonly reason: string }> | null;
+  onerror: Handler<never> | null;
 }
 
+/**
+ * A WebSocket class: the browser's global `WebSocket`, or `ws`'s default export in Node
+ * (`import WebSocket from 'ws'`), passed as it is.
+ */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-/** Which matches to follow: any listed match, league or team. Absent (or all empty): every match. */
+/**
+ * Which matches to follow: any listed match, league or team. Absent (or all empty): every match.
+ * Ids are strings on the wire ("9152"); whole numbers (9152) are accepted and converted. Anything
+ * else makes the constructor (or `subscribe()`) throw a `FeedError` `INVALID_OPTION` naming it.
+ */
 export interface FeedFilter {
-  readonly match_ids?: readonly string[];
-  readonly league_ids?: readonly string[];
-  readonly team_ids?: readonly string[];
+  readonly match_ids?: readonly (string | number)[];
+  readonly league_ids?: readonly (string | number)[];
+  readonly team_ids?: readonly (string | number)[];
 }
 
 /** A place in the stream: the `seq` of the last event handed to the app, in the history `epoch`. */
@@ -45,17 +63,40 @@ export const FeedErrorCode = {
   Server: 'SERVER_ERROR',
   /** The server closed the connection because of what this client sent (1009, 4400, 1002, 1007). */
   ClientFault: 'CLIENT_FAULT',
-  /** A frame that is not JSON, or not a frame of the protocol. */
+  /** A frame that is not JSON, or not a frame of the protocol (it is skipped; the feed goes on). */
   BadFrame: 'BAD_FRAME',
+  /** The server refused the subscription (an `ERROR` answering it): `connect()` rejects, the feed stops. */
+  SubscriptionRefused: 'SUBSCRIPTION_REFUSED',
+  /** `close()` was called before the feed subscribed: `connect()` rejects with it. */
+  Closed: 'CLOSED',
+  /** A listener of this feed threw (reported through `error`; see `FeedEvents.error`). */
+  ListenerThrew: 'LISTENER_THREW',
+  /** An option given to the constructor (or to `subscribe()`) is invalid: thrown at once. */
+  InvalidOption: 'INVALID_OPTION',
 } as const;
 export type FeedErrorCode = (typeof FeedErrorCode)[keyof typeof FeedErrorCode];
 
-/** An error reported through `feed.on('error', …)`. */
+/** What a `FeedError` knows beyond its message. */
+export interface FeedErrorDetails {
+  /** HTTP status of a refused upgrade. */
+  readonly status?: number;
+  readonly closeCode?: number;
+  /** `code` of the server's `ERROR` frame. */
+  readonly serverCode?: string;
+  /** The feed stopped because of it (no reconnect follows). */
+  readonly final?: boolean;
+  /** The option at fault (`INVALID_OPTION`), e.g. `filter.league_ids[0]`. */
+  readonly option?: string;
+  /** The listener's exception (`LISTENER_THREW`). */
+  readonly cause?: unknown;
+}
+
+/** An error reported through `feed.on('error', …)`, thrown by the constructor, or rejecting `connect()`. */
 export class FeedError extends Error {
   constructor(
     readonly code: FeedErrorCode,
     message: string,
-    readonly details: { readonly status?: number; readonly closeCode?: number; readonly serverCode?: string; readonly final?: boolean } = {},
+    readonly details: FeedErrorDetails = {},
   ) {
     super(message);
     this.name = 'FeedError';
@@ -122,6 +163,12 @@ export interface FeedEvents {
   /** `matches` was (re)built from a `SNAPSHOT`: on every subscribe, including `reset`s and filter changes. */
   snapshot: (matches: ReadonlyMap<string, MatchView>) => void;
   state: (state: ConnectionState) => void;
+  /**
+   * Something went wrong that the app may want to know: a refused token, a bad frame (skipped), a
+   * server `ERROR`, a listener that threw. The feed goes on unless `error.details.final`.
+   * A listener that throws is reported here; with no `error` listener its exception is thrown
+   * again on the next tick, as an uncaught exception of the host (as Node's EventEmitter does).
+   */
   error: (error: FeedError) => void;
   /** A reconnect is scheduled (for "reconnecting in N s"). */
   retry: (info: RetryInfo) => void;
@@ -131,20 +178,15 @@ export interface FeedEvents {
 
 type Listeners = { [K in keyof FeedEvents]: Set<FeedEvents[K]> };
 
+const CONNECTING = 0;
 const OPEN = 1;
 const Close = {
   Normal: 1000,
-  GoingAway: 1001,
-  ProtocolError: 1002,
-  Abnormal: 1006,
-  InvalidPayload: 1007,
-  MessageTooBig: 1009,
-  InternalError: 1011,
+  ...CloseCode,
+  ...LibraryCloseCode,
+  /** Standard: the server is overloaded (e.g. a proxy), come back later. */
   TryAgainLater: 1013,
-  SlowConsumer: 4008,
-  RateLimited: 4029,
-  TooManyBadMessages: 4400,
-  TokenExpired: 4401,
+  /** Not sent by this service; by a gateway in front of it. */
   Forbidden: 4403,
 } as const;
 /** Close codes this client reacts to specially (the service's `CloseCode` plus standard ones). */
@@ -174,7 +216,7 @@ export class FeedClient {
   private readonly live = new Map<string, MatchView>();
   private readonly seenIds = new Set<string>();
   private readonly opts: FeedClientOptions;
-  private filter: FeedFilter | undefined;
+  private filter: NormalisedFilter | undefined;
   private token: string | undefined;
   private pos: Position | undefined;
   /** Events at or below this `seq` are already in `matches` (the last snapshot's seq). */
@@ -182,6 +224,8 @@ export class FeedClient {
   private socket: WebSocketLike | undefined;
   private connectionState: ConnectionState = 'closed';
   private stopped = true;
+  /** Bumped by every `connect()` after a stop and every `close()`: work of an older run is dropped. */
+  private run = 0;
   private attempt = 0;
   private authRefusals = 0;
   private retryTimer: unknown;
@@ -189,6 +233,8 @@ export class FeedClient {
   private stableTimer: unknown;
   private lastFrameAt = 0;
   private pingSentAt = 0;
+  /** A subscribe was sent and its `SUBSCRIBED` has not come: an `ERROR` now refuses it. */
+  private subscribePending = false;
   /** The next SNAPSHOT is the one that follows our subscribe (not one asked for later). */
   private awaitingSnapshot = false;
   private resumeRefused = false;
@@ -197,9 +243,10 @@ export class FeedClient {
   private epoch = '';
   private waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
+  /** Checks the options at once: a bad one throws a `FeedError` (`INVALID_OPTION`) naming it. */
   constructor(options: FeedClientOptions) {
-    this.opts = options;
-    this.filter = options.filter;
+    this.opts = checkOptions(options);
+    this.filter = normaliseFilter(options.filter, 'filter');
     this.token = options.token;
     this.pos = options.position;
   }
@@ -227,29 +274,42 @@ export class FeedClient {
     };
   }
 
-  /** Opens the connection; resolves once subscribed (`SUBSCRIBED` and its `SNAPSHOT` received). */
+  /**
+   * Opens the connection. Resolves once subscribed (`SUBSCRIBED` and its `SNAPSHOT` received);
+   * rejects with a `FeedError` when the server refuses the subscription (`SUBSCRIPTION_REFUSED`),
+   * when the token is refused for good (`AUTH_REFUSED`), when the feed cannot work at all (no
+   * WebSocket, an invalid URL: `CLIENT_FAULT`), or when `close()` comes first (`CLOSED`). A
+   * connection that drops before subscribing is retried; the promise waits for that.
+   */
   connect(): Promise<void> {
     const subscribed = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.stopped) {
       this.stopped = false;
+      this.run += 1;
+      this.attempt = 0;
+      this.authRefusals = 0;
       this.setState('connecting');
       this.open();
-    } else if (this.connectionState === 'open' && !this.awaitingSnapshot) {
+    } else if (this.connectionState === 'open' && !this.awaitingSnapshot && !this.subscribePending) {
       this.settle();
     }
     return subscribed;
   }
 
-  /** Follows other matches: subscribes again with `filter` (resuming from `position`); absent = all matches. */
+  /**
+   * Follows other matches: subscribes again with `filter` (resuming from `position`); absent = all
+   * matches. Ids are checked like the constructor's `filter` (numbers become strings; anything else
+   * throws a `FeedError` `INVALID_OPTION`).
+   */
   subscribe(filter: FeedFilter | undefined): void {
-    this.filter = filter;
+    this.filter = normaliseFilter(filter, 'filter');
     if (this.socket !== undefined && this.socket.readyState === OPEN && this.connectionState === 'open') this.sendSubscribe(this.socket);
   }
 
   /**
    * Asks for a fresh `SNAPSHOT` to refresh what changes without an event: the provider's `status`
-   * text and its half-time and shoot-out scores (e.g. every few seconds during a penalty shoot-out).
-   * The stream and `position` are not moved; returns false when not connected.
+   * text, its half-time and shoot-out scores and the match clock (e.g. every few seconds during a
+   * penalty shoot-out). The stream and `position` are not moved; returns false when not connected.
    */
   refresh(): boolean {
     const socket = this.socket;
@@ -258,19 +318,14 @@ export class FeedClient {
     return true;
   }
 
-  /** Closes the connection for good (no reconnect). */
+  /**
+   * Closes the connection for good (no reconnect). Safe at any moment: before `connect()`, while
+   * connecting, open, waiting to retry, or already closed; a pending `connect()` rejects with
+   * `CLOSED`.
+   */
   close(): void {
     if (this.stopped) return;
-    this.stopped = true;
-    this.clearTimers();
-    const socket = this.socket;
-    this.socket = undefined;
-    if (socket !== undefined) {
-      this.detach(socket);
-      socket.close(Close.Normal, 'client closed');
-    }
-    this.rejectWaiters(new Error('feed closed'));
-    this.setState('closed');
+    this.stop(new FeedError(FeedErrorCode.Closed, 'feed closed before it subscribed', { final: true }));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -280,7 +335,7 @@ export class FeedClient {
     if (this.stopped) return;
     const Ctor = this.opts.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (Ctor === undefined) {
-      this.fail(new Error('no WebSocket: pass one in the options (e.g. `import WebSocket from "ws"` in Node)'));
+      this.fail('no WebSocket: pass one in the options (e.g. `import WebSocket from "ws"` in Node)');
       return;
     }
     let socket: WebSocketLike;
@@ -288,29 +343,32 @@ export class FeedClient {
       socket = new Ctor(this.urlWithToken());
     } catch (error) {
       // An invalid URL can never work: say so instead of retrying forever.
-      this.fail(error instanceof Error ? error : new Error(String(error)));
+      this.fail(error instanceof Error ? error.message : String(error));
       return;
     }
     this.socket = socket;
     let opened = false;
     let errorText = '';
     socket.onopen = () => {
+      if (this.socket !== socket) return;
       opened = true;
       this.lastFrameAt = Date.now();
       this.pingSentAt = 0;
-      this.sendSubscribe(socket);
-      this.startHeartbeat(socket);
+      this.guard(() => {
+        this.sendSubscribe(socket);
+        this.startHeartbeat(socket);
+      });
     };
     socket.onmessage = (message) => {
       if (this.socket !== socket) return;
       this.lastFrameAt = Date.now();
       this.pingSentAt = 0;
-      this.receive(message.data);
+      this.guard(() => this.receive(message.data));
     };
-    socket.onerror = (event) => {
+    socket.onerror = (event: unknown) => {
       // `ws` puts the refused upgrade's status in the message ("Unexpected server response: 401");
       // browsers say nothing (see the REST probe below).
-      const message = (event as { message?: unknown; error?: { message?: unknown } } | null)?.message ?? (event as { error?: { message?: unknown } } | null)?.error?.message;
+      const message = (event as { message?: unknown } | null)?.message ?? (event as { error?: { message?: unknown } } | null)?.error?.message;
       if (typeof message === 'string') errorText = message;
     };
     socket.onclose = (event) => {
@@ -332,11 +390,11 @@ export class FeedClient {
   private sendSubscribe(socket: WebSocketLike): void {
     const resume = this.pos === undefined ? {} : { since: this.pos.seq, epoch: this.pos.epoch };
     const f = this.filter;
-    const ids = (list: readonly string[] | undefined) => (list ?? []).filter((id) => id !== '');
-    const filtered = f !== undefined && ids(f.match_ids).length + ids(f.league_ids).length + ids(f.team_ids).length > 0;
-    const frame: ClientFrame = filtered
-      ? { action: 'subscribe', match_ids: ids(f.match_ids), league_ids: ids(f.league_ids), team_ids: ids(f.team_ids), snapshot: true, ...resume }
-      : { action: 'subscribe_all', snapshot: true, ...resume };
+    const frame: ClientFrame =
+      f !== undefined
+        ? { action: 'subscribe', match_ids: f.match_ids, league_ids: f.league_ids, team_ids: f.team_ids, snapshot: true, ...resume }
+        : { action: 'subscribe_all', snapshot: true, ...resume };
+    this.subscribePending = true;
     this.awaitingSnapshot = true;
     this.resumeRefused = false;
     socket.send(JSON.stringify(frame));
@@ -345,37 +403,38 @@ export class FeedClient {
   /** A connection ended: decide whether and when to try again. */
   private async ended(ending: Ending, opened: boolean): Promise<void> {
     this.stopHeartbeat();
+    this.subscribePending = false;
     if (this.stableTimer !== undefined) timers.clearTimeout(this.stableTimer);
     this.stableTimer = undefined;
     if (this.stopped) return;
+    const run = this.run;
     let { status } = ending;
     if (!opened && status === undefined) status = await this.probe();
-    if (this.stopped) return;
+    if (this.stopped || run !== this.run) return;
     const { closeCode } = ending;
     const authRefused = status === 401 || status === 403 || closeCode === Close.TokenExpired || closeCode === Close.Forbidden;
     if (authRefused) {
       this.authRefusals += 1;
       const final = this.authRefusals >= MAX_AUTH_ATTEMPTS && this.opts.getToken === undefined;
       const what = closeCode === Close.TokenExpired ? 'access token expired' : `access refused${status ? ` (HTTP ${status})` : ` (close ${closeCode})`}`;
-      this.emit('error', new FeedError(FeedErrorCode.AuthRefused, `${what}; ${final ? 'giving up' : 'will retry'}`, { ...(status ? { status } : {}), closeCode, final }));
+      const details = { ...(status ? { status } : {}), closeCode, final };
       if (final) {
-        this.stopped = true;
-        this.clearTimers();
-        this.rejectWaiters(new FeedError(FeedErrorCode.AuthRefused, `${what} ${this.authRefusals} times; stopped`, { final: true }));
-        this.setState('closed');
+        this.stop(new FeedError(FeedErrorCode.AuthRefused, `${what} ${this.authRefusals} times; stopped`, details), new FeedError(FeedErrorCode.AuthRefused, `${what}; giving up`, details));
         return;
       }
+      this.emit('error', new FeedError(FeedErrorCode.AuthRefused, `${what}; will retry`, details));
       if (this.opts.getToken !== undefined) {
         try {
           this.token = await this.opts.getToken();
         } catch (error) {
-          this.emit('error', new FeedError(FeedErrorCode.AuthRefused, `getToken failed: ${error instanceof Error ? error.message : String(error)}`));
+          this.emit('error', new FeedError(FeedErrorCode.AuthRefused, `getToken failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
         }
-        if (this.stopped) return;
+        if (this.stopped || run !== this.run) return;
       }
     } else if (CLIENT_FAULTS.has(closeCode)) {
       this.emit('error', new FeedError(FeedErrorCode.ClientFault, `server closed the connection: ${closeCode} ${ending.reason ?? ''}`.trim(), { closeCode }));
     }
+    if (this.stopped || run !== this.run) return;
     this.schedule(this.delayFor(closeCode, status, authRefused), closeCode, status);
   }
 
@@ -397,7 +456,9 @@ export class FeedClient {
 
   private schedule(delayMs: number, closeCode: number, status: number | undefined): void {
     this.setState('reconnecting');
+    if (this.stopped) return;
     this.emit('retry', { attempt: this.attempt, delayMs, at: Date.now() + delayMs, closeCode, ...(status !== undefined ? { status } : {}) });
+    if (this.stopped) return;
     this.retryTimer = timers.setTimeout(() => {
       this.retryTimer = undefined;
       this.open();
@@ -427,19 +488,46 @@ export class FeedClient {
     }
   }
 
-  private fail(error: Error): void {
+  /** Something that can never work: stop, and say why. */
+  private fail(message: string): void {
+    const error = new FeedError(FeedErrorCode.ClientFault, message, { final: true });
+    this.stop(error, error);
+  }
+
+  /**
+   * Stops the feed for good: no timer, no socket, no reconnect. Pending `connect()`s reject with
+   * `reason`; `report` (when given) goes to `error` listeners first.
+   */
+  private stop(reason: FeedError, report?: FeedError): void {
     this.stopped = true;
+    this.run += 1;
     this.clearTimers();
-    this.emit('error', new FeedError(FeedErrorCode.ClientFault, error.message, { final: true }));
-    this.rejectWaiters(error);
+    this.subscribePending = false;
+    this.awaitingSnapshot = false;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket !== undefined) {
+      this.detach(socket);
+      try {
+        // Closing a socket that is still connecting aborts the handshake: `ws` reports that as an
+        // 'error' event (caught by the handler `detach` leaves) and browsers log it; neither is news.
+        if (socket.readyState === CONNECTING || socket.readyState === OPEN) socket.close(Close.Normal, 'client closed');
+      } catch (error) {
+        // A socket that cannot even close is gone already; tell the app, do not throw from close().
+        this.emit('error', new FeedError(FeedErrorCode.ClientFault, `closing the socket failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      }
+    }
+    if (report !== undefined) this.emit('error', report);
+    this.rejectWaiters(reason);
     this.setState('closed');
   }
 
+  /** Unhooks the client from a socket it abandons; keeps an error handler so a late error is not unhandled. */
   private detach(socket: WebSocketLike): void {
     socket.onopen = null;
     socket.onmessage = null;
     socket.onclose = null;
-    socket.onerror = null;
+    socket.onerror = ignoreSocketError;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -482,48 +570,72 @@ export class FeedClient {
   // -------------------------------------------------------------------------------------------
   // Inbound frames
 
-  private receive(data: unknown): void {
-    let frame: ServerFrame;
+  /** Runs the handling of one socket event: nothing from the network may throw out of a socket handler. */
+  private guard(work: () => void): void {
     try {
-      frame = JSON.parse(String(data)) as ServerFrame;
+      work();
+    } catch (error) {
+      this.emit('error', new FeedError(FeedErrorCode.ClientFault, `handling a frame failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+    }
+  }
+
+  private receive(data: unknown): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(String(data));
     } catch {
-      this.emit('error', new FeedError(FeedErrorCode.BadFrame, 'a frame from the server is not JSON'));
+      this.emit('error', new FeedError(FeedErrorCode.BadFrame, 'a frame from the server is not JSON; skipped'));
       return;
     }
-    if (typeof frame !== 'object' || frame === null || typeof (frame as { type?: unknown }).type !== 'string') {
-      this.emit('error', new FeedError(FeedErrorCode.BadFrame, 'a frame from the server has no type'));
+    const checked = validateServerFrame(parsed);
+    if (!checked.ok) {
+      // A frame type this SDK does not know comes from a newer server: ignored, as the protocol asks.
+      if ('error' in checked) this.emit('error', new FeedError(FeedErrorCode.BadFrame, `a frame from the server is not a frame of the protocol (${checked.error}); skipped`));
       return;
     }
-    if ('seq' in frame && 'event_id' in frame && 'match_id' in frame) {
-      this.onEvent(frame as WireEvent);
-      return;
-    }
-    const message = frame as Exclude<ServerFrame, WireEvent>;
-    switch (message.type) {
+    const frame = checked.frame;
+    switch (frame.type) {
       case 'SUBSCRIBED':
-        this.onSubscribed(message);
+        this.onSubscribed(frame);
         return;
       case 'SNAPSHOT':
-        this.onSnapshot(message);
+        this.onSnapshot(frame);
         return;
       case 'ERROR':
-        this.emit('error', new FeedError(FeedErrorCode.Server, `${message.code}: ${message.message}`, { serverCode: message.code }));
+        this.onServerError(frame.code, frame.message);
         return;
       case 'PONG':
       case 'UNSUBSCRIBED':
         return;
+      default:
+        this.onEvent(frame);
     }
   }
 
+  private onServerError(code: string, message: string): void {
+    if (!this.subscribePending) {
+      this.emit('error', new FeedError(FeedErrorCode.Server, `${code}: ${message}`, { serverCode: code }));
+      return;
+    }
+    // The answer to our subscribe: the same subscribe would be refused again, so retrying cannot help.
+    const error = new FeedError(FeedErrorCode.SubscriptionRefused, `the server refused the subscription: ${code}: ${message}`, { serverCode: code, final: true });
+    this.stop(error, error);
+  }
+
   private onSubscribed(message: SubscribedMessage): void {
+    this.subscribePending = false;
     // Without a position, or with one the server could not resume from, the SNAPSHOT that follows
     // is the new starting point; with a resumed one, the stream goes on right after our position.
-    this.resumeRefused = this.pos !== undefined && message.resumed !== true;
+    // A resume into another history (epoch) is no resume whatever the server says: its seqs are
+    // not ours.
+    const resumed = message.resumed === true && this.pos !== undefined && message.epoch === this.pos.epoch;
+    this.resumeRefused = this.pos !== undefined && !resumed;
     this.startFresh = this.pos === undefined || this.resumeRefused;
     this.epoch = message.epoch;
     this.authRefusals = 0;
     this.setState('open');
-    this.emit('subscribed', { epoch: message.epoch, seq: message.seq, ...(message.resumed !== undefined ? { resumed: message.resumed } : {}) });
+    this.emit('subscribed', { epoch: message.epoch, seq: message.seq, ...(message.resumed !== undefined ? { resumed: message.resumed && resumed } : {}) });
+    if (this.stopped) return;
     if (this.stableTimer !== undefined) timers.clearTimeout(this.stableTimer);
     this.stableTimer = timers.setTimeout(() => {
       this.stableTimer = undefined;
@@ -534,6 +646,11 @@ export class FeedClient {
   private onSnapshot(message: SnapshotMessage): void {
     if (!this.awaitingSnapshot) {
       this.mergeSilentFields(message);
+      return;
+    }
+    if (this.subscribePending) {
+      // A SNAPSHOT before the SUBSCRIBED it belongs to: not the protocol's order.
+      this.emit('error', new FeedError(FeedErrorCode.BadFrame, 'a SNAPSHOT came before SUBSCRIBED; skipped'));
       return;
     }
     this.awaitingSnapshot = false;
@@ -559,15 +676,21 @@ export class FeedClient {
       const current = this.live.get(fresh.match_id);
       if (current === undefined) continue;
       const changed =
-        current.status !== fresh.status || current.halftime_score !== fresh.halftime_score || current.penalty_score !== fresh.penalty_score;
+        current.status !== fresh.status ||
+        current.halftime_score !== fresh.halftime_score ||
+        current.penalty_score !== fresh.penalty_score ||
+        JSON.stringify(current.clock) !== JSON.stringify(fresh.clock);
       if (!changed) continue;
-      const next = { ...current, status: fresh.status, halftime_score: fresh.halftime_score, penalty_score: fresh.penalty_score };
+      const next = { ...current, status: fresh.status, halftime_score: fresh.halftime_score, penalty_score: fresh.penalty_score, clock: fresh.clock };
       this.live.set(fresh.match_id, next);
       this.emit('match', next);
     }
   }
 
   private onEvent(event: WireEvent): void {
+    // Before the SNAPSHOT that starts a fresh stream, events belong to no position of ours: the
+    // snapshot reflects them.
+    if (this.awaitingSnapshot && this.startFresh) return;
     // Fold whatever the snapshot does not yet reflect, even an event the app already had.
     if (event.seq > this.foldedThrough) {
       this.foldedThrough = event.seq;
@@ -626,14 +749,111 @@ export class FeedClient {
     this.stableTimer = undefined;
   }
 
+  /**
+   * Calls every listener of `name`. One that throws does not stop the others or the feed: its
+   * exception is reported through `error`, or, with no `error` listener (or from an `error`
+   * listener), thrown again on the next tick so that it reaches the host as an uncaught exception.
+   */
   private emit<K extends keyof FeedEvents>(name: K, ...args: Parameters<FeedEvents[K]>): void {
-    for (const listener of this.listeners[name]) {
+    for (const listener of [...this.listeners[name]]) {
       try {
         (listener as (...a: Parameters<FeedEvents[K]>) => void)(...args);
       } catch (error) {
-        // A listener's bug must not break delivery to the others or the client's own state.
-        if (name !== 'error') this.emit('error', new FeedError(FeedErrorCode.ClientFault, `a '${name}' listener threw: ${error instanceof Error ? error.message : String(error)}`));
+        if (name === 'error' || this.listeners.error.size === 0) {
+          rethrowLater(error);
+        } else {
+          const message = `a '${name}' listener threw: ${error instanceof Error ? error.message : String(error)}`;
+          this.emit('error', new FeedError(FeedErrorCode.ListenerThrew, message, { cause: error }));
+        }
       }
     }
   }
+}
+
+/** Throws `error` outside the feed's call stack, as an uncaught exception of the host. */
+function rethrowLater(error: unknown): void {
+  timers.setTimeout(() => {
+    throw error;
+  }, 0);
+}
+
+/** Set on abandoned sockets: a handshake aborted by `close()` still reports an error (`ws` throws without a handler). */
+function ignoreSocketError(): void {
+  // The socket is abandoned: whatever it reports now changes nothing.
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface NormalisedFilter {
+  readonly match_ids: readonly string[];
+  readonly league_ids: readonly string[];
+  readonly team_ids: readonly string[];
+}
+
+const invalid = (option: string, message: string): FeedError =>
+  new FeedError(FeedErrorCode.InvalidOption, `FeedClient: ${option} ${message}`, { option });
+
+/** The ids of one filter list as strings: numbers (safe non-negative integers) are converted. */
+function normaliseIds(value: unknown, option: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw invalid(option, `must be an array of ids (e.g. ["9152"]), got ${describeValue(value)}`);
+  return value.map((id: unknown, index) => {
+    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return String(id);
+    if (typeof id === 'string' && id !== '') return id;
+    throw invalid(`${option}[${index}]`, `must be an id, a string such as "9152" (or a whole number), got ${describeValue(id)}`);
+  });
+}
+
+/** The filter as sent, or `undefined` for every match; checked against the protocol's subscribe schema. */
+function normaliseFilter(filter: FeedFilter | undefined, option: string): NormalisedFilter | undefined {
+  if (filter === undefined || filter === null) return undefined;
+  if (typeof filter !== 'object' || Array.isArray(filter)) throw invalid(option, `must be an object with match_ids, league_ids and/or team_ids, got ${describeValue(filter)}`);
+  const known = new Set(['match_ids', 'league_ids', 'team_ids']);
+  for (const key of Object.keys(filter)) if (!known.has(key)) throw invalid(`${option}.${key}`, 'is not a filter field (match_ids, league_ids, team_ids)');
+  const normalised = {
+    match_ids: normaliseIds(filter.match_ids, `${option}.match_ids`),
+    league_ids: normaliseIds(filter.league_ids, `${option}.league_ids`),
+    team_ids: normaliseIds(filter.team_ids, `${option}.team_ids`),
+  };
+  if (normalised.match_ids.length + normalised.league_ids.length + normalised.team_ids.length === 0) return undefined;
+  const failure = checkSchema(clientSchemas.subscribe, { action: 'subscribe', ...normalised }, 'subscribe');
+  if (failure !== undefined) throw invalid(option, `breaks the protocol's limits: ${failure.replace(/^subscribe\./, `${option}.`)}`);
+  return normalised;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+/** Checks every option the constructor takes; throws a `FeedError` (`INVALID_OPTION`) naming the first bad one. */
+function checkOptions(options: FeedClientOptions): FeedClientOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('options', `must be an object, got ${describeValue(options)}`);
+  const { url } = options;
+  if (typeof url !== 'string') throw invalid('url', `must be a string such as "ws://localhost:8080/ws", got ${describeValue(url)}`);
+  if (!/^wss?:\/\/[^/?#\s]+/i.test(url)) throw invalid('url', `must be a ws:// or wss:// URL such as "ws://localhost:8080/ws", got ${describeValue(url)}`);
+  const functions = ['WebSocket', 'getToken', 'random'] as const;
+  for (const name of functions) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw invalid(name, `must be a function, got ${describeValue(options[name])}`);
+  }
+  if (options.fetch !== undefined && options.fetch !== false && typeof options.fetch !== 'function') throw invalid('fetch', `must be a function or false, got ${describeValue(options.fetch)}`);
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) throw invalid('token', `must be a non-empty string, got ${describeValue(options.token)}`);
+  const durations = ['heartbeatIntervalMs', 'baseDelayMs', 'maxDelayMs', 'overloadDelayMs', 'authRetryDelayMs'] as const;
+  for (const name of durations) {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) throw invalid(name, `must be a number of milliseconds (0 or more), got ${describeValue(value)}`);
+  }
+  if (options.heartbeatIntervalMs === 0) throw invalid('heartbeatIntervalMs', 'must be more than 0');
+  const { dedupeWindow } = options;
+  if (dedupeWindow !== undefined && !(Number.isSafeInteger(dedupeWindow) && dedupeWindow > 0)) throw invalid('dedupeWindow', `must be a whole number above 0, got ${describeValue(dedupeWindow)}`);
+  const { position } = options;
+  if (position !== undefined) {
+    if (typeof position !== 'object' || position === null) throw invalid('position', `must be { seq, epoch } as saved from feed.position, got ${describeValue(position)}`);
+    if (!(Number.isSafeInteger(position.seq) && position.seq >= 0)) throw invalid('position.seq', `must be a whole number (0 or more), got ${describeValue(position.seq)}`);
+    if (typeof position.epoch !== 'string' || position.epoch === '') throw invalid('position.epoch', `must be the epoch string saved with the seq, got ${describeValue(position.epoch)}`);
+  }
+  return options;
 }

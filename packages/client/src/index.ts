@@ -15,6 +15,7 @@ export {
   HandledCloseCodes,
   type ConnectionState,
   type FeedClientOptions,
+  type FeedErrorDetails,
   type FeedEvents,
   type FeedFilter,
   type Position,
