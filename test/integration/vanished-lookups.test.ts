@@ -130,13 +130,12 @@ it('the budget and the concurrency are configurable; carried-over look-ups are r
     POLL_INTERVAL_SECS: '0.2',
     POLL_INTERVAL_IDLE_SECS: '0.2',
   });
-  let carriedOver = 0;
   standIn.fixtures((request: RecordedRequest): CannedReply => ({ delayMs: LOOKUP_DELAY_MS, body: wireEnvelope(liveObject(Number(request.query.get('matchId')))) }));
   const start = standIn.requests.length;
   standIn.resetPeak('Fixtures');
   unlistAll();
   await until(() => lookedUp(standIn, start).size === COUNT, 'every vanished match looked up', 60_000);
-  carriedOver = await metricValue(service.url, 'fsc_vanished_lookups_carried_over');
+  const carriedOver = await metricValue(service.url, 'fsc_vanished_lookups_carried_over');
   expect(standIn.peakInFlight('Fixtures')).toBeLessThanOrEqual(2);
   expect(Math.max(...lookupsPerPoll(standIn, start))).toBeLessThanOrEqual(5);
   // 40 vanished, at most 5 looked up per poll: at least 35 wait after any poll.
