@@ -472,10 +472,17 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       maxConnectionsPerIp: Math.ceil(config.limits.maxConnectionsPerIp / share),
       accepting: () => !shuttingDown,
     });
+    if (config.limits.maxConnectionsPerIp >= admission.socketBudget) {
+      logger.warn(
+        { max_connections_per_ip: config.limits.maxConnectionsPerIp, socket_budget: admission.socketBudget },
+        'MAX_CONNECTIONS_PER_IP lets one address take every socket this process can hold (its open-file limit): raise the limit (ulimit -n) or lower MAX_CONNECTIONS_PER_IP',
+      );
+    }
     const sse = new SseBinding({ hub, store, logger, heartbeatIntervalMs: config.heartbeatIntervalMs });
     cleanup.push(() => Promise.resolve(sse.close()));
     const http = await createHttpServer({
       streams: { admission, sse, handshakeTimeoutMs },
+      keepAliveTimeoutMs: config.limits.keepAliveTimeoutMs,
       logger,
       metrics,
       store,

@@ -18,7 +18,8 @@ export type CloseReasonLabel =
   | 'history_reset';
 
 /** Why an upgrade or stream was refused; `shutting_down` is kept apart from `max_connections` (a full server). */
-export type RefusalLabel = 'max_connections' | 'max_connections_per_ip' | 'unauthorized' | 'origin' | 'shutting_down';
+/** Why a connection or stream was refused; `max_sockets`: the process is at its socket budget (open-file limit) with no idle connection to close. */
+export type RefusalLabel = 'max_connections' | 'max_connections_per_ip' | 'max_sockets' | 'unauthorized' | 'origin' | 'shutting_down';
 /** What became of one push frame: news, nothing new, an empty list, or not a match list at all. */
 export type PushFrameOutcome = 'ok' | 'duplicate' | 'empty' | 'garbage';
 
@@ -82,8 +83,13 @@ export class Metrics {
   });
   readonly refusals = new Counter({
     name: 'fsc_connection_refusals_total',
-    help: 'WebSocket upgrades and SSE streams refused before opening, by reason.',
+    help: 'Connections, WebSocket upgrades and SSE streams refused before opening, by reason.',
     labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly idleConnectionsClosed = new Counter({
+    name: 'fsc_idle_connections_closed_total',
+    help: 'Idle keep-alive connections closed to make room for a new one (socket budget, or the per-address share of it).',
     registers: [this.registry],
   });
   readonly storeErrors = new Counter({
