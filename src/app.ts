@@ -470,7 +470,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       allowedOrigins: config.allowedOrigins,
       maxConnections: config.limits.maxConnections,
       maxConnectionsPerIp: config.limits.maxConnectionsPerIp,
-      ...(worker ? { ledger: new WorkerSlotLedger(worker.channel as unknown as SlotChannel) } : {}),
+      ...(worker && process.env[WorkerEnv.BenchLocalAdmission] !== '1' ? { ledger: new WorkerSlotLedger(worker.channel as unknown as SlotChannel) } : {}),
       accepting: () => !shuttingDown,
     });
     if (config.limits.maxConnectionsPerIp >= admission.socketBudget) {

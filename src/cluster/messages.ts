@@ -44,4 +44,10 @@ export const WorkerEnv = {
   SimBaseUrl: 'FSC_SIM_BASE_URL',
   /** Its push feed (`/live_events`), for UPSTREAM_MODE=push. */
   SimPushUrl: 'FSC_SIM_PUSH_URL',
+  /**
+   * Benchmarks only (`bench/admission.mjs`, its baseline): `1` makes each worker count slots on its
+   * own, without asking the primary, so the limits no longer hold for the instance. Never set it
+   * in production.
+   */
+  BenchLocalAdmission: 'FSC_BENCH_LOCAL_ADMISSION',
 } as const;
