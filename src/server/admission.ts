@@ -258,7 +258,7 @@ export class AdmissionControl {
       (error: unknown) => {
         socket.off('error', onError);
         this.options.logger.error({ err: error }, 'admission: asking for a connection slot failed');
-        this.settleConnection(conn, 'max_connections_per_ip', handOver);
+        this.settleConnection(conn, 'max_connections', handOver);
       },
     );
   }
@@ -266,7 +266,12 @@ export class AdmissionControl {
   private settleConnection(conn: Conn, verdict: SlotVerdict, handOver: (socket: Socket) => void): void {
     if (verdict !== 'ok') {
       this.forget(conn);
-      if (!conn.socket.destroyed) this.refuseSocket(conn.socket, this.perIpRefusal());
+      // 'max_connections' for a connection: the primary could not be asked (the instance is going away).
+      const refusal =
+        verdict === 'max_connections_per_ip'
+          ? this.perIpRefusal()
+          : this.refusal(RefusalStatus.TooManyConnections, 'max_connections', HttpErrorCode.TooManyConnections, 'server unavailable');
+      if (!conn.socket.destroyed) this.refuseSocket(conn.socket, refusal);
       return;
     }
     if (conn.closed) {
