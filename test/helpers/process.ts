@@ -109,8 +109,8 @@ export function spawnService(env: Record<string, string>, options: SpawnOptions 
 /** Spawns the service on port 0 and waits until it logs where it listens. */
 export async function startServiceProcess(env: Record<string, string>, options: SpawnOptions = {}): Promise<ListeningService> {
   const service = spawnService({ BIND_ADDRESS: '127.0.0.1:0', ...env }, options);
-  // Generous: on a busy machine (both cores loaded) a start, WORKERS above all, can take 15 s.
-  const line = await service.waitForLog((l) => typeof l['port'] === 'number' && typeof l['url'] === 'string', 30_000);
+  // Generous (it only bounds a hang): on a loaded machine a start, WORKERS above all, took over 30 s.
+  const line = await service.waitForLog((l) => typeof l['port'] === 'number' && typeof l['url'] === 'string', 60_000);
   const url = String(line['url']);
   return { ...service, url, wsUrl: `${url.replace('http', 'ws')}/ws`, port: Number(line['port']) };
 }
