@@ -22,6 +22,7 @@ import { RedisLease } from './cluster/redis-lease.js';
 import { IpcBus } from './bus/ipc-bus.js';
 import type { WorkerLink, WorkerRole } from './cluster/worker-link.js';
 import { WorkerEnv } from './cluster/messages.js';
+import { WorkerSlotLedger, type SlotChannel } from './cluster/slot-ledger.js';
 import { Ingestor } from './engine/ingestor.js';
 import { MatchBook } from './engine/match-book.js';
 import { PollingSource } from './engine/polling-source.js';
@@ -475,21 +476,28 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const authenticator = new Authenticator(config.auth);
     // One admission gate and one count of slots for both streaming transports (/ws and /events/stream).
     const { handshakeTimeoutMs } = config.limits;
-    // With WORKERS the caps are enforced per worker, each holding its share of the instance's.
-    const share = worker?.workerCount ?? 1;
+    // With WORKERS the slots are counted in the primary, so both limits hold for the whole instance.
     const admission = new AdmissionControl({
       logger,
       metrics,
       authenticator,
       allowedOrigins: config.allowedOrigins,
-      maxConnections: Math.ceil(config.limits.maxConnections / share),
-      maxConnectionsPerIp: Math.ceil(config.limits.maxConnectionsPerIp / share),
+      maxConnections: config.limits.maxConnections,
+      maxConnectionsPerIp: config.limits.maxConnectionsPerIp,
+      ...(worker && process.env[WorkerEnv.BenchLocalAdmission] !== '1' ? { ledger: new WorkerSlotLedger(worker.channel as unknown as SlotChannel) } : {}),
       accepting: () => !shuttingDown,
     });
+    if (config.limits.maxConnectionsPerIp >= admission.socketBudget) {
+      logger.warn(
+        { max_connections_per_ip: config.limits.maxConnectionsPerIp, socket_budget: admission.socketBudget },
+        'MAX_CONNECTIONS_PER_IP lets one address take every socket this process can hold (its open-file limit): raise the limit (ulimit -n) or lower MAX_CONNECTIONS_PER_IP',
+      );
+    }
     const sse = new SseBinding({ hub, store, logger, heartbeatIntervalMs: config.heartbeatIntervalMs });
     cleanup.push(() => Promise.resolve(sse.close()));
     const http = await createHttpServer({
       streams: { admission, sse, handshakeTimeoutMs },
+      keepAliveTimeoutMs: config.limits.keepAliveTimeoutMs,
       logger,
       metrics,
       store,

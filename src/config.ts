@@ -91,6 +91,8 @@ export interface LimitsConfig {
   readonly totalUnsentBytes: number;
   /** Longest an HTTP request's headers and a WebSocket handshake may take. @default 5 s */
   readonly handshakeTimeoutMs: number;
+  /** Idle time after which a keep-alive HTTP connection is closed. @default 5 s */
+  readonly keepAliveTimeoutMs: number;
 }
 
 export interface AuthConfig {
@@ -456,6 +458,7 @@ export function loadConfig(env: Env): Config {
       maxBadMessages: integer(env, 'MAX_BAD_MESSAGES', 20, { min: 1, max: 100_000 }),
       totalUnsentBytes: integer(env, 'SLOW_CONSUMER_TOTAL_MAX_BYTES', 256 * 1024 * 1024, { min: 1024 }),
       handshakeTimeoutMs: positiveNumber(env, 'HANDSHAKE_TIMEOUT_SECS', 5, { max: 300 }) * 1000,
+      keepAliveTimeoutMs: positiveNumber(env, 'KEEP_ALIVE_TIMEOUT_SECS', 5, { max: 3_600 }) * 1000,
     },
     allowedOrigins: origins(env),
     auth: {

@@ -1,6 +1,7 @@
 /**
  * Entry point of `npm start`: reads the configuration, starts the service, and handles signals.
- * SIGTERM/SIGINT stop gracefully (exit 0 within SHUTDOWN_TIMEOUT_SECS); a second signal exits at once.
+ * SIGTERM/SIGINT stop gracefully (exit 0 within SHUTDOWN_TIMEOUT_SECS), during start-up too; a
+ * second signal exits at once.
  *
  * With `WORKERS` > 1 this process becomes the instance's supervisor (src/cluster/supervisor.ts)
  * and forks the workers, each of which runs this file again as a worker.
@@ -9,7 +10,7 @@ import cluster from 'node:cluster';
 import { ConfigError, environmentWithDotenv, loadConfig, type Config, type Env } from './config.js';
 import { createLogger, redactSecrets, secretsOf, secretsOfEnv, type Logger } from './log.js';
 import { feedIdentity, followFeed, openSqliteStore, simulatedMatchdayClock, startApp } from './app.js';
-import { WorkerEnv } from './cluster/messages.js';
+import { WorkerEnv, type WorkerMessage } from './cluster/messages.js';
 import { startSupervisor } from './cluster/supervisor.js';
 import { WorkerLink } from './cluster/worker-link.js';
 import type { PrimaryChannel } from './bus/ipc-bus.js';
@@ -42,14 +43,8 @@ process.on('uncaughtException', (error) => {
   process.exit(1);
 });
 
-/** One line saying why start-up failed, then exit 1. */
-function failStart(error: unknown): never {
-  if (error instanceof DataDirInUseError) {
-    // One line and nothing else (no stack, no fields pretty output would spread over more lines):
-    // the operator's only task is to stop the other instance or pick another directory.
-    logger.fatal(error.message);
-    process.exit(1);
-  }
+/** Why start-up failed, in one line. */
+function startFailure(error: unknown): string {
   const code = (error as { code?: string }).code;
   const message =
     code === 'EADDRINUSE'
@@ -58,23 +53,94 @@ function failStart(error: unknown): never {
         ? error.message
         : String(error);
   // The logger scrubs the configured secrets; the URL and APIkey= patterns catch any other.
-  logger.fatal({ err: error }, `start-up failed: ${redactSecrets(message, [])}`);
+  return redactSecrets(message, []);
+}
+
+/**
+ * One line saying why start-up failed, then exit 1. A worker tells its primary instead, which
+ * gives up once workers keep failing and prints the one line for the instance.
+ */
+async function failStart(error: unknown): Promise<never> {
+  if (error instanceof DataDirInUseError) {
+    // One line and nothing else (no stack, no fields pretty output would spread over more lines):
+    // the operator's only task is to stop the other instance or pick another directory.
+    logger.fatal(error.message);
+    process.exit(1);
+  }
+  const message = startFailure(error);
+  const send = process.send?.bind(process);
+  if (isWorker && send !== undefined) {
+    logger.error({ err: error }, `worker start-up failed: ${message}`);
+    // Exit once the primary has the cause (or soon, should the channel be gone).
+    setTimeout(() => process.exit(1), 1_000);
+    send({ fsc: 'failed', message } satisfies WorkerMessage, undefined, undefined, () => process.exit(1));
+    // Nothing else runs in this process.
+    return new Promise<never>(() => undefined);
+  }
+  logger.fatal({ err: error }, `start-up failed: ${message}`);
   process.exit(1);
 }
 
-/** Runs `stop` on SIGTERM/SIGINT within SHUTDOWN_TIMEOUT_SECS; a second signal exits at once. */
-function onSignals(stop: () => Promise<unknown>): (signal: NodeJS.Signals | 'primary') => void {
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals | 'primary') => {
-    if (signalled) {
-      // The primary's relay of a stop this worker already received as a signal (Ctrl-C or a
-      // supervisor signalling the whole process group) is the same request, not a second one.
-      if (signal === 'primary') return;
-      logger.warn({ signal }, 'second signal: exiting at once');
+type StopSource = NodeJS.Signals | 'primary' | 'failed';
+
+/**
+ * The process's one shutdown, whoever asks first: SIGTERM, SIGINT, or (in a worker) the primary
+ * over IPC. Installed before anything starts, so a stop during start-up is honoured at once (there
+ * is nothing to drain yet) instead of being lost or waiting for a timeout.
+ *
+ * Every later request is the same request, with one exception kept from the seed: a second SIGTERM
+ * or SIGINT to the primary (or a single process) exits at once. A worker never reads a signal as a
+ * second one: under a signal to the whole process group it gets the primary's relay and its own
+ * signal, in either order, and both mean one graceful stop (the primary handles a real second one).
+ */
+class Lifecycle {
+  private stopFn: (() => Promise<unknown>) | undefined;
+  private requested: StopSource | undefined;
+
+  constructor() {
+    process.on('SIGTERM', (signal) => this.requestStop(signal));
+    process.on('SIGINT', (signal) => this.requestStop(signal));
+  }
+
+  /** The service is up: from now on a stop is graceful through `stop`. */
+  started(stop: () => Promise<unknown>): void {
+    this.stopFn = stop;
+  }
+
+  /** Stops once. */
+  requestStop(source: StopSource): void {
+    if (this.requested !== undefined) {
+      if (isWorker || source === 'primary' || source === 'failed') return;
+      logger.warn({ signal: source }, 'second signal: exiting at once');
       process.exit(1);
     }
-    signalled = true;
-    logger.info({ signal }, 'signal received: shutting down gracefully');
+    this.requested = source;
+    logger.info({ signal: source }, 'signal received: shutting down gracefully');
+    if (this.stopFn === undefined) {
+      // Still starting: nothing listens or holds clients yet, the store commits atomically and the
+      // kernel drops the DATA_DIR lock with the process.
+      logger.info('stopped during start-up');
+      process.exit(0);
+    }
+    this.runStop();
+  }
+
+  /** The instance cannot start (workers keep failing): one line, stop what runs, exit 1. */
+  fail(cause: string): void {
+    logger.fatal(`start-up failed: ${cause}`);
+    this.exitCode = 1;
+    // Already stopping: that stop now ends with 1.
+    if (this.requested !== undefined) return;
+    this.requested = 'failed';
+    this.runStop();
+  }
+
+  private exitCode = 0;
+
+  private runStop(): void {
+    const stop = this.stopFn;
+    if (stop === undefined) return;
+    this.stopFn = undefined;
     // unref: the deadline must not itself keep the process alive once everything has closed.
     // The ready grace (SHUTDOWN_READY_GRACE_SECS) comes first; SHUTDOWN_TIMEOUT_SECS bounds the rest.
     const deadlineMs = config.shutdownReadyGraceMs + config.shutdownTimeoutMs;
@@ -83,18 +149,16 @@ function onSignals(stop: () => Promise<unknown>): (signal: NodeJS.Signals | 'pri
       process.exit(1);
     }, deadlineMs).unref();
     stop().then(
-      () => process.exit(0),
+      () => process.exit(this.exitCode),
       (error: unknown) => {
         logger.error({ err: error }, 'error during shutdown');
         process.exit(1);
       },
     );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  return onSignal;
+  }
 }
 
+const lifecycle = new Lifecycle();
 
 if (config.workers > 1 && cluster.isPrimary) {
   // The supervisor: the instance's DATA_DIR lock and its simulated provider live here, so workers
@@ -122,7 +186,7 @@ if (config.workers > 1 && cluster.isPrimary) {
     }
   } catch (error) {
     for (const step of cleanup) await step().catch(() => undefined);
-    failStart(error);
+    await failStart(error);
   }
   const supervisor = startSupervisor({
     config,
@@ -134,8 +198,9 @@ if (config.workers > 1 && cluster.isPrimary) {
     onStopped: async () => {
       for (const step of cleanup.reverse()) await step();
     },
+    onFailed: (cause) => lifecycle.fail(cause),
   });
-  onSignals(() => supervisor.stop());
+  lifecycle.started(() => supervisor.stop());
 } else {
   let worker: WorkerLink | undefined;
   if (isWorker) {
@@ -143,14 +208,14 @@ if (config.workers > 1 && cluster.isPrimary) {
     process.on('disconnect', () => process.exit(0));
     const count = Number(process.env[WorkerEnv.Count] ?? '1');
     worker = new WorkerLink(process as unknown as PrimaryChannel, count);
+    // The supervisor relays a graceful stop over IPC; heard from the start, so none is lost.
+    worker.onShutdown(() => lifecycle.requestStop('primary'));
   }
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
     app = await startApp({ config, logger, ...(worker ? { worker } : {}) });
   } catch (error) {
-    failStart(error);
+    await failStart(error);
   }
-  const onStop = onSignals(() => app.stop());
-  // The supervisor relays a graceful stop over IPC.
-  if (worker) worker.onShutdown(() => onStop('primary'));
+  lifecycle.started(() => app.stop());
 }

@@ -22,7 +22,8 @@ export const CLOSE_REASONS = [
 export type CloseReasonLabel = (typeof CLOSE_REASONS)[number];
 
 /** Why an upgrade or stream was refused; `shutting_down` is kept apart from `max_connections` (a full server). */
-export const REFUSAL_REASONS = ['max_connections', 'max_connections_per_ip', 'unauthorized', 'origin', 'shutting_down'] as const;
+/** `max_sockets`: the process is at its socket budget (open-file limit) with no idle connection to close. */
+export const REFUSAL_REASONS = ['max_connections', 'max_connections_per_ip', 'max_sockets', 'unauthorized', 'origin', 'shutting_down'] as const;
 export type RefusalLabel = (typeof REFUSAL_REASONS)[number];
 
 /** The `operation` label of `fsc_store_errors_total` (store/monitored-store.ts). */
@@ -109,8 +110,13 @@ export class Metrics {
   });
   readonly refusals = new Counter({
     name: 'fsc_connection_refusals_total',
-    help: 'WebSocket upgrades and SSE streams refused before opening, by reason.',
+    help: 'Connections, WebSocket upgrades and SSE streams refused before opening, by reason.',
     labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly idleConnectionsClosed = new Counter({
+    name: 'fsc_idle_connections_closed_total',
+    help: 'Idle keep-alive connections closed to make room for a new one (socket budget, or the per-address share of it).',
     registers: [this.registry],
   });
   readonly storeErrors = new Counter({

@@ -4,6 +4,7 @@
  * own aggregation messages on the same channel.
  */
 import type { CommittedBatch } from '../bus/types.js';
+import type { SlotsAnswer, SlotsRequest } from './slot-ledger.js';
 
 export type PrimaryMessage =
   /** Your role: the one writer (with its fencing token), or a fan-out-only follower. */
@@ -14,7 +15,9 @@ export type PrimaryMessage =
   /** Stop gracefully (the instance is shutting down). */
   | { readonly fsc: 'shutdown' }
   /** The instance-wide metrics a worker asked for. */
-  | { readonly fsc: 'metrics'; readonly id: number; readonly text: string; readonly error?: string };
+  | { readonly fsc: 'metrics'; readonly id: number; readonly text: string; readonly error?: string }
+  /** Answers to a worker's connection-slot requests (instance-wide admission). */
+  | SlotsAnswer;
 
 export type WorkerMessage =
   /** The worker is listening and can take a role. */
@@ -22,14 +25,18 @@ export type WorkerMessage =
   /** The writer committed a batch. */
   | { readonly fsc: 'batch'; readonly batch: CommittedBatch }
   /** A worker's `/metrics` asks for every worker's metrics, aggregated. */
-  | { readonly fsc: 'metrics'; readonly id: number };
+  | { readonly fsc: 'metrics'; readonly id: number }
+  /** Connection slots taken and given back (instance-wide admission). */
+  | SlotsRequest
+  /** The worker cannot start (sent just before it exits): why, in one line. */
+  | { readonly fsc: 'failed'; readonly message: string };
 
 export const isFscMessage = (message: unknown): message is { fsc: string } =>
   typeof message === 'object' && message !== null && typeof (message as { fsc?: unknown }).fsc === 'string';
 
 /** Environment a worker is started with (besides the instance's own). */
 export const WorkerEnv = {
-  /** Number of workers of this instance (for `/health` and the per-worker connection caps). */
+  /** Number of workers of this instance (for `/health`). */
   Count: 'FSC_WORKER_COUNT',
   /** The instance's id: the same in every worker, new on every start of the primary. */
   InstanceId: 'FSC_INSTANCE_ID',
@@ -37,4 +44,10 @@ export const WorkerEnv = {
   SimBaseUrl: 'FSC_SIM_BASE_URL',
   /** Its push feed (`/live_events`), for UPSTREAM_MODE=push. */
   SimPushUrl: 'FSC_SIM_PUSH_URL',
+  /**
+   * Benchmarks only (`bench/admission.mjs`, its baseline): `1` makes each worker count slots on its
+   * own, without asking the primary, so the limits no longer hold for the instance. Never set it
+   * in production.
+   */
+  BenchLocalAdmission: 'FSC_BENCH_LOCAL_ADMISSION',
 } as const;

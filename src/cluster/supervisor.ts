@@ -3,8 +3,14 @@
  * lock, runs the built-in simulated provider when there is one, forks the workers (which share
  * BIND_ADDRESS through node:cluster), names exactly one of them the writer, relays the writer's
  * committed batches to the others, answers `/metrics` with every worker's metrics aggregated,
- * replaces a worker that dies, and relays shutdown. Any worker, the writer included, can die: a
- * ready worker is named writer at once (with a new fencing token) and a replacement is forked.
+ * counts the instance's connection slots for every worker (`slot-ledger.ts`), replaces a worker that
+ * dies, and relays shutdown. Any worker, the writer included, can die: a ready worker is named
+ * writer at once (with a new fencing token) and a replacement is forked.
+ *
+ * A worker that dies before it is ready is re-forked after a back-off (0.25 s, doubling up to 8 s);
+ * after `WORKERS` + 2 such deaths with no worker becoming ready in between, the instance gives up
+ * (`onFailed`, with the cause the worker reported): it could not start, as a single process that
+ * cannot start exits.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +18,11 @@ import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { isFscMessage, WorkerEnv, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import { PrimarySlotLedger } from './slot-ledger.js';
+
+/** First back-off before re-forking a worker that died before it was ready; doubles each time. */
+const START_BACKOFF_MS = 250;
+const MAX_START_BACKOFF_MS = 8_000;
 
 export interface SupervisorOptions {
   readonly config: Config;
@@ -23,11 +34,23 @@ export interface SupervisorOptions {
   readonly workerEnv: Readonly<Record<string, string>>;
   /** Released after every worker has exited (the DATA_DIR lock, the simulator). */
   readonly onStopped: () => Promise<void>;
+  /**
+   * Workers keep dying before they are ready: the instance cannot start. `cause` is one line (what
+   * the last worker reported, e.g. "BIND_ADDRESS 0.0.0.0:8080 is already in use"). The caller stops
+   * the supervisor and exits non-zero.
+   */
+  readonly onFailed: (cause: string) => void;
 }
 
 export interface Supervisor {
-  /** Graceful stop of every worker (SIGTERM), then `onStopped`. Resolves `true` when all exited in time. */
+  /**
+   * Graceful stop of every worker, then `onStopped`; every call returns the same promise. Ready
+   * workers are told over IPC; workers still starting (they serve nothing yet) get SIGTERM.
+   * Resolves `true` when all exited in time.
+   */
   stop(): Promise<boolean>;
+  /** The instance's connection slots (tests and benchmarks read them). */
+  readonly slots: PrimarySlotLedger;
 }
 
 export function startSupervisor(options: SupervisorOptions): Supervisor {
@@ -35,10 +58,17 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   const instanceId = randomUUID();
   const aggregator = new AggregatorRegistry();
   const ready = new Set<Worker>();
+  /** Why a worker could not start, as it reported before exiting. */
+  const failures = new Map<Worker, string>();
+  const slots = new PrimarySlotLedger(config.limits);
   let writer: Worker | undefined;
   let generation = 0;
-  let stopping = false;
+  let stopping: Promise<boolean> | undefined;
   let reportedListening = false;
+  /** Workers that died before they were ready, since a worker was last ready. */
+  let startFailures = 0;
+  const maxStartFailures = options.workers + 2;
+  const backoffTimers = new Set<NodeJS.Timeout>();
 
   const send = (worker: Worker, message: PrimaryMessage) => {
     if (worker.isConnected()) worker.send(message);
@@ -72,6 +102,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     switch (msg.fsc) {
       case 'ready':
         ready.add(worker);
+        startFailures = 0;
         logger.info({ worker: worker.id, pid: worker.process.pid }, 'worker ready');
         if (!reportedListening && ready.size === options.workers) {
           reportedListening = true;
@@ -85,6 +116,14 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
         if (worker !== writer) return;
         for (const other of ready) if (other !== worker) send(other, { fsc: 'batch', batch: msg.batch });
         return;
+      case 'slots': {
+        const answer = slots.handle(worker.id, msg);
+        if (answer !== undefined) send(worker, answer);
+        return;
+      }
+      case 'failed':
+        failures.set(worker, typeof msg.message === 'string' ? msg.message.slice(0, 500) : 'start-up failed');
+        return;
       case 'metrics':
         aggregator.clusterMetrics().then(
           (text) => send(worker, { fsc: 'metrics', id: msg.id, text }),
@@ -95,10 +134,31 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   };
 
   cluster.on('exit', (worker, code, signal) => {
-    ready.delete(worker);
+    const wasReady = ready.delete(worker);
+    slots.forget(worker.id);
     const wasWriter = worker === writer;
     if (wasWriter) writer = undefined;
-    if (stopping) return;
+    const failure = failures.get(worker);
+    failures.delete(worker);
+    if (stopping !== undefined) return;
+    if (!wasReady) {
+      // Died before it was ready: it would most likely die the same way at once again.
+      startFailures += 1;
+      const cause = failure ?? `a worker exited during start-up (${signal === null ? `code ${code}` : `signal ${signal}`})`;
+      if (startFailures >= maxStartFailures) {
+        logger.error({ worker: worker.id, pid: worker.process.pid, code, signal, attempts: startFailures }, 'workers keep failing to start; giving up');
+        options.onFailed(cause);
+        return;
+      }
+      const delay = Math.min(MAX_START_BACKOFF_MS, START_BACKOFF_MS * 2 ** (startFailures - 1));
+      logger.warn({ worker: worker.id, pid: worker.process.pid, code, signal, cause, retry_in_ms: delay }, 'worker failed to start; forking another after a back-off');
+      const timer = setTimeout(() => {
+        backoffTimers.delete(timer);
+        if (stopping === undefined) fork();
+      }, delay);
+      backoffTimers.add(timer);
+      return;
+    }
     logger.warn({ worker: worker.id, pid: worker.process.pid, code, signal, was_writer: wasWriter }, 'worker died; replacing it');
     fork();
     if (wasWriter) assignWriter();
@@ -107,23 +167,34 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   logger.info({ workers: options.workers, instance_id: instanceId }, `starting ${options.workers} workers`);
   for (let i = 0; i < options.workers; i += 1) fork();
 
-  return {
-    async stop() {
-      stopping = true;
-      const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-      const exited = alive.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
+  const stop = async (): Promise<boolean> => {
+    for (const timer of backoffTimers) clearTimeout(timer);
+    backoffTimers.clear();
+    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+    const exited = alive.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
+    for (const worker of alive) {
       // Over IPC rather than SIGTERM: a worker that also got the signal directly (Ctrl-C or a
-      // supervisor signalling the whole process group) must not read this as a second signal.
-      for (const worker of alive) send(worker, { fsc: 'shutdown' });
-      let timer: NodeJS.Timeout | undefined;
-      const inTime = await Promise.race([
-        Promise.all(exited).then(() => true),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), config.shutdownReadyGraceMs + config.shutdownTimeoutMs))),
-      ]);
-      clearTimeout(timer);
-      if (!inTime) for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
-      await options.onStopped();
-      return inTime;
+      // supervisor signalling the whole process group) reads both as one request. A worker still
+      // starting may not listen for IPC yet; it serves nothing, so a signal ends it at once.
+      if (ready.has(worker)) send(worker, { fsc: 'shutdown' });
+      else worker.process.kill('SIGTERM');
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([
+      Promise.all(exited).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), config.shutdownReadyGraceMs + config.shutdownTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!inTime) for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+    await options.onStopped();
+    return inTime;
+  };
+
+  return {
+    slots,
+    stop() {
+      stopping ??= stop();
+      return stopping;
     },
   };
 }

@@ -31,6 +31,10 @@ import { parseStreamRequest, StreamParameterError, type SseBinding } from './sse
 
 
 const DEFAULT_EVENTS_LIMIT = 100;
+/** Idle time after which a keep-alive connection is closed, unless `HttpDeps.keepAliveTimeoutMs` says otherwise. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Requests one connection may carry before the server closes it (`Connection: close` on the last). */
+export const MAX_REQUESTS_PER_SOCKET = 1_000;
 const MAX_EVENTS_LIMIT = 1000;
 const PAGE_URL = new URL('../../public/index.html', import.meta.url);
 
@@ -63,6 +67,8 @@ export interface HttpDeps {
   /** `/readyz` (src/server/probes.ts); default: always ready. */
   readonly readiness?: () => Readiness;
   readonly startedAt: number;
+  /** `KEEP_ALIVE_TIMEOUT_SECS` in ms. @default 5 s */
+  readonly keepAliveTimeoutMs?: number;
   /** The SSE transport and the admission gate it shares with `/ws`; without it `/events/stream` is absent. */
   readonly streams?: {
     readonly admission: AdmissionControl;
@@ -143,6 +149,13 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     return503OnClosing: true,
     // Slow-loris: headers (and so upgrade requests) must arrive within the handshake timeout.
     ...(deps.streams ? { http: httpServerTimeouts(deps.streams.handshakeTimeoutMs), requestTimeout: httpServerTimeouts(deps.streams.handshakeTimeoutMs).requestTimeout } : {}),
+    // An idle keep-alive connection holds a file descriptor and a slot of its address: closed after
+    // KEEP_ALIVE_TIMEOUT_SECS (fastify's own default is 72 s), and earlier when the process needs
+    // the room (admission.ts).
+    keepAliveTimeout: deps.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    // One connection does not live forever on requests: after this many the answer says
+    // `Connection: close`, so clients spread again over workers and nodes.
+    maxRequestsPerSocket: MAX_REQUESTS_PER_SOCKET,
   });
   await app.register(swagger, {
     openapi: {
@@ -163,7 +176,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   await app.register(cors, {
     origin: deps.allowedOrigins === undefined ? '*' : [...deps.allowedOrigins],
     methods: ['GET', 'HEAD', 'OPTIONS'],
-    allowedHeaders: ['Authorization', 'Content-Type'],
+    // Last-Event-ID: a fetch-based SSE client that sends its token in a header resumes cross-origin.
+    allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
   });
 
   app.addHook('onResponse', (request, reply, done) => {

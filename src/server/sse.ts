@@ -145,14 +145,17 @@ export class SseBinding {
    */
   async open(request: IncomingMessage, response: ServerResponse, ticket: Ticket, subscription: SubscribeRequest, extraHeaders: Record<string, string | number | string[]>): Promise<void> {
     const { hub, logger } = this.options;
+    // A response queued behind another on a pipelined connection never emits 'close' when the
+    // socket dies: the admission gate releases the ticket on the socket's close, and the stream
+    // ends below on the ticket's release, whichever comes first.
     response.once('close', () => ticket.release());
-    if (response.destroyed) {
+    if (response.destroyed || request.socket.destroyed) {
       ticket.release();
       return;
     }
     this.epoch = (await this.options.store.bounds()).epoch;
     // Gone while the store answered: nothing to serve ('close' has released the slot).
-    if (response.destroyed) return;
+    if (response.destroyed || request.socket.destroyed) return;
     response.writeHead(200, {
       ...extraHeaders,
       'Content-Type': 'text/event-stream',
@@ -187,7 +190,7 @@ export class SseBinding {
     const client = hub.connect(connection, logger.child({ ip: ticket.ip, transport: 'sse' }));
     const stream: Stream = { response, client, expiresAt: ticket.expiresAt };
     this.streams.add(stream);
-    response.once('close', () => {
+    ticket.onRelease(() => {
       if (closeTimer) clearTimeout(closeTimer);
       this.streams.delete(stream);
       hub.disconnect(client);

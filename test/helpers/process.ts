@@ -27,14 +27,26 @@ export interface ListeningService extends ServiceProcess {
   readonly port: number;
 }
 
+export interface SpawnOptions {
+  /** Run under this open-file limit (`ulimit -n`, through `sh`; the process is still node itself, by exec). */
+  readonly openFiles?: number;
+  /** Its own process group (so a test can signal the whole group, as a supervisor or Ctrl-C does). */
+  readonly detached?: boolean;
+}
+
 /** Spawns the service with exactly `env` (plus PATH/HOME); does not wait for anything. */
-export function spawnService(env: Record<string, string>): ServiceProcess {
+export function spawnService(env: Record<string, string>, options: SpawnOptions = {}): ServiceProcess {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} missing: run "npm run build" first (npm test does)`);
-  const child = spawn(process.execPath, [MAIN], {
+  const [command, args] =
+    options.openFiles === undefined
+      ? [process.execPath, [MAIN]]
+      : ['/bin/sh', ['-c', `ulimit -n ${Math.floor(options.openFiles)} && exec "$0" "$1"`, process.execPath, MAIN]];
+  const child = spawn(command, args, {
     // Not the repository root: a developer's .env there (say, with a real API key) must not leak into tests.
     cwd: tmpdir(),
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.detached === true ? { detached: true } : {}),
   });
   let text = '';
   const listeners = new Set<() => void>();
@@ -95,9 +107,10 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
 }
 
 /** Spawns the service on port 0 and waits until it logs where it listens. */
-export async function startServiceProcess(env: Record<string, string>): Promise<ListeningService> {
-  const service = spawnService({ BIND_ADDRESS: '127.0.0.1:0', ...env });
-  const line = await service.waitForLog((l) => typeof l['port'] === 'number' && typeof l['url'] === 'string');
+export async function startServiceProcess(env: Record<string, string>, options: SpawnOptions = {}): Promise<ListeningService> {
+  const service = spawnService({ BIND_ADDRESS: '127.0.0.1:0', ...env }, options);
+  // Generous (it only bounds a hang): on a loaded machine a start, WORKERS above all, took over 30 s.
+  const line = await service.waitForLog((l) => typeof l['port'] === 'number' && typeof l['url'] === 'string', 60_000);
   const url = String(line['url']);
   return { ...service, url, wsUrl: `${url.replace('http', 'ws')}/ws`, port: Number(line['port']) };
 }

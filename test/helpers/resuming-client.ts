@@ -156,8 +156,17 @@ export const streamOf = (events: readonly Message[]): Array<[number, string]> =>
 
 /** Every event after `since: 0` through `through`, read over a fresh connection (the reference stream). */
 export async function fullReplay(httpUrl: string, through: number): Promise<Message[]> {
-  const health = (await (await fetch(`${httpUrl}/health`)).json()) as { store: { epoch: string } };
-  const client = await TestClient.open(`${httpUrl.replace('http', 'ws')}/ws`);
+  // Bounded and retried, as `connect` above: node:cluster keeps a connection it handed to a worker
+  // that died in that instant, and that connection never answers (a test may have just killed one).
+  let health: { store: { epoch: string } } | undefined;
+  for (let attempt = 1; health === undefined; attempt += 1) {
+    try {
+      health = (await (await fetch(`${httpUrl}/health`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(10_000) })).json()) as { store: { epoch: string } };
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+  const client = await openWithin(`${httpUrl.replace('http', 'ws')}/ws`, 3);
   try {
     client.send({ action: 'subscribe_all', since: 0, epoch: health.store.epoch });
     const subscribed = await client.nextOfType('SUBSCRIBED', 10_000);
@@ -169,5 +178,26 @@ export async function fullReplay(httpUrl: string, through: number): Promise<Mess
     return events;
   } finally {
     await client.close();
+  }
+}
+
+/** Opens a test client, giving up on a handshake after 10 s and trying again, `attempts` times in all. */
+async function openWithin(url: string, attempts: number): Promise<TestClient> {
+  for (let attempt = 1; ; attempt += 1) {
+    const opening = TestClient.open(url);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        opening,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no handshake with ${url} within 10 s`)), 10_000);
+        }),
+      ]);
+    } catch (error) {
+      void opening.then((late) => late.ws.terminate(), () => undefined);
+      if (attempt >= attempts) throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

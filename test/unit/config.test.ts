@@ -76,6 +76,7 @@ describe('defaults', () => {
         maxBadMessages: 20,
         totalUnsentBytes: 256 * 1024 * 1024,
         handshakeTimeoutMs: 5_000,
+        keepAliveTimeoutMs: 5_000,
       },
       allowedOrigins: undefined,
       auth: { tokens: [], jwtSecret: undefined, metricsToken: undefined },
