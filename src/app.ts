@@ -120,11 +120,18 @@ export async function simulatedMatchdayClock(store: EventStore, speed: number): 
 }
 
 /** Opens the embedded SQLite store in DATA_DIR, holding the directory's lock for this instance. */
-export function openSqliteStore(config: Config, cleanup: Array<() => Promise<void>>, lockHeld = false): EventStore {
+export function openSqliteStore(config: Config, cleanup: Array<() => Promise<void>>, lockHeld = false, logger?: Logger): EventStore {
   if (!lockHeld) {
     // Refused (DataDirInUseError) before anything is opened: a second instance must not touch the log.
     const lock = lockDataDir(config.dataDir);
+    // Pushed before the store's close: cleanup runs in reverse, so the store is closed first.
     cleanup.push(() => Promise.resolve(lock.release()));
+    if (lock.mechanism === 'sqlite-only') {
+      logger?.warn(
+        { data_dir: config.dataDir },
+        'flock(1) (util-linux) was not found: the DATA_DIR lock is held on its lock file only; deleting that file while this instance runs would let a second one in',
+      );
+    }
   }
   return new SqliteEventStore({ dataDir: config.dataDir });
 }
@@ -219,7 +226,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     // A worker's DATA_DIR lock is held by its primary, for the whole instance.
     const rawStore =
       options.store ??
-      (redis ? new RedisEventStore({ redis, prefix }) : openSqliteStore(config, cleanup, options.dataDirLockHeld === true || worker !== undefined));
+      (redis ? new RedisEventStore({ redis, prefix }) : openSqliteStore(config, cleanup, options.dataDirLockHeld === true || worker !== undefined, logger));
     cleanup.push(() => rawStore.close());
     const store = new MonitoredEventStore(rawStore, metrics);
 
