@@ -129,8 +129,8 @@ export function openSqliteStore(config: Config, cleanup: Array<() => Promise<voi
     cleanup.push(() => Promise.resolve(lock.release()));
     if (lock.mechanism === 'sqlite-only') {
       logger?.warn(
-        { data_dir: config.dataDir },
-        'flock(1) (util-linux) was not found: the DATA_DIR lock is held on its lock file only; deleting that file while this instance runs would let a second one in',
+        { data_dir: config.dataDir, reason: lock.degradedBecause },
+        `${lock.degradedBecause ?? 'no flock'}: the DATA_DIR lock is held on its lock file only; deleting that file while this instance runs would let a second one in`,
       );
     }
   }

@@ -64,10 +64,13 @@ export class DataDirInUseError extends Error {
 export interface DataDirLock {
   /**
    * `flock`: the database file and the lock file are flocked (and the lock file SQLite-locked).
-   * `sqlite-only`: `flock(1)` was not found, so only the SQLite lock on the lock file holds: deleting
-   * that file while the instance runs would let a second instance in (the caller warns).
+   * `sqlite-only`: no flock could be taken (`flock(1)` missing, or a filesystem without flock), so
+   * only the SQLite lock on the lock file holds: deleting that file while the instance runs would
+   * let a second instance in (the caller warns, with `degradedBecause`).
    */
   readonly mechanism: 'flock' | 'sqlite-only';
+  /** Why the mechanism is `sqlite-only`. */
+  readonly degradedBecause?: string;
   /**
    * Lets go of the lock. Call it after this process closed its own connections to the database:
    * closing a descriptor of a file drops every POSIX lock this process holds on it, SQLite's too.
@@ -75,8 +78,8 @@ export interface DataDirLock {
   release(): void;
 }
 
-/** What `flock(1)` answered for one descriptor. */
-type FlockResult = 'locked' | 'held' | 'unavailable';
+/** What `flock(1)` answered for one descriptor; `unavailable` says why no flock can be had. */
+type FlockResult = 'locked' | 'held' | { readonly unavailable: string };
 
 /** The flock(1) executable, looked up on PATH (util-linux; BusyBox has one too). */
 const FLOCK = 'flock';
@@ -97,13 +100,15 @@ function flock(fd: number): FlockResult {
   // Short options only: BusyBox's flock knows no long ones. A conflict exits 1 without a word.
   const result = spawnSync(FLOCK, ['-n', '-x', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd], timeout: 10_000 });
   if (result.error !== undefined) {
-    if ((result.error as NodeJS.ErrnoException).code === 'ENOENT') return 'unavailable';
+    if ((result.error as NodeJS.ErrnoException).code === 'ENOENT') return { unavailable: 'flock(1) (util-linux) was not found on PATH' };
     throw result.error;
   }
   const stderr = result.stderr.toString().trim();
   if (result.status === 0) return 'locked';
   if (result.status === 1 && stderr === '') return 'held';
-  throw new Error(`flock(1) failed (exit ${result.status ?? result.signal}): ${stderr || 'no message'}`);
+  // Anything else is flock(1) reporting the lock cannot be had here (a filesystem without flock:
+  // ENOLCK, EOPNOTSUPP…); a conflict is always a silent exit 1.
+  return { unavailable: `flock(1) cannot lock here (exit ${result.status ?? result.signal}: ${stderr || 'no message'})` };
 }
 
 interface OpenedFile {
@@ -112,12 +117,14 @@ interface OpenedFile {
 }
 
 /**
- * Opens `path` (created if missing) without following a symbolic link. Something other than a
- * regular file in its place (a link, a FIFO) is replaced by an empty file when `replaceForeign`,
- * by an atomic rename that never touches what a link points to.
+ * Opens `path` (created if missing). The lock file (`foreign: 'replace'`) is never opened through a
+ * symbolic link (it may be emptied): something other than a regular file in its place (a link, a
+ * FIFO) is replaced by an empty file, by an atomic rename that never touches what a link points to.
+ * The database (`foreign: 'refuse'`) is opened as SQLite opens it, through a link if it is one.
  */
-function openRegular(path: string, replaceForeign: boolean): OpenedFile {
-  const flags = constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+function openRegular(path: string, foreign: 'replace' | 'refuse'): OpenedFile {
+  const replaceForeign = foreign === 'replace';
+  const flags = constants.O_RDWR | constants.O_CREAT | constants.O_NONBLOCK | (replaceForeign ? constants.O_NOFOLLOW : 0);
   for (let attempt = 0; ; attempt += 1) {
     let fd: number | undefined;
     try {
@@ -158,7 +165,7 @@ function stillNamed(path: string, opened: OpenedFile): boolean {
  * Opens and flocks `path`, retrying when it is replaced between the open and the lock. Returns the
  * open descriptor (which holds the flock), or the descriptor alone when flock(1) is unavailable.
  */
-function flockPath(path: string, dir: string, replaceForeign: boolean): { file: OpenedFile; result: FlockResult } {
+function flockPath(path: string, dir: string, foreign: 'replace' | 'refuse'): { file: OpenedFile; result: FlockResult } {
   for (let attempt = 1; ; attempt += 1) {
     // Already locked by this very process: refused without opening another descriptor.
     try {
@@ -166,7 +173,7 @@ function flockPath(path: string, dir: string, replaceForeign: boolean): { file: 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    const file = openRegular(path, replaceForeign);
+    const file = openRegular(path, foreign);
     let result: FlockResult;
     try {
       result = flock(file.fd);
@@ -236,16 +243,17 @@ export function lockDataDir(dataDir: string): DataDirLock {
   const databasePath = join(dir, DATABASE_FILE);
   const opened: OpenedFile[] = [];
   let db: Database.Database | undefined;
-  let mechanism: DataDirLock['mechanism'] = 'flock';
+  let degradedBecause: string | undefined;
   try {
-    const lockFile = flockPath(lockPath, dir, true);
+    const lockFile = flockPath(lockPath, dir, 'replace');
     opened.push(lockFile.file);
-    if (lockFile.result === 'unavailable') mechanism = 'sqlite-only';
+    if (typeof lockFile.result === 'object') degradedBecause = lockFile.result.unavailable;
     db = sqliteLock(lockPath, lockFile.file, dir);
-    if (mechanism === 'flock') {
+    if (degradedBecause === undefined) {
       // The database is never "foreign": a non-regular file there is the operator's to move.
-      const database = flockPath(databasePath, dir, false);
+      const database = flockPath(databasePath, dir, 'refuse');
       opened.push(database.file);
+      if (typeof database.result === 'object') degradedBecause = database.result.unavailable;
     }
   } catch (error) {
     // SQLite's handle first: closing a descriptor of the lock file drops its POSIX lock anyway.
@@ -267,7 +275,8 @@ export function lockDataDir(dataDir: string): DataDirLock {
   const held = db;
   let released = false;
   return {
-    mechanism,
+    mechanism: degradedBecause === undefined ? 'flock' : 'sqlite-only',
+    ...(degradedBecause === undefined ? {} : { degradedBecause }),
     release() {
       if (released) return;
       released = true;

@@ -147,6 +147,23 @@ it('binary garbage, a damaged database header or a symbolic link in place of the
   }
 });
 
+it('a database file that is a symbolic link is locked through it: two DATA_DIRs on one database exclude each other', () => {
+  const elsewhere = newDataDir();
+  const target = join(elsewhere, 'history.sqlite');
+  writeFileSync(target, '');
+  const [first, second] = [newDataDir(), newDataDir()];
+  symlinkSync(target, join(first, DATABASE_FILE));
+  symlinkSync(target, join(second, DATABASE_FILE));
+  const lock = lockDataDir(first);
+  try {
+    expect(lock.mechanism).toBe('flock');
+    expect(() => lockDataDir(second)).toThrow(DataDirInUseError);
+  } finally {
+    lock.release();
+  }
+  lockDataDir(second).release();
+});
+
 /** A process that holds the lock exactly as the previous version did: SQLite EXCLUSIVE on the lock file, no flock. */
 async function olderVersionHolding(dataDir: string): Promise<ChildProcess> {
   const script = `
