@@ -258,7 +258,9 @@ export async function followFeed(store: EventStore, feed: string, logger: Logger
       );
     }
   }
-  await store.setMeta('feed', feed);
+  // Written only when it changes (a value with credentials from an older version is rewritten
+  // redacted): a promotion must not need a write that changes nothing (Redis at maxmemory refuses it).
+  if (previousFeed !== feed) await store.setMeta('feed', feed);
 }
 
 export async function startApp(options: AppOptions): Promise<RunningApp> {
