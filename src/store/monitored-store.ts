@@ -108,8 +108,14 @@ export class MonitoredEventStore implements EventStore {
   bounds() {
     return this.track('read', 'bounds', () => this.inner.bounds());
   }
-  commit(commit: Commit) {
-    return this.track('commit', 'commit', () => this.inner.commit(commit));
+  async commit(commit: Commit) {
+    const stored = await this.track('commit', 'commit', () => this.inner.commit(commit));
+    if (this.skipped.length > 0) {
+      // The writer saved (or forgot) a match whose stored state was malformed: that entry is gone.
+      const replaced = new Set([...commit.states.map((state) => state.matchId), ...commit.forget]);
+      if (this.skipped.some((entry) => replaced.has(entry.matchId))) this.noteSkipped(this.skipped.filter((entry) => !replaced.has(entry.matchId)));
+    }
+    return stored;
   }
   readAfter(query: EventQuery) {
     return this.track('read', 'read', () => this.inner.readAfter(query));

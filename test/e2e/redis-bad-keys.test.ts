@@ -170,13 +170,18 @@ it('a malformed entry in fsc:states: nodes start, a follower takes over, the mat
     'the state of 901 saved again from the provider',
     20_000,
   );
-  await waitFor(async () => sample(await metricsOf(successor), 'fsc_store_skipped_states') === 1, 'one malformed state left, reported');
+  // The writer's count drops as it saves 901 again.
+  await waitFor(async () => sample(await metricsOf(successor), 'fsc_store_skipped_states') === 1, 'one malformed state left, reported', 20_000);
   // The feed goes on: a goal reaches clients of every surviving node.
   const watchers = await Promise.all(survivors.map((node) => ResumingClient.open([node.wsUrl])));
   clients.push(...watchers);
   feed.goal(902, 'away', '30', 'After the takeover');
   for (const watcher of watchers) {
     await waitFor(() => watcher.events.some((e) => e.type === 'GOAL_SCORED' && e['match_id'] === '902'), 'the goal delivered', 20_000);
+  }
+  // Every follower's book was refreshed by that goal's batch, after 901 was saved again.
+  for (const node of survivors) {
+    await waitFor(async () => sample(await metricsOf(node), 'fsc_store_skipped_states') === 1, 'one malformed state left, on every node', 20_000);
   }
   for (const node of survivors) {
     const h = await health(node);
