@@ -31,13 +31,14 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { AdmissionControl } from './server/admission.js';
 import { Authenticator } from './server/auth.js';
-import { createHttpServer } from './server/http.js';
+import { createHttpServer, HEALTH_CALL_TIMEOUT_MS } from './server/http.js';
 import type { Readiness } from './server/probes.js';
 import { SseBinding } from './server/sse.js';
 import { WsBinding, type FanoutMode } from './server/ws.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { MonitoredEventStore } from './store/monitored-store.js';
-import { RedisEventStore } from './store/redis-event-store.js';
+import { redisKeys, RedisEventStore, type InvalidEntry } from './store/redis-event-store.js';
+import { within } from './store/deadline.js';
 import { SqliteEventStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
 import { UpstreamClient, type UpstreamHealth } from './upstream/client.js';
@@ -130,11 +131,18 @@ export async function simulatedMatchdayClock(store: EventStore, speed: number): 
 }
 
 /** Opens the embedded SQLite store in DATA_DIR, holding the directory's lock for this instance. */
-export function openSqliteStore(config: Config, cleanup: Array<() => Promise<void>>, lockHeld = false): EventStore {
+export function openSqliteStore(config: Config, cleanup: Array<() => Promise<void>>, lockHeld = false, logger?: Logger): EventStore {
   if (!lockHeld) {
     // Refused (DataDirInUseError) before anything is opened: a second instance must not touch the log.
     const lock = lockDataDir(config.dataDir);
+    // Pushed before the store's close: cleanup runs in reverse, so the store is closed first.
     cleanup.push(() => Promise.resolve(lock.release()));
+    if (lock.mechanism === 'sqlite-only') {
+      logger?.warn(
+        { data_dir: config.dataDir, reason: lock.degradedBecause },
+        `${lock.degradedBecause ?? 'no flock'}: the DATA_DIR lock is held on its lock file only; deleting that file while this instance runs would let a second one in`,
+      );
+    }
   }
   return new SqliteEventStore({ dataDir: config.dataDir });
 }
@@ -164,6 +172,60 @@ async function connectRedis(config: RedisConfig, logger: Logger, cleanup: Array<
     await redis.quit().catch(() => redis.disconnect());
   });
   return redis;
+}
+
+/**
+ * Whether the leader lease is held by another node right now (`/health` of a node whose promotion
+ * failed: it is unhealthy only while no other node leads). Unknown (unanswered in time) is no.
+ */
+async function leaseHeldElsewhere(redis: Redis, prefix: string, nodeId: string): Promise<boolean> {
+  const holder = await within(redis.get(redisKeys(prefix).leader), HEALTH_CALL_TIMEOUT_MS, 'the leader lease').catch(() => null);
+  return holder !== null && !holder.startsWith(`${nodeId}:`);
+}
+
+const BREAKER_STATES: ReadonlySet<string> = new Set(['closed', 'open', 'half-open']);
+const PUSH_STATES: ReadonlySet<string> = new Set(['connected', 'reconnecting', 'down']);
+
+/** The writer's upstream health as recorded in the store, checked field by field (undefined when it is not one). */
+export function parseUpstreamHealthRecord(recorded: string | undefined): UpstreamHealth | undefined {
+  if (recorded === undefined || recorded.length > 4_096) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(recorded);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const nullableText = (v: unknown): v is string | null => v === null || (typeof v === 'string' && v.length <= 200);
+  const push = record['push'] as Record<string, unknown> | undefined;
+  const pushOk = push === undefined || (typeof push === 'object' && push !== null && PUSH_STATES.has(String(push['state'])) && nullableText(push['last_frame_at']));
+  if (
+    !nullableText(record['lastSuccessAt']) ||
+    !nullableText(record['lastFailureAt']) ||
+    !nullableText(record['lastFailureKind']) ||
+    !Number.isSafeInteger(record['consecutiveFailures']) ||
+    (record['consecutiveFailures'] as number) < 0 ||
+    !BREAKER_STATES.has(String(record['breaker'])) ||
+    !pushOk
+  ) {
+    return undefined;
+  }
+  return value as UpstreamHealth;
+}
+
+/** Counts (and logs, each entry once per process, a bounded number) stream entries left out as invalid. */
+function invalidEntryReporter(metrics: Metrics, logger: Logger): (source: 'bus' | 'read', entry: InvalidEntry) => void {
+  const logged = new Set<string>();
+  return (source, entry) => {
+    metrics.storeInvalidEntries.inc({ source });
+    if (logged.has(entry.id) || logged.size >= 1_000) return;
+    logged.add(entry.id);
+    logger.error(
+      { entry_id: entry.id.slice(0, 64), reason: entry.reason, source },
+      'the shared event stream holds an entry that is not a valid event: left out, never sent to clients (repair the stream)',
+    );
+  };
 }
 
 /** `/health` `redis`: connected, and the round trip of a PING (null when it did not answer within a second). */
@@ -196,7 +258,8 @@ export async function followFeed(store: EventStore, feed: string, logger: Logger
   // feed the same; a value stored by an older version, credentials included, is compared redacted.
   const previousFeed = await store.getMeta('feed');
   if (previousFeed !== undefined && redactApiKey(previousFeed) !== feed) {
-    const states = await store.loadStates();
+    // The book, not loadStates: a malformed state left out is reported (and forgotten with the rest).
+    const { states } = await store.loadBook();
     if (states.length > 0) {
       await store.commit({ events: [], states: [], forget: states.map((s) => s.matchId), ...(fence === undefined ? {} : { fence }) });
       logger.warn(
@@ -205,7 +268,9 @@ export async function followFeed(store: EventStore, feed: string, logger: Logger
       );
     }
   }
-  await store.setMeta('feed', feed);
+  // Written only when it changes (a value with credentials from an older version is rewritten
+  // redacted): a promotion must not need a write that changes nothing (Redis at maxmemory refuses it).
+  if (previousFeed !== feed) await store.setMeta('feed', feed);
 }
 
 export async function startApp(options: AppOptions): Promise<RunningApp> {
@@ -230,11 +295,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const redis = config.redis === undefined || options.store !== undefined ? undefined : await connectRedis(config.redis, logger, cleanup);
     const prefix = config.redis?.prefix ?? 'fsc:';
     // A worker's DATA_DIR lock is held by its primary, for the whole instance.
+    const invalidEntries = invalidEntryReporter(metrics, logger);
     const rawStore =
       options.store ??
-      (redis ? new RedisEventStore({ redis, prefix }) : openSqliteStore(config, cleanup, options.dataDirLockHeld === true || worker !== undefined));
+      (redis
+        ? new RedisEventStore({ redis, prefix, onInvalidEntry: (entry) => invalidEntries('read', entry) })
+        : openSqliteStore(config, cleanup, options.dataDirLockHeld === true || worker !== undefined, logger));
     cleanup.push(() => rawStore.close());
-    const store = new MonitoredEventStore(rawStore, metrics);
+    const store = new MonitoredEventStore(rawStore, metrics, logger);
 
     let baseUrl = config.upstream.baseUrl;
     let pushUrl = config.upstream.wsUrl;
@@ -291,6 +359,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           redis,
           prefix,
           onError: (error) => logger.warn({ err: error }, 'bus: reading the shared event stream failed; retrying'),
+          onInvalidEntry: (entry) => invalidEntries('bus', entry),
           onReset: (reset) => {
             // A new history (Redis came back empty) or one pruned past this node: every client
             // resumes, and gets resumed:false and a SNAPSHOT when its position is gone.
@@ -452,16 +521,31 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       refreshBook();
     };
     let listening = false;
-    const lease = redis
+    /** This node took the lease but could not become the writer (shown by /health until it does). */
+    let promotionFailure: { readonly at: string; readonly error: string } | undefined;
+    const leaseMs = config.redis?.leaderLeaseMs ?? 10_000;
+    const lease: RedisLease | undefined = redis
       ? new RedisLease({
           redis,
           prefix,
           nodeId,
-          leaseMs: config.redis?.leaderLeaseMs ?? 10_000,
+          leaseMs,
           // A follower tries often enough to take over within the lease plus one poll.
-          retryMs: Math.max(50, Math.min(config.pollIntervalMs, (config.redis?.leaderLeaseMs ?? 10_000) / 10)),
+          retryMs: Math.max(50, Math.min(config.pollIntervalMs, leaseMs / 10)),
           onAcquired: (token) => {
-            promote(token).catch((error: unknown) => logger.error({ err: error }, 'taking the writer role failed'));
+            promote(token).then(
+              () => {
+                if (writer !== undefined) promotionFailure = undefined;
+              },
+              (error: unknown) => {
+                // Holding the lease without writing would leave every node without a writer: give
+                // it back, and stand aside for one lease period so that another node takes it.
+                promotionFailure = { at: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) };
+                metrics.promotionFailures.inc();
+                logger.error({ err: error, node_id: nodeId, retry_in_ms: leaseMs }, 'taking the writer role failed: the leader lease is given back');
+                void lease?.relinquish(leaseMs);
+              },
+            );
           },
           onLost: (reason) => {
             logger.warn({ reason, node_id: nodeId }, 'leader lease lost');
@@ -507,9 +591,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       upstreamSource: config.upstream.useBuiltInSim ? 'simulated' : 'allsportsapi',
       upstreamHealth: async () => {
         if (writer !== undefined || !shared) return writerUpstreamHealth();
-        // A follower does not poll: it shows what the writer last recorded.
-        const recorded = await store.getMeta(UPSTREAM_HEALTH_META).catch(() => undefined);
-        return recorded === undefined ? upstream.health() : (JSON.parse(recorded) as UpstreamHealth);
+        // A follower does not poll: it shows what the writer last recorded (when it can be read in
+        // time, and is a record at all: anyone with access to the store can write there).
+        const recorded = await within(store.getMeta(UPSTREAM_HEALTH_META), HEALTH_CALL_TIMEOUT_MS, 'the upstream health record').catch(() => undefined);
+        return parseUpstreamHealthRecord(recorded) ?? upstream.health();
       },
       storeHealth: () => store.health(),
       ...(worker ? { metricsText: () => worker.clusterMetrics() } : {}),
@@ -517,11 +602,20 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       extraHealth: async () => {
         const fields: Record<string, unknown> = worker ? { workers: worker.workerCount } : {};
         if (redis === undefined) return { fields };
-        const redisHealth = await pingRedis(redis);
+        const failure = writer === undefined ? promotionFailure : undefined;
+        const [redisHealth, otherLeader] = await Promise.all([pingRedis(redis), failure ? leaseHeldElsewhere(redis, prefix, nodeId) : false]);
         fields['node_id'] = nodeId;
         fields['role'] = writer === undefined ? 'follower' : 'leader';
         fields['redis'] = redisHealth;
-        return { fields, degraded: !redisHealth.connected };
+        if (failure !== undefined && otherLeader) {
+          // Another node leads: the deployment has its writer again, and this one serves as a follower.
+          if (promotionFailure === failure) promotionFailure = undefined;
+        } else if (failure !== undefined) {
+          fields['promotion_failure'] = { at: failure.at, error: failure.error };
+        }
+        // Unhealthy while nobody writes because this node could not.
+        const unhealthy = failure !== undefined && !otherLeader;
+        return { fields, degraded: !redisHealth.connected, unhealthy };
       },
       connections: () => hub.connectionCount,
       liveMatches: () => book.liveCount,

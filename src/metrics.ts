@@ -125,6 +125,23 @@ export class Metrics {
     labelNames: ['operation'] as const,
     registers: [this.registry],
   });
+  readonly storeSkippedStates = new Gauge({
+    name: 'fsc_store_skipped_states',
+    help: 'Stored match states left out of the last match book load because they are malformed (the writer sees those matches afresh at its next poll).',
+    aggregator: 'max',
+    registers: [this.registry],
+  });
+  readonly storeInvalidEntries = new Counter({
+    name: 'fsc_store_invalid_entries_total',
+    help: 'Entries of the shared event stream (Redis) that are not valid events, left out: source "bus" (dropped before reaching any client, once per subscription), "read" (left out of a REST or resume read).',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly promotionFailures = new Counter({
+    name: 'fsc_promotion_failures_total',
+    help: 'Times this process took the leader lease but could not become the writer (it gave the lease back).',
+    registers: [this.registry],
+  });
   readonly staleObservations = new Counter({
     name: 'fsc_stale_observations_total',
     help: 'Match observations ignored because a newer one was already applied, by source (poll, push).',

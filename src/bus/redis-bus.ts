@@ -13,6 +13,13 @@
  * where it is (`prunedThrough`); if not, it tells the subscriber through `onReset` (so it can
  * resnapshot) and carries on from the new position, never skipping silently.
  *
+ * Every entry is checked before it reaches a subscriber (`parseStreamEntry`): one the commit script
+ * did not write (an `XADD` by hand, an entry ahead of the sequence counter, damaged fields) is
+ * dropped and reported through `onInvalidEntry`, never relayed: its JSON would go to clients
+ * verbatim and move their position. The read position does not move past a dropped entry, so the
+ * history that goes on below it after a repair (`XDEL` + `XSETID`) is still read; until then, the
+ * next read waits past the dropped entry rather than spin on it.
+ *
  * Batches follow the stream, not the commits one to one: one batch holds every event read up to the
  * next states marker (a commit that saved or forgot match states), and such a batch carries
  * `statesChanged: true` with the seq the states reflect. Subscribing from a seq re-reads the markers
@@ -21,7 +28,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { StoredEvent } from '../domain/events.js';
-import { isEventEntryId, redisKeys, seqOfEntryId, storedEventFromEntry, type RedisKeys } from '../store/redis-event-store.js';
+import { defineScript, HEAD_LUA, headFromReply, parseStreamEntry, redisKeys, type InvalidEntry, type RedisKeys } from '../store/redis-event-store.js';
 import type { CommittedBatch, EventBus } from './types.js';
 
 /** Why a subscription could not continue gap-free from where it was. */
@@ -54,6 +61,8 @@ export interface RedisBusOptions {
   readonly onReset?: (reset: BusReset) => void;
   /** Read failures (it keeps retrying) and exceptions thrown by subscribers. */
   readonly onError?: (error: Error) => void;
+  /** Told once per subscription of each stream entry it dropped as not a valid event (metrics, log). */
+  readonly onInvalidEntry?: (entry: InvalidEntry) => void;
 }
 
 /** The subscription had to skip and nobody handles resets: it stopped rather than leave a silent gap. */
@@ -89,8 +98,15 @@ export class RedisBus implements EventBus {
   subscribe(fromSeq: number, onBatch: (batch: CommittedBatch) => void, options: RedisSubscribeOptions = {}): () => void {
     // maxRetriesPerRequest 0: a read in flight when the connection drops fails at once (it is not
     // queued or resent by the client), and this loop decides where to read from once Redis is back:
-    // after the last entry it delivered.
-    const connection = this.options.redis.duplicate({ maxRetriesPerRequest: 0 });
+    // after the last entry it delivered. A client command timeout shorter than the blocking read
+    // would fail every quiet read: here it counts from the end of the block. A read that times out
+    // all the same (Redis stalled) moves nothing: the position advances only on delivery, and the
+    // late reply is matched to the timed-out command by the client, never to a later one.
+    const base = this.options.redis.options.commandTimeout;
+    const connection = this.options.redis.duplicate({
+      maxRetriesPerRequest: 0,
+      commandTimeout: base === undefined ? undefined : this.blockMs + base,
+    });
     const subscription: Subscription = { active: true, connection };
     // The connection's errors are the read loop's to handle; ioredis reconnects by itself.
     subscription.connection.on('error', () => undefined);
@@ -122,11 +138,17 @@ export class RedisBus implements EventBus {
     options: RedisSubscribeOptions,
   ): Promise<void> {
     const { connection } = subscription;
+    // A script rather than MULTI: it still runs on a Redis at maxmemory (see the store).
+    const readHead = defineScript(connection, 'fscStoreHead', HEAD_LUA);
     const onReset = options.onReset ?? this.options.onReset;
     let lastId = `${fromSeq}-0`;
     let lastSeq = fromSeq;
     let epoch: string | null | undefined = options.epoch;
     let failures = 0;
+    /** The newest entry dropped as invalid: the next read waits past it (see the class doc). */
+    let droppedId: string | undefined;
+    /** The newest invalid entry reported: one re-read after a quiet wait is not reported again. */
+    let reportedId: string | undefined;
     while (subscription.active) {
       try {
         if (connection.status !== 'ready') {
@@ -135,13 +157,16 @@ export class RedisBus implements EventBus {
           continue;
         }
         if (epoch === undefined) epoch = await connection.get(this.keys.epoch);
-        const reply = (await connection.xread('COUNT', this.count, 'BLOCK', this.blockMs, 'STREAMS', this.keys.events, lastId)) as XReadReply;
-        // Checked after the read: entries of a history that changed under the read are not delivered.
-        const checks = await connection.multi().get(this.keys.epoch).hget(this.keys.head, 'pruned').exec();
+        const waitPast = droppedId !== undefined && compareEntryIds(droppedId, lastId) > 0 ? droppedId : undefined;
+        const reply = (await connection.xread('COUNT', this.count, 'BLOCK', this.blockMs, 'STREAMS', this.keys.events, waitPast ?? lastId)) as XReadReply;
+        // Checked after the read: entries of a history that changed under the read are not
+        // delivered, and every entry the commit script wrote is within the counter read here.
+        const head = headFromReply(await readHead([this.keys.epoch, this.keys.head], []), this.keys);
         if (!subscription.active) return;
         failures = 0;
-        const currentEpoch = (checks?.[0]?.[1] ?? null) as string | null;
-        const prunedThrough = Number(checks?.[1]?.[1] ?? 0);
+        const currentEpoch = head.epoch;
+        const headSeq = head.seq;
+        const prunedThrough = head.pruned;
         // A history that did not exist yet when we started (nothing delivered) is ours, not a change.
         const adopted = epoch === null && lastSeq === 0 && lastId === '0-0';
         let reset: BusReset | undefined;
@@ -151,6 +176,8 @@ export class RedisBus implements EventBus {
         if (reset !== undefined) {
           lastSeq = reset.seq;
           lastId = `${reset.seq}-0`;
+          droppedId = undefined;
+          reportedId = undefined;
           if (onReset === undefined) {
             this.report(new BusResetUnhandledError(`bus subscription stopped: ${reset.reason}, and no onReset handler to resnapshot`));
             this.end(subscription);
@@ -160,6 +187,9 @@ export class RedisBus implements EventBus {
           continue;
         }
         const entries = reply?.[0]?.[1] ?? [];
+        // A quiet wait past a dropped entry: read from the delivered position again (a repair may
+        // have put the history back below it).
+        if (entries.length === 0 && waitPast !== undefined) droppedId = undefined;
         let events: StoredEvent[] = [];
         const deliver = (batch: CommittedBatch) => {
           try {
@@ -170,10 +200,20 @@ export class RedisBus implements EventBus {
         };
         for (const [id, fields] of entries) {
           if (!subscription.active) return;
+          const entry = parseStreamEntry(id, fields, headSeq);
+          if (entry.kind === 'invalid') {
+            droppedId = id;
+            if (reportedId === undefined || compareEntryIds(id, reportedId) > 0) {
+              reportedId = id;
+              this.options.onInvalidEntry?.({ id, reason: entry.reason });
+            }
+            continue;
+          }
+          if (compareEntryIds(id, lastId) <= 0) continue;
           lastId = id;
-          lastSeq = seqOfEntryId(id);
-          if (isEventEntryId(id)) {
-            events.push(storedEventFromEntry(id, fields));
+          lastSeq = entry.seq;
+          if (entry.kind === 'event') {
+            events.push(entry.event);
           } else {
             deliver({ events, seq: lastSeq, statesChanged: true });
             events = [];
@@ -189,6 +229,14 @@ export class RedisBus implements EventBus {
       }
     }
   }
+}
+
+/** Orders two stream entry ids (`<ms>-<n>`, both parts unbounded decimal integers). */
+function compareEntryIds(a: string, b: string): number {
+  const [aMs = '', aSeq = ''] = a.split('-');
+  const [bMs = '', bSeq = ''] = b.split('-');
+  const byNumber = (x: string, y: string) => (x.length !== y.length ? x.length - y.length : x < y ? -1 : x > y ? 1 : 0);
+  return byNumber(aMs, bMs) || byNumber(aSeq, bSeq);
 }
 
 /** Resolves when the connection is ready again, or after a while (the caller re-checks). */

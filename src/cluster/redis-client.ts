@@ -15,7 +15,17 @@
  *   the reconnect (a commit is idempotent on resend), then fails rather than wait through a long
  *   outage. A commit that fails this way may or may not have been applied: the writer reloads its
  *   match book (`loadBook`) before detecting again.
- * - The bus's reading connections override this with `maxRetriesPerRequest: 0` (see `redis-bus.ts`).
+ * - `commandTimeout: 5000`: a Redis that stalls (a long `DEBUG SLEEP`, a slow fork, a paused
+ *   process) fails a command after 5 s instead of holding a REST request, a commit or a promotion
+ *   for as long as the stall lasts (`/health` has its own 1 s bound per call). A timed-out command
+ *   may still be applied later, and its late reply is matched to it (and dropped), never to another
+ *   command, so nothing is mis-read; each user treats the timeout as an answer it does not know:
+ *   the writer reloads its match book before detecting again (the reload is queued behind the
+ *   commit, so it sees it if it landed), a lease acquisition that timed out gives back whatever it
+ *   may have been granted, and a leader demotes itself on its own deadline whatever its renewals
+ *   do (then gives back the lease a late renewal may have extended).
+ * - The bus's reading connections override this with `maxRetriesPerRequest: 0`, and with a command
+ *   timeout counted from the end of their blocking read (see `redis-bus.ts`).
  */
 import type { RedisOptions } from 'ioredis';
 
@@ -26,4 +36,5 @@ export const REDIS_CLIENT_OPTIONS = Object.freeze({
   // A node must notice a dead connection to Redis (machine lost, cable pulled) within seconds.
   keepAlive: 5_000,
   connectTimeout: 5_000,
+  commandTimeout: 5_000,
 } satisfies RedisOptions);

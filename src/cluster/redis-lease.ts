@@ -27,7 +27,9 @@ export type LeaseLossReason =
   /** The lease key is gone (Redis restarted empty, or flushed). */
   | 'vanished'
   /** `stop()` released it. */
-  | 'stopped';
+  | 'stopped'
+  /** `relinquish()` gave it back (this node could not act as the leader). */
+  | 'relinquished';
 
 export interface RedisLeaseOptions {
   /** The ioredis client; the lease never creates or closes it. */
@@ -151,6 +153,24 @@ export class RedisLease {
     }
   }
 
+  /**
+   * Gives the lease back while going on contending, but not before `retryAfterMs`: for a node that
+   * took the lease and then could not act as the leader, so that another node gets the chance
+   * rather than this one taking it straight back. No-op when not the leader.
+   */
+  async relinquish(retryAfterMs: number): Promise<void> {
+    const token = this.currentToken;
+    if (token === undefined) return;
+    this.demote('relinquished');
+    this.schedule(retryAfterMs, () => this.tryAcquire());
+    try {
+      await this.releaseScript([this.key], [token]);
+    } catch (error) {
+      // The lease then simply expires after leaseMs.
+      this.reportError(error);
+    }
+  }
+
   private schedule(delayMs: number, step: () => Promise<void>): void {
     clearTimeout(this.timer);
     if (!this.running) return;
@@ -179,6 +199,10 @@ export class RedisLease {
       this.promote(token, sentAt);
     } catch (error) {
       this.reportError(error);
+      // The SET may still be applied after the client stopped waiting (a command timeout while
+      // Redis stalled): take back whatever it granted, or nobody could lead until it expires. Sent
+      // on the same connection after the SET, so Redis runs it after the SET.
+      this.releaseScript([this.key], [token]).catch((releaseError: unknown) => this.reportError(releaseError));
     } finally {
       this.busy = false;
       if (this.currentToken === undefined) this.schedule(this.retryMs, () => this.tryAcquire());
@@ -213,7 +237,14 @@ export class RedisLease {
   }
 
   private demote(reason: LeaseLossReason): void {
-    if (this.currentToken === undefined) return;
+    const token = this.currentToken;
+    if (token === undefined) return;
+    if (reason === 'expired') {
+      // A renewal that timed out on the client may still be applied by a Redis that stalled: its
+      // reply is dropped, so take back what it may have extended (only while it still holds our
+      // token), or no node could lead until it expires. Queued after that renewal on the connection.
+      this.releaseScript([this.key], [token]).catch((error: unknown) => this.reportError(error));
+    }
     this.generation += 1;
     this.currentToken = undefined;
     this.deadline = 0;

@@ -19,7 +19,9 @@ import { matchView, type MatchView } from '../domain/views.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { EventStore } from '../store/types.js';
+import { within } from '../store/deadline.js';
 import type { StoreHealth } from '../store/monitored-store.js';
+import { isCorruption } from '../store/validate.js';
 import type { UpstreamHealth } from '../upstream/client.js';
 import { httpServerTimeouts, type AdmissionControl } from './admission.js';
 import { asyncApiYaml } from './asyncapi.js';
@@ -29,6 +31,9 @@ import { registerProbes, type Readiness } from './probes.js';
 import { eventsPageSchema, healthSchema, httpErrorSchema, matchesSchema, matchWithEventsSchema } from './schemas.js';
 import { parseStreamRequest, StreamParameterError, type SseBinding } from './sse.js';
 
+
+/** Longest `/health` waits for any one store (or Redis) call; a stall past it reports the store degraded. */
+export const HEALTH_CALL_TIMEOUT_MS = 1_000;
 
 const DEFAULT_EVENTS_LIMIT = 100;
 /** Idle time after which a keep-alive connection is closed, unless `HttpDeps.keepAliveTimeoutMs` says otherwise. */
@@ -52,8 +57,13 @@ export interface HttpDeps {
   readonly storeHealth: () => StoreHealth;
   /** The instance-wide metrics text (a `WORKERS` instance aggregates every worker's); default: this process's registry. */
   readonly metricsText?: () => Promise<string>;
-  /** Fields `/health` adds for the deployment mode (`workers`, `node_id`, `role`, `redis`); `degraded` when a shared part is out. */
-  readonly extraHealth?: () => Promise<{ readonly fields: Record<string, unknown>; readonly degraded?: boolean }>;
+  /**
+   * Fields `/health` adds for the deployment mode (`workers`, `node_id`, `role`, `redis`);
+   * `degraded` when a shared part is out, `unhealthy` when this node cannot do its part (it took the
+   * lease but could not become the writer, and no other node holds it). Bounded by `/health`'s
+   * deadline like every store call.
+   */
+  readonly extraHealth?: () => Promise<{ readonly fields: Record<string, unknown>; readonly degraded?: boolean; readonly unhealthy?: boolean }>;
   /**
    * What a failing store makes of `/health`: `unhealthy` (503) for the embedded store, `degraded` on
    * Redis, where nodes stay up and keep their clients through an outage. @default 'unhealthy'
@@ -86,6 +96,8 @@ class BadParameter extends Error {
     super(message);
   }
 }
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
   return reply.code(status).type('application/json').send({ error: code, message, ...extra });
@@ -226,58 +238,96 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     },
   };
   app.get('/health', healthRoute, async (_request, reply) => {
-    const upstream = await deps.upstreamHealth();
-    let store: Record<string, unknown>;
-    let storeOk = true;
+    // Never throws and never hangs: every call that reaches the store (or Redis) has a deadline, all
+    // run at once, and whatever fails is reported in the answer rather than turned into a 500.
+    const timestamp = new Date().toISOString();
+    const uptime_secs = Math.round((Date.now() - deps.startedAt) / 100) / 10;
     try {
-      const bounds = await deps.store.bounds();
-      store = { epoch: bounds.epoch, latest_seq: bounds.latestSeq };
+      const [upstreamResult, boundsResult, extraResult] = await Promise.allSettled([
+        within(() => deps.upstreamHealth(), HEALTH_CALL_TIMEOUT_MS, 'the upstream health record'),
+        within(() => deps.store.bounds(), HEALTH_CALL_TIMEOUT_MS, 'the store'),
+        // A safety net: the calls inside have their own deadline of HEALTH_CALL_TIMEOUT_MS, and answer what they saw.
+        deps.extraHealth === undefined ? Promise.resolve(undefined) : within(deps.extraHealth, HEALTH_CALL_TIMEOUT_MS + 500, 'the shared parts (Redis)'),
+      ]);
+      const upstream: UpstreamHealth =
+        upstreamResult.status === 'fulfilled'
+          ? upstreamResult.value
+          : { lastSuccessAt: null, lastFailureAt: null, lastFailureKind: null, consecutiveFailures: 0, breaker: 'closed' };
+      let store: Record<string, unknown>;
+      let storeOk = true;
+      let storeCorrupt = false;
+      if (boundsResult.status === 'fulfilled') {
+        store = { epoch: boundsResult.value.epoch, latest_seq: boundsResult.value.latestSeq };
+      } else {
+        storeOk = false;
+        storeCorrupt = isCorruption(boundsResult.reason);
+        store = { error: boundsResult.reason instanceof Error ? boundsResult.reason.message : 'store unavailable' };
+      }
+      const storeHealth = deps.storeHealth();
+      if (storeHealth.failing) {
+        // Reads may still work on a full disk while every commit fails: say so, with why.
+        storeOk = false;
+        storeCorrupt ||= storeHealth.corrupt;
+        store = {
+          ...store,
+          error: storeHealth.lastError ?? 'store failing',
+          last_error_at: storeHealth.lastErrorAt,
+          consecutive_commit_failures: storeHealth.consecutiveCommitFailures,
+          // Kept from before commits were counted on their own: the longest current run among writes.
+          consecutive_write_failures: Math.max(storeHealth.consecutiveCommitFailures, storeHealth.consecutiveWriteFailures),
+          consecutive_read_failures: storeHealth.consecutiveReadFailures,
+        };
+      }
+      if (storeHealth.skippedStates > 0) store = { ...store, skipped_states: storeHealth.skippedStates };
+      const extra = extraResult.status === 'fulfilled' ? extraResult.value : undefined;
+      const storeOutageDegrades = deps.storeOutage === 'degraded';
+      // A store whose own data is damaged fails until an operator repairs it: unhealthy even on
+      // Redis, where an outage (which passes) only degrades.
+      const unhealthy = (!storeOk && (!storeOutageDegrades || storeCorrupt)) || extra?.unhealthy === true || deps.shuttingDown();
+      const degraded =
+        upstreamResult.status === 'rejected' ||
+        extraResult.status === 'rejected' ||
+        upstream.consecutiveFailures > 0 ||
+        upstream.breaker !== 'closed' ||
+        extra?.degraded === true ||
+        !storeOk ||
+        upstream.push?.state === 'down';
+      const status = unhealthy ? 'unhealthy' : degraded ? 'degraded' : 'healthy';
+      return reply.code(unhealthy ? 503 : 200).send({
+        status,
+        timestamp,
+        uptime_secs,
+        connections: deps.connections(),
+        live_matches: deps.liveMatches(),
+        upstream: {
+          source: deps.upstreamSource,
+          last_success_at: upstream.lastSuccessAt,
+          last_failure_at: upstream.lastFailureAt,
+          last_failure_kind: upstream.lastFailureKind,
+          last_failure_message: upstream.lastFailureMessage ?? null,
+          consecutive_failures: upstream.consecutiveFailures,
+          breaker: upstream.breaker,
+          ...(upstream.push === undefined ? {} : { push: upstream.push }),
+          ...(upstreamResult.status === 'rejected' ? { error: errorText(upstreamResult.reason) } : {}),
+        },
+        store,
+        ...extra?.fields,
+        ...(extraResult.status === 'rejected' ? { health_error: errorText(extraResult.reason) } : {}),
+        ...(deps.shuttingDown() ? { shutting_down: true } : {}),
+      });
     } catch (error) {
-      storeOk = false;
-      store = { error: error instanceof Error ? error.message : 'store unavailable' };
+      // A defect in the checks above: still an answer, and an honest one.
+      deps.logger.error({ err: error }, '/health failed to assess the service');
+      return reply.code(503).send({
+        status: 'unhealthy',
+        timestamp,
+        uptime_secs,
+        connections: 0,
+        live_matches: 0,
+        upstream: { source: deps.upstreamSource, last_success_at: null, last_failure_at: null, last_failure_kind: null, last_failure_message: null, consecutive_failures: 0, breaker: 'closed' },
+        store: { error: `health check failed: ${errorText(error)}` },
+      });
     }
-    const storeHealth = deps.storeHealth();
-    if (storeHealth.failing) {
-      // Reads may still work on a full disk while every commit fails: say so, with why.
-      storeOk = false;
-      store = {
-        ...store,
-        error: storeHealth.lastError,
-        last_error_at: storeHealth.lastErrorAt,
-        consecutive_write_failures: storeHealth.consecutiveWriteFailures,
-        consecutive_read_failures: storeHealth.consecutiveReadFailures,
-      };
-    }
-    const extra = await deps.extraHealth?.();
-    const storeOutageDegrades = deps.storeOutage === 'degraded';
-    const unhealthy = (!storeOk && !storeOutageDegrades) || deps.shuttingDown();
-    const degraded =
-      upstream.consecutiveFailures > 0 ||
-      upstream.breaker !== 'closed' ||
-      extra?.degraded === true ||
-      (!storeOk && storeOutageDegrades) ||
-      upstream.push?.state === 'down';
-    const status = unhealthy ? 'unhealthy' : degraded ? 'degraded' : 'healthy';
-    return reply.code(unhealthy ? 503 : 200).send({
-      status,
-      timestamp: new Date().toISOString(),
-      uptime_secs: Math.round((Date.now() - deps.startedAt) / 100) / 10,
-      connections: deps.connections(),
-      live_matches: deps.liveMatches(),
-      upstream: {
-        source: deps.upstreamSource,
-        last_success_at: upstream.lastSuccessAt,
-        last_failure_at: upstream.lastFailureAt,
-        last_failure_kind: upstream.lastFailureKind,
-        last_failure_message: upstream.lastFailureMessage ?? null,
-        consecutive_failures: upstream.consecutiveFailures,
-        breaker: upstream.breaker,
-        ...(upstream.push === undefined ? {} : { push: upstream.push }),
-      },
-      store,
-      ...extra?.fields,
-      ...(deps.shuttingDown() ? { shutting_down: true } : {}),
-    });
   });
 
   registerProbes(app, { readiness: deps.readiness ?? (() => ({ ready: true })) });

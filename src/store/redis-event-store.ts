@@ -5,7 +5,8 @@
  * Keys, all under `prefix` (`fsc:` by default in the app; on Redis Cluster use a hash tag such as
  * `{fsc}:` so the commit script's keys share one slot):
  * - `epoch`   the history's identity; created (SET NX) by whichever operation first finds it missing,
- *             so a Redis that comes back empty is a new epoch.
+ *             so a Redis that comes back empty is a new epoch. That is the only write a read may
+ *             make, once per history: reads only read (Redis at `maxmemory` refuses every write).
  * - `head`    hash: `seq` (newest seq ever assigned, never reused), `pruned` (prunedThrough), and the
  *             last commit's id and first seq (to make a resent commit idempotent).
  * - `events`  stream: one entry per event with id `<seq>-0` (so XRANGE/XREAD by seq is direct), and
@@ -22,9 +23,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { EventType, StoredEvent } from '../domain/events.js';
+import { EVENT_TYPES, type EventType, type StoredEvent } from '../domain/events.js';
 import type { MatchState } from '../domain/match.js';
 import { FencedError, type Commit, type EventQuery, type EventStore, type HistoryBounds, type MatchBookSnapshot } from './types.js';
+import { parseCounter, parseEpoch, parseMatchStates, quote } from './validate.js';
 
 /** Events removed per pruning step (one short Lua call each, so Redis is never held for long). */
 const PRUNE_CHUNK = 2_000;
@@ -102,10 +104,14 @@ if ARGV[1] == '1' and redis.call('GET', KEYS[6]) ~= ARGV[2] then
   return redis.error_reply('${FENCED_REPLY} commit refused: the fencing token is not the current writer token')
 end
 local nEvents, nStates, nForget = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local seq = tonumber(redis.call('HGET', KEYS[2], 'seq') or '0')
+local rawSeq = redis.call('HGET', KEYS[2], 'seq') or '0'
+if not string.match(rawSeq, '^%d+$') then
+  return redis.error_reply('CORRUPT the sequence counter (head seq) is not a number: the stored history needs repair')
+end
+local seq = tonumber(rawSeq)
 local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)[1]
 if last and tonumber(string.match(last[1], '^(%d+)-')) > seq then
-  return redis.error_reply('CORRUPT the event stream is ahead of the sequence counter')
+  return redis.error_reply('CORRUPT the event stream is ahead of the sequence counter: the stored history needs repair')
 end
 redis.call('SET', KEYS[1], ARGV[3], 'NX')
 local first = seq + 1
@@ -173,6 +179,37 @@ if #entries == chunk and not stopped then more = 1 end
 return {deleted, more}
 `;
 
+// The reads below are scripts rather than MULTI: Redis at maxmemory refuses every command queued in
+// a MULTI (reads too), while a script that only reads runs there. Atomic all the same. No shebang
+// flags, so that Redis 6 runs them too.
+
+// KEYS: epoch head. Returns {epoch or nil, seq or nil, pruned or nil}.
+export const HEAD_LUA = `
+return {redis.call('GET', KEYS[1]), redis.call('HGET', KEYS[2], 'seq'), redis.call('HGET', KEYS[2], 'pruned')}
+`;
+
+// KEYS: epoch events head. ARGV: start, count. Returns {epoch, entries, seq, pruned}; the counter is
+// read after the range, so every entry the commit script wrote is within it.
+const READ_PAGE_LUA = `
+local entries = redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])
+return {redis.call('GET', KEYS[1]), entries, redis.call('HGET', KEYS[3], 'seq'), redis.call('HGET', KEYS[3], 'pruned')}
+`;
+
+// KEYS: states head. Returns {flat field/value list of the states, seq}.
+const LOAD_BOOK_LUA = `
+return {redis.call('HGETALL', KEYS[1]), redis.call('HGET', KEYS[2], 'seq')}
+`;
+
+/** The epoch (null while none exists), newest seq and prunedThrough, checked, from a `HEAD_LUA` reply. */
+export function headFromReply(reply: unknown, keys: RedisKeys): { epoch: string | null; seq: number; pruned: number } {
+  const [epoch, seq, pruned] = reply as [string | null, string | null, string | null];
+  return {
+    epoch: epoch === null ? null : parseEpoch(String(epoch), keys.epoch),
+    seq: parseCounter(seq, `${keys.head} seq`),
+    pruned: parseCounter(pruned, `${keys.head} pruned`),
+  };
+}
+
 // KEYS: states ended. ARGV: cutoff ms. Forgets matches that ended before the cutoff.
 const PRUNE_STATES_LUA = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
@@ -183,54 +220,70 @@ end
 return #ids
 `;
 
-/** Whether a stream entry id is an event (`<seq>-0`) rather than a states marker (`<seq>-<n>`). */
-export const isEventEntryId = (id: string): boolean => id.endsWith('-0');
+/** A stream entry that is not one the commit script writes: left out of every read, and reported. */
+export interface InvalidEntry {
+  /** The entry's stream id. */
+  readonly id: string;
+  readonly reason: string;
+}
 
-/** The seq part of a stream entry id. */
-export const seqOfEntryId = (id: string): number => Number(id.slice(0, id.indexOf('-')));
+/** What a stream entry is, checked: an event, a states marker (`<seq>-<n>`), or not ours. */
+export type StreamEntry =
+  | { readonly kind: 'event'; readonly seq: number; readonly event: StoredEvent }
+  | { readonly kind: 'states'; readonly seq: number }
+  | { readonly kind: 'invalid'; readonly seq: number; readonly reason: string };
 
-/** A stream entry's fields as an event record. */
-export function storedEventFromEntry(id: string, fields: readonly string[]): StoredEvent {
-  let eventId = '';
-  let type = '';
-  let matchId = '';
-  let leagueId = '';
-  let homeTeamKey = '';
-  let awayTeamKey = '';
-  let timestamp = '';
-  let json = '';
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const value = fields[i + 1] ?? '';
-    switch (fields[i]) {
-      case 'e':
-        eventId = value;
-        break;
-      case 'y':
-        type = value;
-        break;
-      case 'm':
-        matchId = value;
-        break;
-      case 'l':
-        leagueId = value;
-        break;
-      case 'h':
-        homeTeamKey = value;
-        break;
-      case 'a':
-        awayTeamKey = value;
-        break;
-      case 't':
-        timestamp = value;
-        break;
-      case 'j':
-        json = value;
-        break;
-      default:
-        break;
-    }
+const ENTRY_ID = /^(\d{1,16})-(\d{1,20})$/;
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+/**
+ * Checks a stream entry against what the commit script writes: its seq no further than the
+ * sequence counter `headSeq` (read after the entry, so every committed entry is within it), every
+ * field present, and the event JSON a valid event whose own `seq`, `type`, `event_id` and
+ * `match_id` agree with the entry. Anything else (an `XADD` by hand, a damaged entry) is `invalid`
+ * and must not reach a client: its JSON would go out verbatim.
+ */
+export function parseStreamEntry(id: string, fields: readonly string[], headSeq: number): StreamEntry {
+  const idMatch = ENTRY_ID.exec(id);
+  const seq = idMatch ? Number(idMatch[1]) : Number.NaN;
+  const invalid = (reason: string): StreamEntry => ({ kind: 'invalid', seq: Number.isSafeInteger(seq) ? seq : 0, reason });
+  if (!idMatch || !Number.isSafeInteger(seq) || seq < 1) return invalid('not an entry id of the history');
+  if (seq > headSeq) return invalid(`seq ${seq} is ahead of the sequence counter (${headSeq})`);
+  const values = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) values.set(String(fields[i]), String(fields[i + 1]));
+  if (idMatch[2] !== '0') return values.get('s') === '1' && values.size === 1 ? { kind: 'states', seq } : invalid('not a states marker');
+  const field = (name: string): string => values.get(name) ?? '';
+  for (const name of ['e', 'y', 'm', 'l', 'h', 'a', 't', 'j']) {
+    if (!values.has(name)) return invalid(`field ${name} missing`);
   }
-  return { seq: seqOfEntryId(id), eventId, type: type as EventType, matchId, leagueId, homeTeamKey, awayTeamKey, timestamp, json };
+  const type = field('y');
+  if (!KNOWN_TYPES.has(type)) return invalid(`unknown event type ${quote(type)}`);
+  let wire: unknown;
+  try {
+    wire = JSON.parse(field('j'));
+  } catch {
+    return invalid('event JSON does not parse');
+  }
+  if (typeof wire !== 'object' || wire === null || Array.isArray(wire)) return invalid('event JSON is not an object');
+  const frame = wire as Record<string, unknown>;
+  if (frame['seq'] !== seq || frame['type'] !== type || frame['event_id'] !== field('e') || frame['match_id'] !== field('m') || frame['timestamp'] !== field('t')) {
+    return invalid('event JSON disagrees with its entry (seq, type, event_id, match_id or timestamp)');
+  }
+  return {
+    kind: 'event',
+    seq,
+    event: {
+      seq,
+      eventId: field('e'),
+      type: type as EventType,
+      matchId: field('m'),
+      leagueId: field('l'),
+      homeTeamKey: field('h'),
+      awayTeamKey: field('a'),
+      timestamp: field('t'),
+      json: field('j'),
+    },
+  };
 }
 
 /** The filter predicate of `EventQuery` (ids within a list are alternatives; `mode` joins the lists). */
@@ -252,6 +305,8 @@ export interface RedisStoreOptions {
   readonly redis: Redis;
   /** Prefix of every key. @default 'fsc:' */
   readonly prefix?: string;
+  /** Told of every stream entry a read left out because it is not a valid event (metrics, log). */
+  readonly onInvalidEntry?: (entry: InvalidEntry) => void;
 }
 
 type XRangeReply = Array<[id: string, fields: string[]]>;
@@ -262,14 +317,20 @@ export class RedisEventStore implements EventStore {
   private readonly commitScript: RedisScript;
   private readonly pruneScript: RedisScript;
   private readonly pruneStatesScript: RedisScript;
+  private readonly headScript: RedisScript;
+  private readonly readPageScript: RedisScript;
+  private readonly loadBookScript: RedisScript;
   private closed = false;
 
-  constructor(options: RedisStoreOptions) {
+  constructor(private readonly options: RedisStoreOptions) {
     this.redis = options.redis;
     this.keys = redisKeys(options.prefix ?? 'fsc:');
     this.commitScript = defineScript(this.redis, 'fscStoreCommit', COMMIT_LUA);
     this.pruneScript = defineScript(this.redis, 'fscStorePrune', PRUNE_LUA);
     this.pruneStatesScript = defineScript(this.redis, 'fscStorePruneStates', PRUNE_STATES_LUA);
+    this.headScript = defineScript(this.redis, 'fscStoreHead', HEAD_LUA);
+    this.readPageScript = defineScript(this.redis, 'fscStoreReadPage', READ_PAGE_LUA);
+    this.loadBookScript = defineScript(this.redis, 'fscStoreLoadBook', LOAD_BOOK_LUA);
   }
 
   private open(): void {
@@ -278,15 +339,16 @@ export class RedisEventStore implements EventStore {
 
   async bounds(): Promise<HistoryBounds> {
     this.open();
+    const head = headFromReply(await this.headScript([this.keys.epoch, this.keys.head], []), this.keys);
+    const latestSeq = head.seq;
+    const prunedThrough = head.pruned;
+    // A read writes nothing while the history has its identity: Redis at maxmemory refuses every
+    // write (SET included, even one that would change nothing), and reads must go on there.
+    if (head.epoch !== null) return { epoch: head.epoch, latestSeq, prunedThrough };
+    // No epoch: a new (or emptied) Redis. Whoever notices first names the history, once.
     const candidate = randomUUID();
-    const replies = await this.redis
-      .multi()
-      // NX GET: the existing epoch, or nil when this call just created it (Redis came back empty).
-      .set(this.keys.epoch, candidate, 'NX', 'GET')
-      .hmget(this.keys.head, 'seq', 'pruned')
-      .exec();
-    const [[, existing], [, head]] = execReplies(replies, 2) as [[unknown, string | null], [unknown, Array<string | null>]];
-    return { epoch: existing ?? candidate, latestSeq: Number(head[0] ?? 0), prunedThrough: Number(head[1] ?? 0) };
+    const existing = (await this.redis.set(this.keys.epoch, candidate, 'NX', 'GET')) as string | null;
+    return { epoch: existing === null ? candidate : parseEpoch(existing, this.keys.epoch), latestSeq, prunedThrough };
   }
 
   async commit(commit: Commit): Promise<StoredEvent[]> {
@@ -352,21 +414,25 @@ export class RedisEventStore implements EventStore {
     for (;;) {
       // Each page is read with prunedThrough and the epoch in one MULTI: a prune (or a Redis that came
       // back empty) between pages is seen, never silently skipped over.
-      const replies = await this.redis
-        .multi()
-        .get(this.keys.epoch)
-        .hget(this.keys.head, 'pruned')
-        .xrange(this.keys.events, start, '+', 'COUNT', pageSize)
-        .exec();
-      const [[, pageEpoch], [, pruned], [, entries]] = execReplies(replies, 3) as [[unknown, string | null], [unknown, string | null], [unknown, XRangeReply]];
+      const reply = (await this.readPageScript([this.keys.epoch, this.keys.events, this.keys.head], [start, pageSize])) as [
+        string | null,
+        XRangeReply,
+        string | null,
+        string | null,
+      ];
+      const [pageEpoch, entries] = reply;
       if (epoch === undefined) epoch = pageEpoch;
       else if (pageEpoch !== epoch) return 'too-old';
-      if (query.since < Number(pruned ?? 0)) return 'too-old';
+      const headSeq = parseCounter(reply[2], `${this.keys.head} seq`);
+      if (query.since < parseCounter(reply[3], `${this.keys.head} pruned`)) return 'too-old';
       for (const [id, fields] of entries) {
-        if (!isEventEntryId(id)) continue;
-        const event = storedEventFromEntry(id, fields);
-        if (!keep(event)) continue;
-        out.push(event);
+        const entry = parseStreamEntry(id, fields, headSeq);
+        if (entry.kind === 'invalid') {
+          this.options.onInvalidEntry?.({ id, reason: entry.reason });
+          continue;
+        }
+        if (entry.kind !== 'event' || !keep(entry.event)) continue;
+        out.push(entry.event);
         if (out.length >= query.limit) return out;
       }
       const last = entries.at(-1);
@@ -377,14 +443,16 @@ export class RedisEventStore implements EventStore {
 
   async loadStates(): Promise<MatchState[]> {
     this.open();
-    return parseStates(await this.redis.hvals(this.keys.states));
+    return parseMatchStates(Object.entries(await this.redis.hgetall(this.keys.states))).states;
   }
 
   async loadBook(): Promise<MatchBookSnapshot> {
     this.open();
-    const replies = await this.redis.multi().hvals(this.keys.states).hget(this.keys.head, 'seq').exec();
-    const [[, states], [, seq]] = execReplies(replies, 2) as [[unknown, string[]], [unknown, string | null]];
-    return { states: parseStates(states), seq: Number(seq ?? 0) };
+    const [flat, seq] = (await this.loadBookScript([this.keys.states, this.keys.head], [])) as [string[], string | null];
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([String(flat[i]), String(flat[i + 1])]);
+    const { states, skipped } = parseMatchStates(pairs);
+    return { states, seq: parseCounter(seq, `${this.keys.head} seq`), ...(skipped.length > 0 ? { skipped } : {}) };
   }
 
   async claimWriter(fence: string): Promise<void> {
@@ -424,13 +492,3 @@ export class RedisEventStore implements EventStore {
   }
 }
 
-function parseStates(values: readonly string[]): MatchState[] {
-  return values.map((json) => JSON.parse(json) as MatchState).sort((a, b) => (a.matchId < b.matchId ? -1 : a.matchId > b.matchId ? 1 : 0));
-}
-
-/** The replies of a MULTI, each checked: a failed command rejects with its own error. */
-function execReplies(replies: Array<[Error | null, unknown]> | null, expected: number): Array<[null, unknown]> {
-  if (replies === null || replies.length !== expected) throw new Error('Redis transaction aborted');
-  for (const [error] of replies) if (error) throw error;
-  return replies as Array<[null, unknown]>;
-}

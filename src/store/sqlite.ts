@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { recordEvent, type EventType, type StoredEvent } from '../domain/events.js';
 import type { MatchState } from '../domain/match.js';
 import { FencedError, type Commit, type EventQuery, type EventStore, type HistoryBounds, type MatchBookSnapshot } from './types.js';
+import { parseCounter, parseEpoch, parseMatchStates } from './validate.js';
 
 export const DATABASE_FILE = 'football-streaming-core.sqlite';
 
@@ -93,7 +94,7 @@ export class SqliteEventStore implements EventStore {
     const getMeta = this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
     const setMeta = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     const existing = getMeta.get('epoch')?.value;
-    this.epoch = existing ?? randomUUID();
+    this.epoch = existing === undefined ? randomUUID() : parseEpoch(existing, 'meta epoch');
     if (existing === undefined) {
       setMeta.run('epoch', this.epoch);
       setMeta.run('pruned_through', '0');
@@ -101,7 +102,7 @@ export class SqliteEventStore implements EventStore {
     this.statements = {
       getMeta,
       setMeta,
-      latestSeq: this.db.prepare<[], { seq: number | null }>(
+      latestSeq: this.db.prepare<[], { seq: number | string | null }>(
         "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events') AS seq",
       ),
       insertEvent: this.db.prepare(
@@ -114,7 +115,7 @@ export class SqliteEventStore implements EventStore {
            ended_at = COALESCE(match_state.ended_at, excluded.ended_at)`,
       ),
       deleteState: this.db.prepare('DELETE FROM match_state WHERE match_id = ?'),
-      loadStates: this.db.prepare<[], { state: string }>('SELECT state FROM match_state ORDER BY match_id'),
+      loadStates: this.db.prepare<[], { match_id: string; state: string }>('SELECT match_id, state FROM match_state ORDER BY match_id'),
       pruneChunk: this.db.prepare<[string, number], { seq: number }>(
         'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE created_at < ? ORDER BY seq LIMIT ?) RETURNING seq',
       ),
@@ -123,15 +124,23 @@ export class SqliteEventStore implements EventStore {
   }
 
   private prunedThrough(): number {
-    return Number(this.statements.getMeta.get('pruned_through')?.value ?? '0');
+    return parseCounter(this.statements.getMeta.get('pruned_through')?.value, 'meta pruned_through');
+  }
+
+  private readStates(): ReturnType<typeof parseMatchStates> {
+    return parseMatchStates(this.statements.loadStates.all().map((row) => [row.match_id, row.state] as const));
   }
 
   private latestSeq(): number {
-    return this.statements.latestSeq.get()?.seq ?? 0;
+    return parseCounter(this.statements.latestSeq.get()?.seq, 'sqlite_sequence events');
   }
 
   bounds(): Promise<HistoryBounds> {
-    return Promise.resolve({ epoch: this.epoch, latestSeq: this.latestSeq(), prunedThrough: this.prunedThrough() });
+    try {
+      return Promise.resolve({ epoch: this.epoch, latestSeq: this.latestSeq(), prunedThrough: this.prunedThrough() });
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   commit(commit: Commit): Promise<StoredEvent[]> {
@@ -177,7 +186,15 @@ export class SqliteEventStore implements EventStore {
   }
 
   readAfter(query: EventQuery): Promise<StoredEvent[] | 'too-old'> {
-    if (query.since < this.prunedThrough()) return Promise.resolve('too-old');
+    try {
+      return Promise.resolve(this.readAfterSync(query));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private readAfterSync(query: EventQuery): StoredEvent[] | 'too-old' {
+    if (query.since < this.prunedThrough()) return 'too-old';
     // Each id list is one JSON array parameter, so the SQL depends on which filters are present and
     // never on how many ids they hold: one compiled statement per filter shape serves every count.
     const clauses: string[] = [];
@@ -202,7 +219,7 @@ export class SqliteEventStore implements EventStore {
       this.compiledReads += 1;
     }
     const rows = statement.all(params);
-    return Promise.resolve(rows.map(toStored));
+    return rows.map(toStored);
   }
 
   /** How many `readAfter` statements were compiled since open (bounded by the filter shapes, not by id counts). */
@@ -211,16 +228,20 @@ export class SqliteEventStore implements EventStore {
   }
 
   loadStates(): Promise<MatchState[]> {
-    return Promise.resolve(this.statements.loadStates.all().map((row) => JSON.parse(row.state) as MatchState));
+    return Promise.resolve(this.readStates().states);
   }
 
   loadBook(): Promise<MatchBookSnapshot> {
     // One read transaction: the states and the seq they reflect come from the same snapshot.
-    const read = this.db.transaction(() => ({
-      states: this.statements.loadStates.all().map((row) => JSON.parse(row.state) as MatchState),
-      seq: this.latestSeq(),
-    }));
-    return Promise.resolve(read.deferred());
+    const read = this.db.transaction((): MatchBookSnapshot => {
+      const { states, skipped } = this.readStates();
+      return { states, seq: this.latestSeq(), ...(skipped.length > 0 ? { skipped } : {}) };
+    });
+    try {
+      return Promise.resolve(read.deferred());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   claimWriter(fence: string): Promise<void> {

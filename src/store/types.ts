@@ -5,6 +5,9 @@
  */
 import type { MatchEvent, StoredEvent } from '../domain/events.js';
 import type { MatchState } from '../domain/match.js';
+import type { SkippedState } from './validate.js';
+
+export type { SkippedState } from './validate.js';
 
 /** An event detected in this poll, before it has a sequence number. */
 export interface PendingEvent {
@@ -40,6 +43,11 @@ export class FencedError extends Error {
 export interface MatchBookSnapshot {
   readonly states: readonly MatchState[];
   readonly seq: number;
+  /**
+   * Stored states that are not well-formed match states, left out of `states` (absent: none). The
+   * reader reports them; the writer's next poll sees those matches afresh and saves them again.
+   */
+  readonly skipped?: readonly SkippedState[];
 }
 
 /** Which events to read. Ids within a list are alternatives. */
@@ -64,14 +72,22 @@ export interface HistoryBounds {
 }
 
 export interface EventStore {
+  /**
+   * The history's identity and extent. A read: it writes nothing once the history exists (Redis at
+   * `maxmemory` refuses writes, and reads must go on). A damaged counter rejects with `StoreCorruptError`.
+   */
   bounds(): Promise<HistoryBounds>;
   /** Appends the events (assigning consecutive `seq`s) and saves the states in one atomic step. */
   commit(commit: Commit): Promise<StoredEvent[]>;
   /** Events after `query.since` in order, or `'too-old'` when some of them were pruned. */
   readAfter(query: EventQuery): Promise<StoredEvent[] | 'too-old'>;
-  /** The saved state of every followed match. */
+  /** The saved state of every followed match, sorted by match id; malformed ones are left out (see `loadBook`). */
   loadStates(): Promise<MatchState[]>;
-  /** The saved states and the newest `seq`, read atomically (a follower's copy of the match book). */
+  /**
+   * The saved states and the newest `seq`, read atomically (a follower's copy of the match book).
+   * A malformed state is left out and listed in `skipped`, never fatal; a damaged counter rejects
+   * with `StoreCorruptError`.
+   */
   loadBook(): Promise<MatchBookSnapshot>;
   /**
    * Makes `fence` the current writer token: commits carrying any other token are refused from now

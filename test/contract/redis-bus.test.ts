@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBus, type BusReset } from '../../src/bus/redis-bus.js';
 import type { CommittedBatch } from '../../src/bus/types.js';
 import type { GoalScoredEvent } from '../../src/domain/events.js';
-import { RedisEventStore } from '../../src/store/redis-event-store.js';
+import { RedisEventStore, type InvalidEntry } from '../../src/store/redis-event-store.js';
 import type { Commit, EventStore, PendingEvent } from '../../src/store/types.js';
 import { deleteKeys, startRedisServer, testPrefix, TEST_REDIS_URL, waitFor, type PrivateRedis } from '../helpers/redis-server.js';
 import { busContract, Recorder } from './bus.contract.js';
@@ -168,6 +168,30 @@ describe('RedisBus through Redis blips (a private redis-server)', () => {
       expect(recorder.seqs).toEqual([...Array.from({ length: 12 }, (_, k) => k + 1), 1, 2, 3, 4]);
       expect(resets[i]).toEqual([{ reason: 'epoch-changed', epoch: after, seq: 0 }]);
     }
+  });
+
+  it('an entry the commit script did not write never reaches a subscriber, is reported, and the history goes on below it after a repair', async () => {
+    await setUp();
+    const invalid: InvalidEntry[] = [];
+    const bus = new RedisBus({ redis: writer, prefix: 'fsc:', blockMs: 200, onInvalidEntry: (entry) => invalid.push(entry) });
+    cleanups.push(() => bus.close());
+    const recorder = new Recorder();
+    bus.subscribe(0, recorder.onBatch, { onReset: () => undefined });
+    await commitEvents(2);
+    await recorder.untilSeq(2);
+    // Issue 16 item 13: an entry far ahead of the sequence counter, JSON and all.
+    await writer.xadd('fsc:events', '99999999-0', 'e', '900:goal:x', 'y', 'GOAL_SCORED', 'm', '900', 'l', '3', 'h', '1', 'a', '2', 't', 't', 'j', '{"type":"GOAL_SCORED","match_id":"900","seq":99999999}');
+    await waitFor(() => invalid.length > 0, 'the invalid entry reported');
+    expect(invalid[0]).toMatchObject({ id: '99999999-0' });
+    expect(invalid[0]?.reason).toContain('ahead of the sequence counter');
+    await expect(store.commit({ events: goals(1), states: [], forget: [] })).rejects.toThrow(/CORRUPT/);
+    // Repaired as an operator would: the entry deleted and the stream's last id set back.
+    await writer.xdel('fsc:events', '99999999-0');
+    await writer.call('XSETID', 'fsc:events', '2-0');
+    await commitEvents(1);
+    await recorder.untilSeq(3);
+    expect(recorder.seqs).toEqual([1, 2, 3]);
+    expect(invalid.map((entry) => entry.id)).toEqual(['99999999-0']);
   });
 
   it('a subscriber behind the retained history is told (too-old) and continues after the pruned part', async () => {

@@ -8,9 +8,10 @@ import { Redis } from 'ioredis';
 import { REDIS_CLIENT_OPTIONS } from '../../src/cluster/redis-client.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvent, type GoalScoredEvent } from '../../src/domain/events.js';
-import { RedisEventStore, StoreUnavailableError } from '../../src/store/redis-event-store.js';
+import { RedisEventStore, StoreUnavailableError, type InvalidEntry } from '../../src/store/redis-event-store.js';
 import { FencedError, type PendingEvent } from '../../src/store/types.js';
-import { deleteKeys, testPrefix, TEST_REDIS_URL } from '../helpers/redis-server.js';
+import { isCorruption, StoreCorruptError } from '../../src/store/validate.js';
+import { deleteKeys, startRedisServer, testPrefix, TEST_REDIS_URL, type PrivateRedis } from '../helpers/redis-server.js';
 import { storeContract } from './store.contract.js';
 
 const redis = new Redis(TEST_REDIS_URL, REDIS_CLIENT_OPTIONS);
@@ -27,6 +28,12 @@ storeContract('RedisEventStore', {
   open: (prefix) => Promise.resolve(new RedisEventStore({ redis, prefix })),
   dispose: (prefix) => deleteKeys(redis, prefix),
   pruneChunk: 2000,
+  writeRawState: async (prefix, key, raw) => {
+    await redis.hset(`${prefix}states`, key, raw);
+  },
+  damagePrunedCounter: async (prefix) => {
+    await redis.hset(`${prefix}head`, 'pruned', 'abc');
+  },
 });
 
 function goal(n: number, timestamp = new Date().toISOString()): PendingEvent {
@@ -119,5 +126,81 @@ describe('RedisEventStore specifics', () => {
     const ids = (await redis.xrange(`${prefix}events`, '-', '+')).map(([id]) => id);
     expect(ids).toEqual(['1-0', '1-1', '2-0', '2-1']);
     expect((await store.readAfter({ since: 0, limit: 10 })) as unknown[]).toHaveLength(2);
+  });
+});
+
+describe('RedisEventStore: what Redis hands back is checked', () => {
+  const prefixes: string[] = [];
+  afterEach(async () => {
+    for (const prefix of prefixes.splice(0)) await deleteKeys(redis, prefix);
+  });
+  const fresh = (onInvalidEntry?: (entry: InvalidEntry) => void) => {
+    const prefix = testPrefix('store-checked');
+    prefixes.push(prefix);
+    return { prefix, store: new RedisEventStore({ redis, prefix, ...(onInvalidEntry ? { onInvalidEntry } : {}) }) };
+  };
+
+  it('a non-numeric sequence counter fails reads with StoreCorruptError and commits with a CORRUPT error, never NaN', async () => {
+    const { store, prefix } = fresh();
+    await store.commit({ events: [goal(1)], states: [], forget: [] });
+    await redis.hset(`${prefix}head`, 'seq', 'abc');
+    await expect(store.bounds()).rejects.toBeInstanceOf(StoreCorruptError);
+    await expect(store.loadBook()).rejects.toBeInstanceOf(StoreCorruptError);
+    await expect(store.readAfter({ since: 0, limit: 10 })).rejects.toBeInstanceOf(StoreCorruptError);
+    const refused = await store.commit({ events: [goal(2)], states: [], forget: [] }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isCorruption(refused)).toBe(true);
+    expect(String((refused as Error).message)).toContain('sequence counter');
+    expect(await redis.xlen(`${prefix}events`)).toBe(1);
+  });
+
+  it('entries the commit script did not write are left out of reads and reported; commits are refused while one is ahead of the counter', async () => {
+    const invalid: InvalidEntry[] = [];
+    const { store, prefix } = fresh((entry) => invalid.push(entry));
+    const [first] = await store.commit({ events: [goal(1)], states: [], forget: [] });
+    // An entry at the counter with damaged JSON, then one far ahead of the counter (issue 16 item 13).
+    await redis.hset(`${prefix}head`, 'seq', '2');
+    await redis.xadd(`${prefix}events`, '2-0', 'e', 'x', 'y', 'GOAL_SCORED', 'm', '77', 'l', '1', 'h', '1', 'a', '2', 't', 't', 'j', '{"broken');
+    await redis.xadd(`${prefix}events`, '99999999-0', 'e', '77:goal:9', 'y', 'GOAL_SCORED', 'm', '77', 'l', '1', 'h', '1', 'a', '2', 't', 't', 'j', '{"type":"GOAL_SCORED","seq":99999999}');
+    expect(await store.readAfter({ since: 0, limit: 10 })).toEqual([first]);
+    expect(invalid.map((entry) => entry.id)).toEqual(['2-0', '99999999-0']);
+    expect(invalid[1]?.reason).toContain('ahead of the sequence counter');
+    const refused = await store.commit({ events: [goal(2)], states: [], forget: [] }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isCorruption(refused)).toBe(true);
+  });
+});
+
+describe('RedisEventStore at maxmemory (a private redis-server)', () => {
+  let server: PrivateRedis | undefined;
+  let client: Redis | undefined;
+  afterEach(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+
+  it('reads go on (bounds, readAfter, loadBook write nothing); commits and meta writes are refused', async () => {
+    server = await startRedisServer();
+    client = new Redis(server.url, REDIS_CLIENT_OPTIONS);
+    await client.connect();
+    const store = new RedisEventStore({ redis: client, prefix: 'fsc:' });
+    const written = await store.commit({ events: [goal(1), goal(2)], states: [], forget: [] });
+    const before = await store.bounds();
+    // Every write is over the limit from now on (noeviction: Redis refuses them, it evicts nothing).
+    await client.config('SET', 'maxmemory-policy', 'noeviction');
+    await client.config('SET', 'maxmemory', '1');
+    await expect(client.set('fsc:probe', '1')).rejects.toThrow(/OOM/);
+
+    expect(await store.bounds()).toEqual(before);
+    expect(await store.readAfter({ since: 0, limit: 10 })).toEqual(written);
+    expect(await store.loadBook()).toEqual({ states: [], seq: 2 });
+    expect(await store.getMeta('feed')).toBeUndefined();
+    await expect(store.commit({ events: [goal(3)], states: [], forget: [] })).rejects.toThrow(/OOM/);
+    await expect(store.setMeta('feed', 'x')).rejects.toThrow(/OOM/);
+    expect((await store.bounds()).latestSeq).toBe(2);
   });
 });

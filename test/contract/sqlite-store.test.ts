@@ -10,11 +10,29 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, SqliteEventStore } from '../../src/store/sqlite.js';
 import { storeContract } from './store.contract.js';
 
+/** Runs `change` on the database file through a connection of its own (the store's stays open). */
+function edit(dataDir: string, change: (db: Database.Database) => void): Promise<void> {
+  const db = new Database(join(dataDir, DATABASE_FILE), { fileMustExist: true });
+  try {
+    change(db);
+  } finally {
+    db.close();
+  }
+  return Promise.resolve();
+}
+
 storeContract('SqliteEventStore', {
   newLocation: () => Promise.resolve(mkdtempSync(join(tmpdir(), 'fsc-store-'))),
   open: (dataDir) => Promise.resolve(new SqliteEventStore({ dataDir })),
   dispose: (dataDir) => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
   pruneChunk: 2000,
+  writeRawState: (dataDir, key, raw) =>
+    edit(dataDir, (db) =>
+      db
+        .prepare("INSERT INTO match_state (match_id, state, updated_at) VALUES (?, ?, 'x') ON CONFLICT(match_id) DO UPDATE SET state = excluded.state")
+        .run(key, raw),
+    ),
+  damagePrunedCounter: (dataDir) => edit(dataDir, (db) => db.prepare("UPDATE meta SET value = 'abc' WHERE key = 'pruned_through'").run()),
 });
 
 describe('SqliteEventStore specifics', () => {

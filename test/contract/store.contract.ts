@@ -7,12 +7,15 @@
  * consecutive sequence numbers that are never handed out twice (not after pruning, not after a
  * reopen, not after a crash), the exact wire JSON stored with its `seq` and `timestamp`, atomic
  * commits of events and match states, ordered and filtered reads, `'too-old'` once history is gone,
- * and pruning that takes only what is older than the cutoff and yields while it works.
+ * and pruning that takes only what is older than the cutoff and yields while it works. And what is
+ * read back is checked: a malformed match state is left out and reported, never fatal; a damaged
+ * counter fails the read with `StoreCorruptError`, never a NaN that crashes whoever serialises it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GoalScoredEvent, MatchEvent, MatchStartedEvent, StoredEvent } from '../../src/domain/events.js';
 import type { MatchState } from '../../src/domain/match.js';
 import { FencedError, type EventStore, type PendingEvent } from '../../src/store/types.js';
+import { StoreCorruptError } from '../../src/store/validate.js';
 
 export interface StoreHarness {
   /** A new, empty place for a store (a directory, a key prefix, …). */
@@ -23,6 +26,10 @@ export interface StoreHarness {
   dispose(location: string): Promise<void>;
   /** Rows deleted per pruning step, if the implementation prunes in chunks of a known size. @default 2000 */
   readonly pruneChunk?: number;
+  /** Stores `raw` as the match state under `key`, past the store (as a hand edit or a damaged write would). */
+  writeRawState(location: string, key: string, raw: string): Promise<void>;
+  /** Overwrites the store's own record of what was pruned with something that is not a number. */
+  damagePrunedCounter(location: string): Promise<void>;
 }
 
 /** A match of the fixtures below: ids as the provider gives them, as strings. */
@@ -501,6 +508,47 @@ export function storeContract(name: string, harness: StoreHarness): void {
         expect(deleted).toBe(total);
         expect(await store.bounds()).toMatchObject({ latestSeq: total + 2, prunedThrough: total });
         expect(seqs(await store.readAfter({ since: total, limit: 10 }))).toEqual([total + 1, total + 2]);
+      });
+    });
+
+    describe('what is read back is checked', () => {
+      it('a malformed match state is left out of loadBook and loadStates, listed as skipped, never fatal; saving the match again replaces it', async () => {
+        const { store, where } = await fresh();
+        await store.commit({ events: goals(M1, 2), states: [matchState(M1), matchState(M2)], forget: [] });
+        const good = JSON.stringify(matchState(M3));
+        const damaged: Array<[string, string]> = [
+          [M2.matchId, 'not json at all'],
+          ['4001', '{}'],
+          ['4002', '[]'],
+          ['4003', 'null'],
+          ['4004', JSON.stringify({ ...matchState(M3, { matchId: '4004' }), goals: [null] })],
+          ['4005', JSON.stringify({ ...matchState(M3, { matchId: '4005' }), score: { home: 'x', away: 0 } })],
+          // A well-formed state stored under another match's id.
+          ['4006', good],
+        ];
+        for (const [key, raw] of damaged) await harness.writeRawState(where, key, raw);
+
+        const book = await store.loadBook();
+        expect(book.seq).toBe(2);
+        expect(book.states).toEqual([matchState(M1)]);
+        expect((book.skipped ?? []).map((entry) => entry.matchId).sort()).toEqual(damaged.map(([key]) => key).sort());
+        for (const entry of book.skipped ?? []) expect(entry.reason.length).toBeGreaterThan(0);
+        expect(await store.loadStates()).toEqual([matchState(M1)]);
+
+        // The writer sees M2 afresh and saves it: the damaged entry is replaced, no longer skipped.
+        await store.commit({ events: [], states: [matchState(M2)], forget: ['4001', '4002', '4003', '4004', '4005', '4006'] });
+        const repaired = await store.loadBook();
+        expect(repaired.states).toEqual([matchState(M1), matchState(M2)]);
+        expect(repaired.skipped ?? []).toEqual([]);
+      });
+
+      it('a damaged counter fails bounds() and readAfter with StoreCorruptError, never a NaN', async () => {
+        const { store, where } = await fresh();
+        await store.commit({ events: goals(M1, 2), states: [], forget: [] });
+        await harness.damagePrunedCounter(where);
+        await expect(store.bounds()).rejects.toBeInstanceOf(StoreCorruptError);
+        await expect(store.readAfter({ since: 0, limit: 10 })).rejects.toBeInstanceOf(StoreCorruptError);
+        await expect(store.bounds()).rejects.toThrow(/pruned.*is not a sequence number/);
       });
     });
 
