@@ -168,7 +168,7 @@ if (config.workers > 1 && cluster.isPrimary) {
   try {
     // On Redis every worker is a node of its own (shared history, leader lease): nothing to hold here.
     if (config.redis === undefined) {
-      const store = openSqliteStore(config, cleanup);
+      const store = openSqliteStore(config, cleanup, false, logger);
       await followFeed(store, feedIdentity(config), logger);
       if (config.upstream.useBuiltInSim) {
         const { startSimServer } = await import('./sim/server.js');

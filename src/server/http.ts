@@ -252,7 +252,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       const upstream: UpstreamHealth =
         upstreamResult.status === 'fulfilled'
           ? upstreamResult.value
-          : { lastSuccessAt: null, lastFailureAt: null, lastFailureKind: null, consecutiveFailures: 0, breaker: 'closed' };
+          : { lastSuccessAt: null, lastFailureAt: null, lastFailureKind: null, lastFailureMessage: null, consecutiveFailures: 0, breaker: 'closed' };
       let store: Record<string, unknown>;
       let storeOk = true;
       let storeCorrupt = false;
