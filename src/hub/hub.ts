@@ -97,6 +97,19 @@ export class Client {
   generation = 0;
   closed = false;
   badMessages = 0;
+  /**
+   * Backpressure accounting (see `Hub.unread`). `written`: bytes handed to the connection so far,
+   * as its `bufferedAmount` counts them. `[unitStart, unitEnd)`: the offsets of the unit (a SNAPSHOT,
+   * a replay page, one fan-out batch) that is exempt from the cap while it drains; `unitEnd` is
+   * `Infinity` while the unit is being written. `unitShared`: the unit's frames are shared with
+   * other clients (a live batch), so it costs no memory per client and the instance budget skips it.
+   */
+  written = 0;
+  unitStart = 0;
+  unitEnd = 0;
+  unitShared = false;
+  /** The fan-out batch in which this client's unit was last opened (filtered clients open it lazily). */
+  unitBatch = 0;
   /** Serialises message handling, so replies keep the order of requests. */
   pending: Promise<void> = Promise.resolve();
 
@@ -256,6 +269,9 @@ export class Hub {
         this.sendText(client, UNSUBSCRIBED_FRAME, 'UNSUBSCRIBED');
         return;
       case 'snapshot':
+        // After what is still queued has left, so the SNAPSHOT drains as a unit of its own.
+        await this.drained(client);
+        if (client.closed) return;
         this.sendSnapshot(client, client.subscription ?? { kind: 'all' });
         return;
       case 'subscribe':
@@ -300,6 +316,9 @@ export class Hub {
     if (resumable) {
       from = since;
     } else if (since !== undefined || resume.snapshot) {
+      // A resubscribe on a busy connection: the SNAPSHOT waits for what is queued (live events wait in the backlog).
+      await this.drained(client);
+      if (client.closed || generation !== client.generation) return;
       from = this.sendSnapshot(client, subscription);
     } else {
       from = bounds.latestSeq;
@@ -309,7 +328,20 @@ export class Hub {
     await this.catchUp(client, generation);
   }
 
-  /** Replays stored events after `client.lastSentSeq` until none are left, then goes live. */
+  /**
+   * Resolves once the client's connection has sent what it had queued (at once when it is not
+   * `draining`), or has closed: a replay reads its next page, and a SNAPSHOT is written, only then.
+   */
+  private drained(client: Client): Promise<void> {
+    if (client.closed || !client.connection.draining) return Promise.resolve();
+    return new Promise((resolve) => client.connection.onceDrained(resolve));
+  }
+
+  /**
+   * Replays stored events after `client.lastSentSeq` until none are left, then goes live. The pace
+   * is the client's: each page is read once the one before has been handed to the network, so at
+   * most one page is unsent, and it is a unit (exempt from the cap while it drains) however large.
+   */
   private async catchUp(client: Client, generation: number): Promise<void> {
     const subscription = client.subscription;
     if (subscription === undefined) return;
@@ -318,6 +350,8 @@ export class Hub {
         ? {}
         : { matchIds: [...subscription.matchIds], leagueIds: [...subscription.leagueIds], teamIds: [...subscription.teamIds] };
     for (;;) {
+      await this.drained(client);
+      if (client.closed || generation !== client.generation) return;
       const page = await this.options.store.readAfter({ since: client.lastSentSeq, limit: REPLAY_PAGE, ...filter });
       if (client.closed || generation !== client.generation) return;
       if (page === 'too-old') {
@@ -325,30 +359,40 @@ export class Hub {
         client.lastSentSeq = this.sendSnapshot(client, subscription);
         continue;
       }
+      const opened = this.openUnit(client, false);
       for (const event of page) {
         if (event.seq <= client.lastSentSeq) continue;
         this.deliver(client, new OutboundFrame(event.json, event.type, event.seq), event.seq);
         if (client.closed) return;
       }
-      this.enforceUnsentBudget();
+      if (opened) this.closeUnit(client);
+      this.scheduleBudgetCheck();
       if (page.length < REPLAY_PAGE) break;
     }
-    // Events published while the last page was being read are in the backlog (a store may answer
-    // from a snapshot taken before they were committed); send those the replay did not cover, in
-    // the same synchronous step that makes the client live, so nothing falls between the two.
+    await this.drained(client);
+    if (client.closed || generation !== client.generation) return;
+    // Events published while the replay ran are in the backlog (a store may answer from a snapshot
+    // taken before they were committed); send those the replay did not cover, in the same
+    // synchronous step that makes the client live, so nothing falls between the two.
     client.replaying = false;
     const backlog = client.backlog;
     client.backlog = [];
+    const opened = this.openUnit(client, true);
     for (const { frame, seq } of backlog) {
       if (seq <= client.lastSentSeq) continue;
       this.deliver(client, frame, seq);
       if (client.closed) return;
     }
+    if (opened) this.closeUnit(client);
   }
 
+  /** Sends a SNAPSHOT as a unit of its own: one message, exempt from the cap while it drains. */
   private sendSnapshot(client: Client, subscription: Subscription, advance = true): number {
     const { seq, matches } = this.options.snapshots.snapshot((match) => matchesFilter(subscription, match));
+    const opened = this.openUnit(client, false);
     this.sendText(client, JSON.stringify({ type: 'SNAPSHOT', seq, matches } satisfies ServerMessage), 'SNAPSHOT', advance ? seq : undefined);
+    if (opened) this.closeUnit(client);
+    this.scheduleBudgetCheck();
     return advance ? seq : client.lastSentSeq;
   }
 
@@ -422,16 +466,51 @@ export class Hub {
 
   private sendText(client: Client, text: string, type: string, offset?: number): void {
     if (client.closed) return;
-    client.connection.send(new OutboundFrame(text, type, offset));
-    this.unsentEstimate += text.length;
-    this.checkBackpressure(client);
+    this.write(client, new OutboundFrame(text, type, offset));
   }
 
   private deliver(client: Client, frame: OutboundFrame, seq: number): void {
     client.lastSentSeq = seq;
-    client.connection.send(frame);
+    this.write(client, frame);
+  }
+
+  /**
+   * Hands one frame to the connection and checks what the client has failed to read (`unread`)
+   * against the cap. `written` grows by what the frame added to the connection's unsent bytes, in
+   * the unit `bufferedAmount` counts (framing included; nothing when the kernel took it at once).
+   */
+  private write(client: Client, frame: OutboundFrame): void {
+    const { connection } = client;
+    const before = connection.bufferedAmount;
+    connection.send(frame);
+    const buffered = connection.bufferedAmount;
+    if (buffered > before) client.written += buffered - before;
     this.unsentEstimate += frame.text.length;
-    this.checkBackpressure(client);
+    const cap = this.options.limits.slowConsumerBytes;
+    if (buffered > cap && buffered - exemptBytes(client, buffered) > cap) {
+      // Stop queueing at once; the client reconnects and resumes from its last seq.
+      this.closeClient(client, CloseCode.SlowConsumer, 'slow_consumer');
+    }
+  }
+
+  /**
+   * Starts a unit: what is written until `closeUnit` is exempt from the per-client cap while it
+   * drains (a SNAPSHOT or a replay page larger than the cap, a poll's batch of a busy match day).
+   * Granted only when the connection has sent what came before (it is not `draining`), so a client
+   * that does not read gets one exempt unit, then everything counts: it holds at most one unit plus
+   * the cap. A unit already open (a batch interrupted by a yield) takes in what is written meanwhile.
+   * Returns whether a unit was opened (then the caller closes it).
+   */
+  private openUnit(client: Client, shared: boolean): boolean {
+    if (client.unitEnd === Infinity || client.connection.draining) return false;
+    client.unitStart = client.written;
+    client.unitEnd = Infinity;
+    client.unitShared = shared;
+    return true;
+  }
+
+  private closeUnit(client: Client): void {
+    if (client.unitEnd === Infinity) client.unitEnd = client.written;
   }
 
   /**
@@ -440,6 +519,9 @@ export class Hub {
    * Counting every client's backlog is O(clients), so it runs only once the running estimate (bytes
    * sent since the last count, which over-states what is still unsent) passes the budget. Beyond it
    * the largest backlogs are closed first (4008): they hold the most memory and are the furthest behind.
+   * A live batch still draining as its client's unit is not counted: its frames are shared by every
+   * client, so it costs the instance one copy, not one per client. A SNAPSHOT or replay page is
+   * the client's own bytes and counts.
    */
   private enforceUnsentBudget(): void {
     const budget = this.options.limits.totalUnsentBytes ?? Infinity;
@@ -448,7 +530,8 @@ export class Hub {
     const backlogged: Array<{ client: Client; bytes: number }> = [];
     for (const client of this.clients) {
       if (client.closed) continue;
-      const bytes = client.connection.bufferedAmount;
+      const buffered = client.connection.bufferedAmount;
+      const bytes = client.unitShared ? buffered - exemptBytes(client, buffered) : buffered;
       if (bytes === 0) continue;
       total += bytes;
       backlogged.push({ client, bytes });
@@ -465,11 +548,20 @@ export class Hub {
     this.unsentEstimate = total;
   }
 
-  private checkBackpressure(client: Client): void {
-    if (client.connection.bufferedAmount > this.options.limits.slowConsumerBytes) {
-      // Stop queueing at once; the client reconnects and resumes from its last seq.
-      this.closeClient(client, CloseCode.SlowConsumer, 'slow_consumer');
-    }
+  private budgetCheckScheduled = false;
+
+  /**
+   * Runs `enforceUnsentBudget` on the next turn of the event loop, once the corked writes of this
+   * one have been handed to the kernel: a client's own SNAPSHOT or replay page counts for what the
+   * kernel could not take, not for what was just written.
+   */
+  private scheduleBudgetCheck(): void {
+    if (this.budgetCheckScheduled || this.unsentEstimate <= (this.options.limits.totalUnsentBytes ?? Infinity)) return;
+    this.budgetCheckScheduled = true;
+    setImmediate(() => {
+      this.budgetCheckScheduled = false;
+      this.enforceUnsentBudget();
+    });
   }
 
   /** Queues a live event for a replaying client; a backlog that outgrows the bound is a slow consumer. */
@@ -487,6 +579,10 @@ export class Hub {
   private readonly fanoutQueue: Array<readonly StoredEvent[]> = [];
   /** The fan-out in progress: resumed once per macrotask until the queue is empty. */
   private fanout: Generator<void, void, void> | undefined = undefined;
+  /** Numbers the batches, so a filtered client opens its unit on the first event of each. */
+  private batchNumber = 0;
+  /** Filtered clients whose unit the batch in progress opened: closed when the batch ends. */
+  private readonly openUnits: Client[] = [];
 
   /**
    * Fans recorded events out to their subscribers, in order. Up to `FANOUT_CHUNK` clients are
@@ -515,11 +611,15 @@ export class Hub {
     let budget = FANOUT_CHUNK;
     for (let batch = this.fanoutQueue.shift(); batch !== undefined; batch = this.fanoutQueue.shift()) {
       const started = performance.now();
+      const batchNumber = ++this.batchNumber;
       const frames = batch.map((event) => new OutboundFrame(event.json, event.type, event.seq));
       // Everything-subscribers take the whole batch in one visit: a burst leaves in one write per
-      // socket (the binding corks until the macrotask ends).
+      // socket (the binding corks until the macrotask ends), and the batch is the client's unit.
       for (const client of this.everything) {
+        client.unitBatch = batchNumber;
+        const opened = !client.replaying && this.openUnit(client, true);
         for (let i = 0; i < batch.length; i += 1) this.offer(client, frames[i] as OutboundFrame, (batch[i] as StoredEvent).seq);
+        if (opened) this.closeUnit(client);
         if (--budget === 0) {
           yield;
           budget = FANOUT_CHUNK;
@@ -545,6 +645,8 @@ export class Hub {
           }
         }
       }
+      for (const client of this.openUnits) this.closeUnit(client);
+      this.openUnits.length = 0;
       const elapsed = (performance.now() - started) / 1000;
       for (let i = 0; i < batch.length; i += 1) this.options.metrics?.fanoutDuration.observe(elapsed);
       // After every batch, not once the queue drains: a flood of batches must not outrun the budget.
@@ -558,6 +660,21 @@ export class Hub {
       this.holdBack(client, frame, seq);
       return;
     }
+    if (client.unitBatch !== this.batchNumber) {
+      // A filtered client's first event of this batch: the batch is its unit.
+      client.unitBatch = this.batchNumber;
+      if (this.openUnit(client, true)) this.openUnits.push(client);
+    }
     this.deliver(client, frame, seq);
   }
+}
+
+/**
+ * How many of the client's `buffered` (unsent) bytes belong to its unit. Bytes leave in the order
+ * they were written, so the unsent ones are the last `buffered` of `written`.
+ */
+function exemptBytes(client: Client, buffered: number): number {
+  const from = Math.max(client.unitStart, client.written - buffered);
+  const to = Math.min(client.unitEnd, client.written);
+  return to > from ? to - from : 0;
 }

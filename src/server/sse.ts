@@ -16,7 +16,7 @@ import type { Client, Hub, SubscribeRequest } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { EventStore } from '../store/types.js';
 import type { Ticket } from './admission.js';
-import { TickCorker } from './cork.js';
+import { onceDrainedOrClosed, TickCorker } from './cork.js';
 
 /** How long an ended stream may take to flush before its socket is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
@@ -174,6 +174,12 @@ export class SseBinding {
       },
       get bufferedAmount() {
         return response.writableLength;
+      },
+      get draining() {
+        return response.writableNeedDrain;
+      },
+      onceDrained(listener: () => void) {
+        onceDrainedOrClosed(response, listener);
       },
       close(code: number, reason: string) {
         // SSE has no close frame: a comment says why (for people reading the stream), then it ends.

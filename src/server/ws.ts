@@ -19,7 +19,7 @@ import { FrameCache, type Connection, type OutboundFrame } from '../hub/connecti
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { writeRefusal, type AdmissionControl, type Ticket } from './admission.js';
-import { TickCorker } from './cork.js';
+import { onceDrainedOrClosed, TickCorker, type Corkable, type Drainable } from './cork.js';
 
 /** How long a closing client gets to finish the handshake before its socket is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
@@ -45,11 +45,9 @@ export function encodeTextFrame(payload: Buffer): Buffer {
 }
 
 /** The part of the `net.Socket` under a `ws` WebSocket that the prepared fan-out writes to. */
-interface RawSocket {
+interface RawSocket extends Corkable, Drainable {
   write(chunk: Buffer): boolean;
-  cork(): void;
-  uncork(): void;
-  readonly writableCorked: number;
+  readonly writableNeedDrain: boolean;
 }
 
 /** How outbound frames reach the socket: `prepared` (one encoding per event) or `ws-send` (the library's per-client path). */
@@ -172,6 +170,13 @@ export class WsBinding {
       },
       get bufferedAmount() {
         return ws.bufferedAmount;
+      },
+      get draining() {
+        return socket?.writableNeedDrain === true && ws.readyState === WebSocket.OPEN;
+      },
+      onceDrained(listener: () => void) {
+        if (socket === undefined) return;
+        onceDrainedOrClosed(socket, listener);
       },
       close(code: number, reason: string) {
         ws.close(code, reason);
