@@ -26,6 +26,7 @@ import type { Logger } from '../log.js';
 import type { CloseReasonLabel, Metrics } from '../metrics.js';
 import type { EventStore } from '../store/types.js';
 import { OutboundFrame, type Connection } from './connection.js';
+import { IdIndex, isSeveral } from './id-index.js';
 import { TokenBucket } from './rate-limit.js';
 
 /** Events read per step while replaying history to a resuming client. */
@@ -39,6 +40,8 @@ const MAX_BACKLOG_EVENTS = 10_000;
  * same commit-to-last-client latency.
  */
 const FANOUT_CHUNK = 100;
+/** At most one warning per this many ms about refused filters (each refusal is counted in metrics). */
+const FILTER_REFUSAL_LOG_MS = 10_000;
 
 /** Where snapshots come from: the poller's view of every followed match. */
 export interface SnapshotSource {
@@ -64,20 +67,30 @@ export interface HubOptions {
      * closed first (4008). @default Infinity
      */
     readonly totalUnsentBytes?: number;
+    /**
+     * Bound on the ids (match, league and team ids) held by all filtered subscriptions together;
+     * a subscription that would pass it is refused with an ERROR (INVALID_FILTER) and counted. @default Infinity
+     */
+    readonly maxFilterIds?: number;
   };
   /** Milliseconds clock, for rate limiting. @default performance.now */
   readonly now?: () => number;
 }
 
+/**
+ * A filter as the hub keeps it: three plain arrays, deduplicated, without spare capacity (no Set
+ * per client: they are only iterated, to index and unindex; a snapshot builds its lookup sets for
+ * the moment it runs). The id strings are the index's keys too.
+ */
 interface IndexedFilter {
   readonly kind: 'filtered';
-  readonly matchIds: ReadonlySet<string>;
-  readonly leagueIds: ReadonlySet<string>;
-  readonly teamIds: ReadonlySet<string>;
-  readonly wire: { match_ids: readonly string[]; league_ids: readonly string[]; team_ids: readonly string[] };
+  readonly matchIds: readonly string[];
+  readonly leagueIds: readonly string[];
+  readonly teamIds: readonly string[];
 }
 
 type Subscription = { readonly kind: 'all' } | IndexedFilter;
+const ALL: Subscription = Object.freeze({ kind: 'all' });
 
 /** A subscription asked for by a transport itself (an SSE stream's URL), not by a client message. */
 export interface SubscribeRequest extends ResumeOptions {
@@ -132,22 +145,40 @@ export class Client {
   }
 }
 
-const matchesFilter = (
-  filter: Subscription,
-  match: { matchId: string; leagueId: string; homeTeamKey: string; awayTeamKey: string },
-): boolean =>
-  filter.kind === 'all' ||
-  filter.matchIds.has(match.matchId) ||
-  filter.leagueIds.has(match.leagueId) ||
-  filter.teamIds.has(match.homeTeamKey) ||
-  filter.teamIds.has(match.awayTeamKey);
+const NO_IDS: readonly string[] = Object.freeze([]);
+
+/** `ids` without duplicates, in their order, in an array of exactly that length. */
+function compactIds(ids: readonly string[]): readonly string[] {
+  if (ids.length === 0) return NO_IDS;
+  const unique = new Set(ids);
+  const compact = new Array<string>(unique.size);
+  let i = 0;
+  for (const id of unique) compact[i++] = id;
+  return compact;
+}
+
+const idCount = (subscription: Subscription | undefined): number =>
+  subscription?.kind === 'filtered' ? subscription.matchIds.length + subscription.leagueIds.length + subscription.teamIds.length : 0;
+
+/** Which matches a snapshot for `subscription` shows (lookup sets built once per snapshot). */
+function snapshotFilter(subscription: Subscription): (match: { matchId: string; leagueId: string; homeTeamKey: string; awayTeamKey: string }) => boolean {
+  if (subscription.kind === 'all') return () => true;
+  const matchIds = new Set(subscription.matchIds);
+  const leagueIds = new Set(subscription.leagueIds);
+  const teamIds = new Set(subscription.teamIds);
+  return (match) => matchIds.has(match.matchId) || leagueIds.has(match.leagueId) || teamIds.has(match.homeTeamKey) || teamIds.has(match.awayTeamKey);
+}
 
 export class Hub {
   private readonly clients = new Set<Client>();
   private readonly everything = new Set<Client>();
-  private readonly byMatch = new Map<string, Set<Client>>();
-  private readonly byLeague = new Map<string, Set<Client>>();
-  private readonly byTeam = new Map<string, Set<Client>>();
+  private readonly byMatch = new IdIndex<Client>();
+  private readonly byLeague = new IdIndex<Client>();
+  private readonly byTeam = new IdIndex<Client>();
+  /** Ids held by filtered subscriptions, all together (bounded by `maxFilterIds`). */
+  private filterIds = 0;
+  private filterRefusalsSinceLog = 0;
+  private lastFilterRefusalLogAt = -Infinity;
   private nextId = 1;
   private readonly now: () => number;
   /** Unsent bytes over all clients when last counted, plus (an over-estimate) what was sent since. */
@@ -285,8 +316,15 @@ export class Hub {
     filter: Filter,
     resume: { since: number | undefined; epoch: string | undefined; snapshot: boolean },
   ): Promise<void> {
-    const generation = ++client.generation;
     const subscription = this.toSubscription(filter);
+    const refusal = this.filterRefusal(idCount(subscription), idCount(client.subscription));
+    if (refusal !== undefined) {
+      // Refused before anything changes: the client keeps the subscription it had, if any.
+      this.options.metrics?.clientErrors.inc({ code: ErrorCode.InvalidFilter });
+      this.sendText(client, errorFrame({ code: ErrorCode.InvalidFilter, message: refusal }), 'ERROR');
+      return;
+    }
+    const generation = ++client.generation;
     // Index first with `replaying` set: live events from here on wait in the backlog until the replay ends.
     this.unindex(client);
     client.subscription = subscription;
@@ -305,7 +343,9 @@ export class Hub {
       epoch: bounds.epoch,
       seq: bounds.latestSeq,
       ...(since !== undefined ? { resumed: resumable } : {}),
-      ...(subscription.kind === 'filtered' ? { filter: subscription.wire } : {}),
+      ...(subscription.kind === 'filtered'
+        ? { filter: { match_ids: subscription.matchIds, league_ids: subscription.leagueIds, team_ids: subscription.teamIds } }
+        : {}),
     };
     // The position a transport may record for this frame (SSE's `id:`): where the stream starts,
     // unless a SNAPSHOT follows and sets it.
@@ -348,7 +388,7 @@ export class Hub {
     const filter =
       subscription.kind === 'all'
         ? {}
-        : { matchIds: [...subscription.matchIds], leagueIds: [...subscription.leagueIds], teamIds: [...subscription.teamIds] };
+        : { matchIds: subscription.matchIds, leagueIds: subscription.leagueIds, teamIds: subscription.teamIds };
     for (;;) {
       await this.drained(client);
       if (client.closed || generation !== client.generation) return;
@@ -388,7 +428,7 @@ export class Hub {
 
   /** Sends a SNAPSHOT as a unit of its own: one message, exempt from the cap while it drains. */
   private sendSnapshot(client: Client, subscription: Subscription, advance = true): number {
-    const { seq, matches } = this.options.snapshots.snapshot((match) => matchesFilter(subscription, match));
+    const { seq, matches } = this.options.snapshots.snapshot(snapshotFilter(subscription));
     const opened = this.openUnit(client, false);
     this.sendText(client, JSON.stringify({ type: 'SNAPSHOT', seq, matches } satisfies ServerMessage), 'SNAPSHOT', advance ? seq : undefined);
     if (opened) this.closeUnit(client);
@@ -397,14 +437,38 @@ export class Hub {
   }
 
   private toSubscription(filter: Filter): Subscription {
-    if (filter.kind === 'all') return { kind: 'all' };
-    return {
-      kind: 'filtered',
-      matchIds: new Set(filter.matchIds),
-      leagueIds: new Set(filter.leagueIds),
-      teamIds: new Set(filter.teamIds),
-      wire: { match_ids: filter.matchIds, league_ids: filter.leagueIds, team_ids: filter.teamIds },
-    };
+    if (filter.kind === 'all') return ALL;
+    return { kind: 'filtered', matchIds: compactIds(filter.matchIds), leagueIds: compactIds(filter.leagueIds), teamIds: compactIds(filter.teamIds) };
+  }
+
+  /**
+   * Why a subscription to `filter` would be refused now, or `undefined` when it fits the bound on
+   * filter ids (`maxFilterIds`). The SSE binding asks before it answers 200; a refusal is counted
+   * (`fsc_filter_refusals_total`) and logged (at most one warning per 10 s, with the count).
+   */
+  refuseFilter(filter: Filter): string | undefined {
+    return filter.kind === 'all' ? undefined : this.filterRefusal(idCount(this.toSubscription(filter)), 0);
+  }
+
+  private filterRefusal(adding: number, releasing: number): string | undefined {
+    const max = this.options.limits.maxFilterIds ?? Infinity;
+    if (adding === 0 || this.filterIds - releasing + adding <= max) return undefined;
+    this.options.metrics?.filterRefusals.inc();
+    this.filterRefusalsSinceLog += 1;
+    const now = this.now();
+    if (now - this.lastFilterRefusalLogAt >= FILTER_REFUSAL_LOG_MS) {
+      this.options.logger.warn(
+        { filter_ids: this.filterIds, max_filter_ids: max, requested: adding, refused: this.filterRefusalsSinceLog },
+        'filtered subscriptions refused: the filter ids of all subscriptions would pass MAX_FILTER_IDS',
+      );
+      this.lastFilterRefusalLogAt = now;
+      this.filterRefusalsSinceLog = 0;
+    }
+    const left = Math.max(0, max - this.filterIds + releasing);
+    return (
+      `filter refused: this server holds at most ${max} filter ids over all subscriptions (MAX_FILTER_IDS) ` +
+      `and has room for ${left}; this filter has ${adding}. Subscribe to fewer ids (a league or a team rather than many matches), or retry later`
+    );
   }
 
   private index(client: Client): void {
@@ -414,16 +478,10 @@ export class Hub {
       this.everything.add(client);
     } else {
       this.filteredCount += 1;
-      const add = (map: Map<string, Set<Client>>, keys: ReadonlySet<string>) => {
-        for (const key of keys) {
-          let set = map.get(key);
-          if (set === undefined) map.set(key, (set = new Set()));
-          set.add(client);
-        }
-      };
-      add(this.byMatch, subscription.matchIds);
-      add(this.byLeague, subscription.leagueIds);
-      add(this.byTeam, subscription.teamIds);
+      this.filterIds += idCount(subscription);
+      for (const id of subscription.matchIds) this.byMatch.add(id, client);
+      for (const id of subscription.leagueIds) this.byLeague.add(id, client);
+      for (const id of subscription.teamIds) this.byTeam.add(id, client);
     }
     this.updateSubscriptionGauge();
   }
@@ -436,17 +494,10 @@ export class Hub {
       this.everything.delete(client);
     } else {
       this.filteredCount -= 1;
-      const remove = (map: Map<string, Set<Client>>, keys: ReadonlySet<string>) => {
-        for (const key of keys) {
-          const set = map.get(key);
-          if (set === undefined) continue;
-          set.delete(client);
-          if (set.size === 0) map.delete(key);
-        }
-      };
-      remove(this.byMatch, subscription.matchIds);
-      remove(this.byLeague, subscription.leagueIds);
-      remove(this.byTeam, subscription.teamIds);
+      this.filterIds -= idCount(subscription);
+      for (const id of subscription.matchIds) this.byMatch.remove(id, client);
+      for (const id of subscription.leagueIds) this.byLeague.remove(id, client);
+      for (const id of subscription.teamIds) this.byTeam.remove(id, client);
     }
     this.updateSubscriptionGauge();
   }
@@ -459,6 +510,7 @@ export class Hub {
     if (metrics === undefined) return;
     metrics.subscriptions.set({ kind: 'all' }, this.everything.size);
     metrics.subscriptions.set({ kind: 'filtered' }, this.filteredCount);
+    metrics.filterIds.set(this.filterIds);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -629,13 +681,24 @@ export class Hub {
       for (let i = 0; i < batch.length; i += 1) {
         const event = batch[i] as StoredEvent;
         const frame = frames[i] as OutboundFrame;
-        for (const recipients of [
-          this.byMatch.get(event.matchId),
-          this.byLeague.get(event.leagueId),
-          this.byTeam.get(event.homeTeamKey),
-          this.byTeam.get(event.awayTeamKey),
-        ]) {
+        // Each index is read when its turn comes, not before: a lone subscriber read before a
+        // yield could have unsubscribed by the time it is offered the event.
+        for (let index = 0; index < 4; index += 1) {
+          const recipients =
+            index === 0
+              ? this.byMatch.get(event.matchId)
+              : index === 1
+                ? this.byLeague.get(event.leagueId)
+                : this.byTeam.get(index === 2 ? event.homeTeamKey : event.awayTeamKey);
           if (recipients === undefined) continue;
+          if (!isSeveral(recipients)) {
+            this.offer(recipients, frame, event.seq);
+            if (--budget === 0) {
+              yield;
+              budget = FANOUT_CHUNK;
+            }
+            continue;
+          }
           for (const client of recipients) {
             this.offer(client, frame, event.seq);
             if (--budget === 0) {

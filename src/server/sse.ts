@@ -9,7 +9,7 @@
  * `SNAPSHOT`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CloseCode } from '../domain/protocol.js';
+import { CloseCode, HttpErrorCode } from '../domain/protocol.js';
 import type { Filter } from '../domain/protocol.js';
 import { FrameCache, type Connection, type OutboundFrame } from '../hub/connection.js';
 import type { Client, Hub, SubscribeRequest } from '../hub/hub.js';
@@ -22,6 +22,8 @@ import { onceDrainedOrClosed, TickCorker } from './cork.js';
 const CLOSE_GRACE_MS = 2_000;
 /** Milliseconds an `EventSource` waits before reconnecting (the `retry:` field). */
 export const SSE_RETRY_MS = 2_000;
+/** `Retry-After` (seconds) of a stream refused for want of room for its filter. */
+const FILTER_RETRY_AFTER_SECS = 30;
 /** Ids per list parameter, as on the WebSocket. */
 const MAX_IDS = 500;
 
@@ -153,6 +155,14 @@ export class SseBinding {
     this.epoch = (await this.options.store.bounds()).epoch;
     // Gone while the store answered: nothing to serve ('close' has released the slot).
     if (response.destroyed) return;
+    // A filter the instance has no room for is refused before the stream opens (the hub checks
+    // again as it subscribes; should the room have gone meanwhile, the stream ends after its ERROR).
+    const refusal = hub.refuseFilter(subscription.filter);
+    if (refusal !== undefined) {
+      response.writeHead(503, { ...extraHeaders, 'Content-Type': 'application/json', 'Retry-After': String(FILTER_RETRY_AFTER_SECS) });
+      response.end(JSON.stringify({ error: HttpErrorCode.TooManyFilterIds, message: refusal }));
+      return;
+    }
     response.writeHead(200, {
       ...extraHeaders,
       'Content-Type': 'text/event-stream',
@@ -201,6 +211,7 @@ export class SseBinding {
     });
     client.logger.debug('stream opened');
     await hub.subscribe(client, subscription);
+    if (client.subscription === undefined && !client.closed && !response.writableEnded) response.end(': closed filter refused\n\n');
   }
 
   /** Pings every stream (a comment line keeps proxies and browsers from timing it out) and ends those whose token expired. */
