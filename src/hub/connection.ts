@@ -43,7 +43,11 @@ export class FrameCache<T> {
 }
 
 export interface Connection {
-  send(frame: OutboundFrame): void;
+  /**
+   * Queues `frame`; returns how many bytes that added to the stream, as `bufferedAmount` counts
+   * them (its framing included), whether or not the kernel took them at once (0 when not sent).
+   */
+  send(frame: OutboundFrame): number;
   /** Bytes accepted by `send` but not yet handed to the network. */
   readonly bufferedAmount: number;
   /**

@@ -111,17 +111,20 @@ export class Client {
   closed = false;
   badMessages = 0;
   /**
-   * Backpressure accounting (see `Hub.unread`). `written`: bytes handed to the connection so far,
-   * as its `bufferedAmount` counts them. `[unitStart, unitEnd)`: the offsets of the unit (a SNAPSHOT,
-   * a replay page, one fan-out batch) that is exempt from the cap while it drains; `unitEnd` is
-   * `Infinity` while the unit is being written. `unitShared`: the unit's frames are shared with
-   * other clients (a live batch), so it costs no memory per client and the instance budget skips it.
+   * Backpressure accounting (see `exemptBytes`). `written`: the bytes of this client's stream so
+   * far, as its connection's `bufferedAmount` counts them, so the unsent ones are the last
+   * `bufferedAmount` of them. A *unit* is what the hub hands over in one piece (a SNAPSHOT, a replay
+   * page, one fan-out batch); `[candidateStart, written)` is the latest, `[unitStart, unitEnd)` the
+   * one exempt from the cap (`unitEnd` is `Infinity` while it is also the latest). `*Shared`: the
+   * unit is made of frames every client shares (a live batch), so the instance budget skips it.
    */
   written = 0;
+  candidateStart = 0;
+  candidateShared = false;
   unitStart = 0;
   unitEnd = 0;
   unitShared = false;
-  /** The fan-out batch in which this client's unit was last opened (filtered clients open it lazily). */
+  /** The fan-out batch in which this client's latest unit began (filtered clients begin it on their first event of a batch). */
   unitBatch = 0;
   /** Serialises message handling, so replies keep the order of requests. */
   pending: Promise<void> = Promise.resolve();
@@ -184,8 +187,11 @@ export class Hub {
   /** Unsent bytes over all clients when last counted, plus (an over-estimate) what was sent since. */
   private unsentEstimate = 0;
 
+  private readonly slowConsumerBytes: number;
+
   constructor(private readonly options: HubOptions) {
     this.now = options.now ?? (() => performance.now());
+    this.slowConsumerBytes = options.limits.slowConsumerBytes;
   }
 
   get connectionCount(): number {
@@ -399,13 +405,12 @@ export class Hub {
         client.lastSentSeq = this.sendSnapshot(client, subscription);
         continue;
       }
-      const opened = this.openUnit(client, false);
+      beginUnit(client, false);
       for (const event of page) {
         if (event.seq <= client.lastSentSeq) continue;
         this.deliver(client, new OutboundFrame(event.json, event.type, event.seq), event.seq);
         if (client.closed) return;
       }
-      if (opened) this.closeUnit(client);
       this.scheduleBudgetCheck();
       if (page.length < REPLAY_PAGE) break;
     }
@@ -417,21 +422,19 @@ export class Hub {
     client.replaying = false;
     const backlog = client.backlog;
     client.backlog = [];
-    const opened = this.openUnit(client, true);
+    beginUnit(client, true);
     for (const { frame, seq } of backlog) {
       if (seq <= client.lastSentSeq) continue;
       this.deliver(client, frame, seq);
       if (client.closed) return;
     }
-    if (opened) this.closeUnit(client);
   }
 
   /** Sends a SNAPSHOT as a unit of its own: one message, exempt from the cap while it drains. */
   private sendSnapshot(client: Client, subscription: Subscription, advance = true): number {
     const { seq, matches } = this.options.snapshots.snapshot(snapshotFilter(subscription));
-    const opened = this.openUnit(client, false);
+    beginUnit(client, false);
     this.sendText(client, JSON.stringify({ type: 'SNAPSHOT', seq, matches } satisfies ServerMessage), 'SNAPSHOT', advance ? seq : undefined);
-    if (opened) this.closeUnit(client);
     this.scheduleBudgetCheck();
     return advance ? seq : client.lastSentSeq;
   }
@@ -527,42 +530,20 @@ export class Hub {
   }
 
   /**
-   * Hands one frame to the connection and checks what the client has failed to read (`unread`)
-   * against the cap. `written` grows by what the frame added to the connection's unsent bytes, in
-   * the unit `bufferedAmount` counts (framing included; nothing when the kernel took it at once).
+   * Hands one frame to the connection and checks what the client has failed to read against the
+   * cap: its unsent bytes less those of its unit still unsent (`exemptBytes`). `written` counts the
+   * stream's bytes as `bufferedAmount` does, so the unsent ones are its last `bufferedAmount`.
    */
   private write(client: Client, frame: OutboundFrame): void {
     const { connection } = client;
-    const before = connection.bufferedAmount;
-    connection.send(frame);
+    client.written += connection.send(frame);
     const buffered = connection.bufferedAmount;
-    if (buffered > before) client.written += buffered - before;
     this.unsentEstimate += frame.text.length;
-    const cap = this.options.limits.slowConsumerBytes;
+    const cap = this.slowConsumerBytes;
     if (buffered > cap && buffered - exemptBytes(client, buffered) > cap) {
       // Stop queueing at once; the client reconnects and resumes from its last seq.
       this.closeClient(client, CloseCode.SlowConsumer, 'slow_consumer');
     }
-  }
-
-  /**
-   * Starts a unit: what is written until `closeUnit` is exempt from the per-client cap while it
-   * drains (a SNAPSHOT or a replay page larger than the cap, a poll's batch of a busy match day).
-   * Granted only when the connection has sent what came before (it is not `draining`), so a client
-   * that does not read gets one exempt unit, then everything counts: it holds at most one unit plus
-   * the cap. A unit already open (a batch interrupted by a yield) takes in what is written meanwhile.
-   * Returns whether a unit was opened (then the caller closes it).
-   */
-  private openUnit(client: Client, shared: boolean): boolean {
-    if (client.unitEnd === Infinity || client.connection.draining) return false;
-    client.unitStart = client.written;
-    client.unitEnd = Infinity;
-    client.unitShared = shared;
-    return true;
-  }
-
-  private closeUnit(client: Client): void {
-    if (client.unitEnd === Infinity) client.unitEnd = client.written;
   }
 
   /**
@@ -583,7 +564,8 @@ export class Hub {
     for (const client of this.clients) {
       if (client.closed) continue;
       const buffered = client.connection.bufferedAmount;
-      const bytes = client.unitShared ? buffered - exemptBytes(client, buffered) : buffered;
+      const exempt = exemptBytes(client, buffered);
+      const bytes = client.unitShared ? buffered - exempt : buffered;
       if (bytes === 0) continue;
       total += bytes;
       backlogged.push({ client, bytes });
@@ -631,10 +613,8 @@ export class Hub {
   private readonly fanoutQueue: Array<readonly StoredEvent[]> = [];
   /** The fan-out in progress: resumed once per macrotask until the queue is empty. */
   private fanout: Generator<void, void, void> | undefined = undefined;
-  /** Numbers the batches, so a filtered client opens its unit on the first event of each. */
+  /** Numbers the batches, so a filtered client begins its unit on its first event of each. */
   private batchNumber = 0;
-  /** Filtered clients whose unit the batch in progress opened: closed when the batch ends. */
-  private readonly openUnits: Client[] = [];
 
   /**
    * Fans recorded events out to their subscribers, in order. Up to `FANOUT_CHUNK` clients are
@@ -663,15 +643,12 @@ export class Hub {
     let budget = FANOUT_CHUNK;
     for (let batch = this.fanoutQueue.shift(); batch !== undefined; batch = this.fanoutQueue.shift()) {
       const started = performance.now();
-      const batchNumber = ++this.batchNumber;
+      this.batchNumber += 1;
       const frames = batch.map((event) => new OutboundFrame(event.json, event.type, event.seq));
       // Everything-subscribers take the whole batch in one visit: a burst leaves in one write per
       // socket (the binding corks until the macrotask ends), and the batch is the client's unit.
       for (const client of this.everything) {
-        client.unitBatch = batchNumber;
-        const opened = !client.replaying && this.openUnit(client, true);
-        for (let i = 0; i < batch.length; i += 1) this.offer(client, frames[i] as OutboundFrame, (batch[i] as StoredEvent).seq);
-        if (opened) this.closeUnit(client);
+        this.offerBatch(client, batch, frames);
         if (--budget === 0) {
           yield;
           budget = FANOUT_CHUNK;
@@ -708,12 +685,26 @@ export class Hub {
           }
         }
       }
-      for (const client of this.openUnits) this.closeUnit(client);
-      this.openUnits.length = 0;
       const elapsed = (performance.now() - started) / 1000;
       for (let i = 0; i < batch.length; i += 1) this.options.metrics?.fanoutDuration.observe(elapsed);
       // After every batch, not once the queue drains: a flood of batches must not outrun the budget.
       this.enforceUnsentBudget();
+    }
+  }
+
+  /** A whole batch to an everything-subscriber: one unit. */
+  private offerBatch(client: Client, batch: readonly StoredEvent[], frames: readonly OutboundFrame[]): void {
+    if (client.closed) return;
+    if (client.replaying) {
+      for (let i = 0; i < batch.length; i += 1) this.offer(client, frames[i] as OutboundFrame, (batch[i] as StoredEvent).seq);
+      return;
+    }
+    beginUnit(client, true);
+    for (let i = 0; i < batch.length; i += 1) {
+      const { seq } = batch[i] as StoredEvent;
+      if (seq <= client.lastSentSeq) continue;
+      this.deliver(client, frames[i] as OutboundFrame, seq);
+      if (client.closed) return;
     }
   }
 
@@ -726,18 +717,41 @@ export class Hub {
     if (client.unitBatch !== this.batchNumber) {
       // A filtered client's first event of this batch: the batch is its unit.
       client.unitBatch = this.batchNumber;
-      if (this.openUnit(client, true)) this.openUnits.push(client);
+      beginUnit(client, true);
     }
     this.deliver(client, frame, seq);
   }
 }
 
 /**
- * How many of the client's `buffered` (unsent) bytes belong to its unit. Bytes leave in the order
- * they were written, so the unsent ones are the last `buffered` of `written`.
+ * Begins a unit: what is written to the client from now until the next unit begins is the latest
+ * unit. If the exempt unit was the latest so far, it ends here.
+ */
+function beginUnit(client: Client, shared: boolean): void {
+  if (client.unitEnd === Infinity) client.unitEnd = client.written;
+  client.candidateStart = client.written;
+  client.candidateShared = shared;
+}
+
+/**
+ * How many of the client's `buffered` (unsent) bytes are exempt from the cap: those of one unit,
+ * the exempt one or the latest, whichever has more bytes unsent (the latest then becomes the
+ * exempt one, and what is left of the other counts). Bytes leave in the order they were written,
+ * so the unsent ones are the last `buffered` of `written`. One unit at a time: a client that does
+ * not read is closed once what it holds beyond one unit passes the cap; a client that reads a
+ * large SNAPSHOT slowly keeps it exempt while small batches queue behind it.
  */
 function exemptBytes(client: Client, buffered: number): number {
-  const from = Math.max(client.unitStart, client.written - buffered);
-  const to = Math.min(client.unitEnd, client.written);
-  return to > from ? to - from : 0;
+  const { written } = client;
+  const drainedTo = written - buffered;
+  const from = Math.max(client.unitStart, drainedTo);
+  const to = Math.min(client.unitEnd, written);
+  const exempt = to > from ? to - from : 0;
+  if (client.unitEnd === Infinity) return exempt;
+  const latest = written - Math.max(client.candidateStart, drainedTo);
+  if (latest <= exempt) return exempt;
+  client.unitStart = client.candidateStart;
+  client.unitEnd = Infinity;
+  client.unitShared = client.candidateShared;
+  return latest;
 }

@@ -178,9 +178,12 @@ export class SseBinding {
     let closeTimer: NodeJS.Timeout | undefined;
     const connection: Connection = {
       send(frame: OutboundFrame) {
-        if (response.writableEnded || response.destroyed) return;
+        if (response.writableEnded || response.destroyed) return 0;
         corker.cork(response);
+        // Measured: chunked encoding adds its own framing around each message.
+        const before = response.writableLength;
         response.write(frames.get(frame));
+        return response.writableLength - before;
       },
       get bufferedAmount() {
         return response.writableLength;

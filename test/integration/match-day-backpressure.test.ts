@@ -13,10 +13,11 @@ import { startService, type TestService } from '../helpers/service.js';
 import { SseClient } from '../helpers/sse-client.js';
 import { standInEnv, startStandIn, type StandIn } from '../helpers/stand-in.js';
 import { settle, until } from '../helpers/waits.js';
-import { eventsOf, reach, roundTrip, seqOf, subscribe, TestClient } from '../helpers/ws-client.js';
+import { eventsOf, reach, seqOf, subscribe, TestClient } from '../helpers/ws-client.js';
 
 const MATCHES = 1_000;
 const FIRST_KEY = 700_000;
+const LEAGUES = 40;
 const WAIT_MS = 60_000;
 const TEST_MS = 120_000;
 const Ws = WebSocket as unknown as WebSocketConstructor;
@@ -26,13 +27,13 @@ let feed: LiveFeed;
 let service: TestService;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 /** Connected (and subscribed) before the matches appeared: they take the first poll's batch live. */
-let early: { ws: TestClient; sse: SseClient; sdk: FeedClient; sdkRetries: RetryInfo[]; sdkErrors: FeedError[]; sdkEvents: number[] };
+let early: { ws: TestClient; filtered: TestClient; sse: SseClient; sdk: FeedClient; sdkRetries: RetryInfo[]; sdkErrors: FeedError[]; sdkEvents: number[] };
 
 /** Adds the matchday: every match already under way, with the incidents a busy game has by the hour mark. */
 function addMatchDay(): void {
   for (let i = 0; i < MATCHES; i += 1) {
     const key = FIRST_KEY + i;
-    feed.add({ key, leagueKey: 100 + (i % 40), league: `League ${i % 40}`, status: '61', home: `Harrowgate Town ${i}`, away: `Castleford Rovers ${i}` });
+    feed.add({ key, leagueKey: 100 + (i % LEAGUES), league: `League ${i % LEAGUES}`, status: '61', home: `Harrowgate Town ${i}`, away: `Castleford Rovers ${i}` });
     for (let n = 0; n < 4; n += 1) {
       feed.goal(key, n % 2 === 0 ? 'home' : 'away', String(10 + n * 12), `Goalscorer Number ${n} of ${key}`);
       feed.card(key, n % 2 === 0 ? 'away' : 'home', String(12 + n * 11), `Booked Player ${n} of ${key}`);
@@ -49,11 +50,15 @@ const slowConsumerCloses = async (): Promise<number> =>
 beforeAll(async () => {
   standIn = await startStandIn();
   feed = new LiveFeed(standIn);
-  service = await startService(standInEnv(standIn, { POLL_INTERVAL_SECS: '0.5', POLL_INTERVAL_IDLE_SECS: '0.5' }));
+  service = await startService(standInEnv(standIn, { POLL_INTERVAL_SECS: '1', POLL_INTERVAL_IDLE_SECS: '1' }));
 
   const ws = await TestClient.open(service.wsUrl);
   cleanups.push(() => ws.close());
   await subscribe(ws, { action: 'subscribe_all' });
+  // Filtered on every league: the whole batch too, offered event by event through the indexes.
+  const filtered = await TestClient.open(service.wsUrl);
+  cleanups.push(() => filtered.close());
+  await subscribe(filtered, { action: 'subscribe', league_ids: Array.from({ length: LEAGUES }, (_, i) => String(100 + i)) });
   const sse = await SseClient.open(`${service.url}/events/stream`);
   cleanups.push(() => sse.close());
   await sse.nextOfType('SUBSCRIBED');
@@ -66,7 +71,7 @@ beforeAll(async () => {
   sdk.on('error', (error) => sdkErrors.push(error));
   sdk.on('event', (event) => sdkEvents.push(event.seq));
   await sdk.connect();
-  early = { ws, sse, sdk, sdkRetries, sdkErrors, sdkEvents };
+  early = { ws, filtered, sse, sdk, sdkRetries, sdkErrors, sdkEvents };
 
   addMatchDay();
   expect(await settle(service)).toBe(MATCHES);
@@ -78,6 +83,12 @@ afterAll(async () => {
   await standIn?.close();
 });
 
+/** A ping answered: everything the server queued before the PONG has arrived (a busy machine gets time). */
+async function pong(client: TestClient): Promise<void> {
+  client.send({ action: 'ping' });
+  await client.nextOfType('PONG', WAIT_MS);
+}
+
 /** Waits for the SSE event (not SUBSCRIBED/SNAPSHOT, which carry a seq too) with this seq. */
 const sseEvent = (client: SseClient, seq: number) =>
   client.next((m) => m.data['seq'] === seq && m.event !== 'SUBSCRIBED' && m.event !== 'SNAPSHOT', WAIT_MS);
@@ -85,14 +96,17 @@ const sseEvent = (client: SseClient, seq: number) =>
 const everySeq = Array.from({ length: MATCHES }, (_, i) => i + 1);
 
 describe(`a match day with ${MATCHES} live matches, SLOW_CONSUMER_MAX_BYTES at 1 MiB`, () => {
-  it('clients connected before the first poll take its batch (over the cap) and keep their connection: WS, SSE, SDK', async () => {
+  it('clients connected before the first poll take its batch (over the cap) and keep their connection: WS (all and filtered), SSE, SDK', async () => {
     const { ws, sse, sdk } = early;
     await reach(ws, MATCHES, WAIT_MS);
-    await roundTrip(ws);
+    await pong(ws);
     expect(eventsOf(ws).map(seqOf)).toEqual(everySeq);
     const batchBytes = eventsOf(ws).reduce((sum, event) => sum + JSON.stringify(event).length, 0);
     expect(batchBytes).toBeGreaterThan(2 * 1024 * 1024);
     expect(ws.ws.readyState).toBe(WebSocket.OPEN);
+    await reach(early.filtered, MATCHES, WAIT_MS);
+    await pong(early.filtered);
+    expect(eventsOf(early.filtered).map(seqOf)).toEqual(everySeq);
 
     await sseEvent(sse, MATCHES);
     expect(sse.events().map((m) => m.data['seq'])).toEqual(everySeq);
@@ -109,6 +123,7 @@ describe(`a match day with ${MATCHES} live matches, SLOW_CONSUMER_MAX_BYTES at 1
     const latest = await settle(service);
     expect(latest).toBeGreaterThan(MATCHES);
     await reach(ws, latest, WAIT_MS);
+    await reach(early.filtered, latest, WAIT_MS);
     await sseEvent(sse, latest);
     await until(() => early.sdkEvents.at(-1) === latest, 'the SDK to hand over the late goal', WAIT_MS);
     expect(await slowConsumerCloses()).toBe(0);
@@ -125,7 +140,7 @@ describe(`a match day with ${MATCHES} live matches, SLOW_CONSUMER_MAX_BYTES at 1
     // Asked again on the same connection: a second one, and the connection stays.
     client.send({ action: 'snapshot' });
     expect(((await client.nextOfType('SNAPSHOT', WAIT_MS))['matches'] as unknown[]).length).toBe(MATCHES);
-    await roundTrip(client);
+    await pong(client);
     expect(client.ws.readyState).toBe(WebSocket.OPEN);
     expect(await slowConsumerCloses()).toBe(0);
   }, TEST_MS);
@@ -137,7 +152,7 @@ describe(`a match day with ${MATCHES} live matches, SLOW_CONSUMER_MAX_BYTES at 1
     const subscribed = await subscribe(client, { action: 'subscribe_all', since: 0, epoch });
     expect(subscribed['resumed']).toBe(true);
     await reach(client, latestSeq, WAIT_MS);
-    await roundTrip(client);
+    await pong(client);
     expect(eventsOf(client).map(seqOf)).toEqual(Array.from({ length: latestSeq }, (_, i) => i + 1));
     expect(client.ws.readyState).toBe(WebSocket.OPEN);
     expect(await slowConsumerCloses()).toBe(0);
