@@ -5,6 +5,11 @@
  * recipients come from indexes (everything / by match / by league / by team), so filtered
  * subscribers cost nothing for events they do not want. `lastSentSeq` per client both removes
  * duplicates between indexes and makes the seam between replay and live delivery exact.
+ *
+ * Backpressure: a client is closed as a slow consumer (4008) when what it has failed to read passes
+ * `slowConsumerBytes`, not when one piece handed to it is larger: a SNAPSHOT, a replay page or a
+ * poll's batch is a *unit*, and one unit at a time is exempt while it drains (`exemptBytes`).
+ * Replays are paced by the client (the next page is read once the last one has left).
  */
 import type { StoredEvent } from '../domain/events.js';
 import type { MatchView } from '../domain/views.js';
