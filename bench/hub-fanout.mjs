@@ -5,6 +5,7 @@
 // machine, in noise. Both builds run in one process, batch for batch in turn; best of several rounds.
 //   node bench/hub-fanout.mjs --clients=10000 --batches=200 --batch=2 [--dist=dist --baseline=<another build>]
 import { fork } from 'node:child_process';
+import { setImmediate } from 'node:timers';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
