@@ -3,6 +3,8 @@
  * SLOW_CONSUMER_MAX_BYTES; the server stops queueing for it at once (bounded memory), and a fast
  * client on the same server receives every event, in order, meanwhile. Real sockets: the slow
  * client's TCP socket is paused, so the kernel buffers fill and the backlog builds in the server.
+ * A SNAPSHOT or a replay page larger than the cap is exempt while it drains (one unit at a time):
+ * a client that does not read still holds at most that one unit plus the cap.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/domain/events.js';
@@ -10,8 +12,9 @@ import type { PendingEvent } from '../../src/store/types.js';
 import { CloseCode } from '../../src/domain/protocol.js';
 import type { Client } from '../../src/hub/hub.js';
 import type { FanoutMode } from '../../src/server/ws.js';
-import { startWithStandIn, type TestService } from '../helpers/service.js';
-import type { StandIn } from '../helpers/stand-in.js';
+import { LiveFeed } from '../helpers/live-feed.js';
+import { startService, startWithStandIn, type TestService } from '../helpers/service.js';
+import { standInEnv, startStandIn, type StandIn } from '../helpers/stand-in.js';
 import { until } from '../helpers/waits.js';
 import { subscribe, TestClient } from '../helpers/ws-client.js';
 
@@ -138,6 +141,50 @@ describe.each<FanoutMode>(['prepared', 'ws-send'])('slow consumer (%s fan-out)',
     expect(slowSeqs.length).toBeLessThan(last);
     // What it did get is a gap-free prefix, so it can resume with since = its last seq.
     expect(slowSeqs).toEqual(Array.from({ length: slowSeqs.length }, (_, i) => i + 1));
+  });
+
+  it('closes a client that asked for a SNAPSHOT over the cap and stopped reading, once what it holds beyond the snapshot passes the cap', async () => {
+    standIn = await startStandIn();
+    const feed = new LiveFeed(standIn);
+    for (let i = 0; i < 300; i += 1) {
+      feed.add({ key: 800_000 + i, status: '55', home: `Harrowgate Town ${i}`, away: `Castleford Rovers ${i}` });
+      for (let n = 0; n < 4; n += 1) feed.goal(800_000 + i, n % 2 === 0 ? 'home' : 'away', String(10 + n * 10), `Goalscorer Number ${n} of ${i}`);
+    }
+    service = await startService(standInEnv(standIn, { POLL_INTERVAL_SECS: '5', POLL_INTERVAL_IDLE_SECS: '5', SLOW_CONSUMER_MAX_BYTES: String(BOUND) }), { fanoutMode });
+    const { hub, store } = service.app;
+    await until(() => service?.app.book.liveCount === 300, 'the first poll to record the 300 matches', 15_000);
+    const { latestSeq } = await store.bounds();
+
+    const slow = await TestClient.open(service.wsUrl);
+    clients.push(slow);
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    slow.send({ action: 'subscribe_all', snapshot: true });
+    await until(() => [...hub.all()].some((c) => c.subscription !== undefined && !c.replaying), 'the subscription to go live');
+    const [slowOnServer] = [...hub.all()] as Client[];
+    if (slowOnServer === undefined) throw new Error('the slow client is not registered');
+    // Handed whole (well over the cap), and not closed for it.
+    expect(slowOnServer.closed).toBe(false);
+    const { seq: snapshotSeq, matches } = service.app.book.snapshot(() => true);
+    const snapshotBytes = JSON.stringify({ type: 'SNAPSHOT', seq: snapshotSeq, matches }).length + 10;
+    expect(snapshotBytes).toBeGreaterThan(4 * BOUND);
+
+    let seq = latestSeq;
+    let largestBacklog = 0;
+    while (!slowOnServer.closed && seq < latestSeq + MAX_EVENTS) {
+      const events: StoredEvent[] = [];
+      for (let i = 0; i < BATCH; i += 1) events.push(syntheticEvent((seq += 1)));
+      hub.publish(events);
+      largestBacklog = Math.max(largestBacklog, slowOnServer.connection.bufferedAmount);
+      await turn();
+    }
+    expect(slowOnServer.closed).toBe(true);
+    const batchBytes = BATCH * (JSON.stringify(syntheticEvent(1)).length + 4);
+    expect(largestBacklog).toBeLessThanOrEqual(snapshotBytes + BOUND + batchBytes + 2 * 1024);
+    const closes = await service.app.metrics.clientCloses.get();
+    expect(closes.values.find((v) => v.labels['reason'] === 'slow_consumer')?.value).toBe(1);
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect((await slow.closed).code).toBe(CloseCode.SlowConsumer);
+    expect((slow.all((m) => m.type === 'SNAPSHOT')[0]?.['matches'] as unknown[]).length).toBe(300);
   });
 
   it('paces a replay by the client: one page unsent at most while it does not read; 4008 once its held-back live events pass the bound', async () => {
