@@ -1,7 +1,7 @@
 /**
  * A busy Saturday: 1,000 live matches (4 goals, 4 cards, 6 substitutions each) on the stand-in
  * provider, with SLOW_CONSUMER_MAX_BYTES at its default (1 MiB). The first poll's batch (1,000
- * MATCH_STARTED, ~2.6 MB), a SNAPSHOT (~2.6 MB) and a replay from seq 0 are each larger than the
+ * MATCH_STARTED, ~2.7 MB), a SNAPSHOT (~2.7 MB) and a replay from seq 0 are each larger than the
  * cap; clients that read must take them and keep their connection, over WebSocket, SSE and the SDK.
  * Real sockets, a real service polling the stand-in in the provider's wire format.
  */
