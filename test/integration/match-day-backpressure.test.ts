@@ -50,7 +50,12 @@ const slowConsumerCloses = async (): Promise<number> =>
 beforeAll(async () => {
   standIn = await startStandIn();
   feed = new LiveFeed(standIn);
-  service = await startService(standInEnv(standIn, { POLL_INTERVAL_SECS: '1', POLL_INTERVAL_IDLE_SECS: '1' }));
+  // The clients share this process's event loop with the service and with the stand-in, whose every
+  // poll renders and parses 1,000 matches: on a loaded machine a protocol pong can wait seconds behind
+  // that and behind the 2.7 MB the client must parse first. Heartbeats are not what this file tests.
+  service = await startService(
+    standInEnv(standIn, { POLL_INTERVAL_SECS: '1', POLL_INTERVAL_IDLE_SECS: '1', HEARTBEAT_INTERVAL_SECS: '30', HEARTBEAT_TIMEOUT_SECS: '600' }),
+  );
 
   const ws = await TestClient.open(service.wsUrl);
   cleanups.push(() => ws.close());
@@ -83,10 +88,16 @@ afterAll(async () => {
   await standIn?.close();
 });
 
-/** A ping answered: everything the server queued before the PONG has arrived (a busy machine gets time). */
+/**
+ * A ping answered: everything the server queued before the PONG has arrived (a busy machine gets
+ * time). A connection closed meanwhile fails at once, with its close code.
+ */
 async function pong(client: TestClient): Promise<void> {
   client.send({ action: 'ping' });
-  await client.nextOfType('PONG', WAIT_MS);
+  const closed = client.closed.then(({ code, reason }) => {
+    throw new Error(`closed ${code} (${reason}) while waiting for PONG`);
+  });
+  await Promise.race([client.nextOfType('PONG', WAIT_MS), closed]);
 }
 
 /** Waits for the SSE event (not SUBSCRIBED/SNAPSHOT, which carry a seq too) with this seq. */
