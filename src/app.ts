@@ -381,7 +381,19 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       : undefined;
     const bus: EventBus = redisBus ?? (worker ? new IpcBus(worker.channel, store, onBusError) : new LocalBus());
     cleanup.push(() => bus.close());
-    const hub: Hub = new Hub({ store, snapshots: book, logger, metrics, limits: config.limits });
+    // Memory bounds hold for the instance: with WORKERS each worker's hub holds its share.
+    const hubShare = worker?.workerCount ?? 1;
+    const hub: Hub = new Hub({
+      store,
+      snapshots: book,
+      logger,
+      metrics,
+      limits: {
+        ...config.limits,
+        totalUnsentBytes: Math.ceil(config.limits.totalUnsentBytes / hubShare),
+        maxFilterIds: Math.ceil(config.limits.maxFilterIds / hubShare),
+      },
+    });
 
     // The writer role: the single process that polls, detects and commits. Started and stopped on
     // its own, so a worker can be named the writer (or stop being it) without a restart.

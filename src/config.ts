@@ -89,6 +89,11 @@ export interface LimitsConfig {
    * @default 256 MiB
    */
   readonly totalUnsentBytes: number;
+  /**
+   * Match, league and team ids held by all filtered subscriptions together; a subscription beyond
+   * it is refused (WebSocket ERROR `INVALID_FILTER`, SSE HTTP 503). @default 1000000
+   */
+  readonly maxFilterIds: number;
   /** Longest an HTTP request's headers and a WebSocket handshake may take. @default 5 s */
   readonly handshakeTimeoutMs: number;
   /** Idle time after which a keep-alive HTTP connection is closed. @default 5 s */
@@ -457,6 +462,7 @@ export function loadConfig(env: Env): Config {
       slowConsumerBytes: integer(env, 'SLOW_CONSUMER_MAX_BYTES', 1024 * 1024, { min: 1024 }),
       maxBadMessages: integer(env, 'MAX_BAD_MESSAGES', 20, { min: 1, max: 100_000 }),
       totalUnsentBytes: integer(env, 'SLOW_CONSUMER_TOTAL_MAX_BYTES', 256 * 1024 * 1024, { min: 1024 }),
+      maxFilterIds: integer(env, 'MAX_FILTER_IDS', 1_000_000, { min: 1 }),
       handshakeTimeoutMs: positiveNumber(env, 'HANDSHAKE_TIMEOUT_SECS', 5, { max: 300 }) * 1000,
       keepAliveTimeoutMs: positiveNumber(env, 'KEEP_ALIVE_TIMEOUT_SECS', 5, { max: 3_600 }) * 1000,
     },

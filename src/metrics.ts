@@ -48,6 +48,17 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  /** Owned by the hub: ids held by filtered subscriptions, bounded by MAX_FILTER_IDS. */
+  readonly filterIds = new Gauge({
+    name: 'fsc_filter_ids',
+    help: 'Match, league and team ids held by filtered subscriptions (bounded by MAX_FILTER_IDS).',
+    registers: [this.registry],
+  });
+  readonly filterRefusals = new Counter({
+    name: 'fsc_filter_refusals_total',
+    help: 'Subscriptions refused because their filter ids would pass MAX_FILTER_IDS.',
+    registers: [this.registry],
+  });
   readonly events = new Counter({
     name: 'fsc_events_total',
     help: 'Match events recorded, by type.',

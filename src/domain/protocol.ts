@@ -24,6 +24,8 @@ export const HttpErrorCode = {
   TooManyConnections: 'TOO_MANY_CONNECTIONS',
   /** An SSE stream refused while the server shuts down (503). */
   ShuttingDown: 'SHUTTING_DOWN',
+  /** An SSE stream whose filter the server has no room for: its filter ids would pass `MAX_FILTER_IDS` (503). */
+  TooManyFilterIds: 'TOO_MANY_FILTER_IDS',
 } as const;
 
 /** HTTP statuses for upgrades refused before a WebSocket is opened. */

@@ -43,9 +43,23 @@ export class FrameCache<T> {
 }
 
 export interface Connection {
-  send(frame: OutboundFrame): void;
+  /**
+   * Queues `frame`; returns how many bytes that added to the stream, as `bufferedAmount` counts
+   * them (its framing included), whether or not the kernel took them at once (0 when not sent).
+   */
+  send(frame: OutboundFrame): number;
   /** Bytes accepted by `send` but not yet handed to the network. */
   readonly bufferedAmount: number;
+  /**
+   * The transport holds more unsent bytes than its high-water mark (the stream's `writableNeedDrain`):
+   * `onceDrained` will fire. False once what was queued has (nearly) all left.
+   */
+  readonly draining: boolean;
+  /**
+   * Calls `listener` once, when a `draining` connection has handed its unsent bytes to the network
+   * (the stream's `'drain'`) or has closed. Not called when the connection is not `draining`.
+   */
+  onceDrained(listener: () => void): void;
   /** Starts the closing handshake with a code from `CloseCode` (a stream without codes just ends). */
   close(code: number, reason: string): void;
   /** Drops the connection without a handshake. */

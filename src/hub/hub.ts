@@ -5,6 +5,11 @@
  * recipients come from indexes (everything / by match / by league / by team), so filtered
  * subscribers cost nothing for events they do not want. `lastSentSeq` per client both removes
  * duplicates between indexes and makes the seam between replay and live delivery exact.
+ *
+ * Backpressure: a client is closed as a slow consumer (4008) when what it has failed to read passes
+ * `slowConsumerBytes`, not when one piece handed to it is larger: a SNAPSHOT, a replay page or a
+ * poll's batch is a *unit*, and one unit at a time is exempt while it drains (`exemptBytes`).
+ * Replays are paced by the client (the next page is read once the last one has left).
  */
 import type { StoredEvent } from '../domain/events.js';
 import type { MatchView } from '../domain/views.js';
@@ -26,6 +31,7 @@ import type { Logger } from '../log.js';
 import type { CloseReasonLabel, Metrics } from '../metrics.js';
 import type { EventStore } from '../store/types.js';
 import { OutboundFrame, type Connection } from './connection.js';
+import { IdIndex, isSeveral } from './id-index.js';
 import { TokenBucket } from './rate-limit.js';
 
 /** Events read per step while replaying history to a resuming client. */
@@ -39,6 +45,8 @@ const MAX_BACKLOG_EVENTS = 10_000;
  * same commit-to-last-client latency.
  */
 const FANOUT_CHUNK = 100;
+/** At most one warning per this many ms about refused filters (each refusal is counted in metrics). */
+const FILTER_REFUSAL_LOG_MS = 10_000;
 
 /** Where snapshots come from: the poller's view of every followed match. */
 export interface SnapshotSource {
@@ -64,20 +72,30 @@ export interface HubOptions {
      * closed first (4008). @default Infinity
      */
     readonly totalUnsentBytes?: number;
+    /**
+     * Bound on the ids (match, league and team ids) held by all filtered subscriptions together;
+     * a subscription that would pass it is refused with an ERROR (INVALID_FILTER) and counted. @default Infinity
+     */
+    readonly maxFilterIds?: number;
   };
   /** Milliseconds clock, for rate limiting. @default performance.now */
   readonly now?: () => number;
 }
 
+/**
+ * A filter as the hub keeps it: three plain arrays, deduplicated, without spare capacity (no Set
+ * per client: they are only iterated, to index and unindex; a snapshot builds its lookup sets for
+ * the moment it runs). The id strings are the index's keys too.
+ */
 interface IndexedFilter {
   readonly kind: 'filtered';
-  readonly matchIds: ReadonlySet<string>;
-  readonly leagueIds: ReadonlySet<string>;
-  readonly teamIds: ReadonlySet<string>;
-  readonly wire: { match_ids: readonly string[]; league_ids: readonly string[]; team_ids: readonly string[] };
+  readonly matchIds: readonly string[];
+  readonly leagueIds: readonly string[];
+  readonly teamIds: readonly string[];
 }
 
 type Subscription = { readonly kind: 'all' } | IndexedFilter;
+const ALL: Subscription = Object.freeze({ kind: 'all' });
 
 /** A subscription asked for by a transport itself (an SSE stream's URL), not by a client message. */
 export interface SubscribeRequest extends ResumeOptions {
@@ -97,6 +115,22 @@ export class Client {
   generation = 0;
   closed = false;
   badMessages = 0;
+  /**
+   * Backpressure accounting (see `exemptBytes`). `written`: the bytes of this client's stream so
+   * far, as its connection's `bufferedAmount` counts them, so the unsent ones are the last
+   * `bufferedAmount` of them. A *unit* is what the hub hands over in one piece (a SNAPSHOT, a replay
+   * page, one fan-out batch); `[candidateStart, written)` is the latest, `[unitStart, unitEnd)` the
+   * one exempt from the cap (`unitEnd` is `Infinity` while it is also the latest). `*Shared`: the
+   * unit is made of frames every client shares (a live batch), so the instance budget skips it.
+   */
+  written = 0;
+  candidateStart = 0;
+  candidateShared = false;
+  unitStart = 0;
+  unitEnd = 0;
+  unitShared = false;
+  /** The fan-out batch in which this client's latest unit began (filtered clients begin it on their first event of a batch). */
+  unitBatch = 0;
   /** Serialises message handling, so replies keep the order of requests. */
   pending: Promise<void> = Promise.resolve();
 
@@ -119,29 +153,50 @@ export class Client {
   }
 }
 
-const matchesFilter = (
-  filter: Subscription,
-  match: { matchId: string; leagueId: string; homeTeamKey: string; awayTeamKey: string },
-): boolean =>
-  filter.kind === 'all' ||
-  filter.matchIds.has(match.matchId) ||
-  filter.leagueIds.has(match.leagueId) ||
-  filter.teamIds.has(match.homeTeamKey) ||
-  filter.teamIds.has(match.awayTeamKey);
+const NO_IDS: readonly string[] = Object.freeze([]);
+
+/** `ids` without duplicates, in their order, in an array of exactly that length. */
+function compactIds(ids: readonly string[]): readonly string[] {
+  if (ids.length === 0) return NO_IDS;
+  const unique = new Set(ids);
+  const compact = new Array<string>(unique.size);
+  let i = 0;
+  for (const id of unique) compact[i++] = id;
+  return compact;
+}
+
+const idCount = (subscription: Subscription | undefined): number =>
+  subscription?.kind === 'filtered' ? subscription.matchIds.length + subscription.leagueIds.length + subscription.teamIds.length : 0;
+
+/** Which matches a snapshot for `subscription` shows (lookup sets built once per snapshot). */
+function snapshotFilter(subscription: Subscription): (match: { matchId: string; leagueId: string; homeTeamKey: string; awayTeamKey: string }) => boolean {
+  if (subscription.kind === 'all') return () => true;
+  const matchIds = new Set(subscription.matchIds);
+  const leagueIds = new Set(subscription.leagueIds);
+  const teamIds = new Set(subscription.teamIds);
+  return (match) => matchIds.has(match.matchId) || leagueIds.has(match.leagueId) || teamIds.has(match.homeTeamKey) || teamIds.has(match.awayTeamKey);
+}
 
 export class Hub {
   private readonly clients = new Set<Client>();
   private readonly everything = new Set<Client>();
-  private readonly byMatch = new Map<string, Set<Client>>();
-  private readonly byLeague = new Map<string, Set<Client>>();
-  private readonly byTeam = new Map<string, Set<Client>>();
+  private readonly byMatch = new IdIndex<Client>();
+  private readonly byLeague = new IdIndex<Client>();
+  private readonly byTeam = new IdIndex<Client>();
+  /** Ids held by filtered subscriptions, all together (bounded by `maxFilterIds`). */
+  private filterIds = 0;
+  private filterRefusalsSinceLog = 0;
+  private lastFilterRefusalLogAt = -Infinity;
   private nextId = 1;
   private readonly now: () => number;
   /** Unsent bytes over all clients when last counted, plus (an over-estimate) what was sent since. */
   private unsentEstimate = 0;
 
+  private readonly slowConsumerBytes: number;
+
   constructor(private readonly options: HubOptions) {
     this.now = options.now ?? (() => performance.now());
+    this.slowConsumerBytes = options.limits.slowConsumerBytes;
   }
 
   get connectionCount(): number {
@@ -256,6 +311,9 @@ export class Hub {
         this.sendText(client, UNSUBSCRIBED_FRAME, 'UNSUBSCRIBED');
         return;
       case 'snapshot':
+        // After what is still queued has left, so the SNAPSHOT drains as a unit of its own.
+        await this.drained(client);
+        if (client.closed) return;
         this.sendSnapshot(client, client.subscription ?? { kind: 'all' });
         return;
       case 'subscribe':
@@ -269,8 +327,15 @@ export class Hub {
     filter: Filter,
     resume: { since: number | undefined; epoch: string | undefined; snapshot: boolean },
   ): Promise<void> {
-    const generation = ++client.generation;
     const subscription = this.toSubscription(filter);
+    const refusal = this.filterRefusal(idCount(subscription), idCount(client.subscription));
+    if (refusal !== undefined) {
+      // Refused before anything changes: the client keeps the subscription it had, if any.
+      this.options.metrics?.clientErrors.inc({ code: ErrorCode.InvalidFilter });
+      this.sendText(client, errorFrame({ code: ErrorCode.InvalidFilter, message: refusal }), 'ERROR');
+      return;
+    }
+    const generation = ++client.generation;
     // Index first with `replaying` set: live events from here on wait in the backlog until the replay ends.
     this.unindex(client);
     client.subscription = subscription;
@@ -289,7 +354,9 @@ export class Hub {
       epoch: bounds.epoch,
       seq: bounds.latestSeq,
       ...(since !== undefined ? { resumed: resumable } : {}),
-      ...(subscription.kind === 'filtered' ? { filter: subscription.wire } : {}),
+      ...(subscription.kind === 'filtered'
+        ? { filter: { match_ids: subscription.matchIds, league_ids: subscription.leagueIds, team_ids: subscription.teamIds } }
+        : {}),
     };
     // The position a transport may record for this frame (SSE's `id:`): where the stream starts,
     // unless a SNAPSHOT follows and sets it.
@@ -300,6 +367,9 @@ export class Hub {
     if (resumable) {
       from = since;
     } else if (since !== undefined || resume.snapshot) {
+      // A resubscribe on a busy connection: the SNAPSHOT waits for what is queued (live events wait in the backlog).
+      await this.drained(client);
+      if (client.closed || generation !== client.generation) return;
       from = this.sendSnapshot(client, subscription);
     } else {
       from = bounds.latestSeq;
@@ -309,15 +379,30 @@ export class Hub {
     await this.catchUp(client, generation);
   }
 
-  /** Replays stored events after `client.lastSentSeq` until none are left, then goes live. */
+  /**
+   * Resolves once the client's connection has sent what it had queued (at once when it is not
+   * `draining`), or has closed: a replay reads its next page, and a SNAPSHOT is written, only then.
+   */
+  private drained(client: Client): Promise<void> {
+    if (client.closed || !client.connection.draining) return Promise.resolve();
+    return new Promise((resolve) => client.connection.onceDrained(resolve));
+  }
+
+  /**
+   * Replays stored events after `client.lastSentSeq` until none are left, then goes live. The pace
+   * is the client's: each page is read once the one before has been handed to the network, so at
+   * most one page is unsent, and it is a unit (exempt from the cap while it drains) however large.
+   */
   private async catchUp(client: Client, generation: number): Promise<void> {
     const subscription = client.subscription;
     if (subscription === undefined) return;
     const filter =
       subscription.kind === 'all'
         ? {}
-        : { matchIds: [...subscription.matchIds], leagueIds: [...subscription.leagueIds], teamIds: [...subscription.teamIds] };
+        : { matchIds: subscription.matchIds, leagueIds: subscription.leagueIds, teamIds: subscription.teamIds };
     for (;;) {
+      await this.drained(client);
+      if (client.closed || generation !== client.generation) return;
       const page = await this.options.store.readAfter({ since: client.lastSentSeq, limit: REPLAY_PAGE, ...filter });
       if (client.closed || generation !== client.generation) return;
       if (page === 'too-old') {
@@ -325,20 +410,24 @@ export class Hub {
         client.lastSentSeq = this.sendSnapshot(client, subscription);
         continue;
       }
+      beginUnit(client, false);
       for (const event of page) {
         if (event.seq <= client.lastSentSeq) continue;
         this.deliver(client, new OutboundFrame(event.json, event.type, event.seq), event.seq);
         if (client.closed) return;
       }
-      this.enforceUnsentBudget();
+      this.scheduleBudgetCheck();
       if (page.length < REPLAY_PAGE) break;
     }
-    // Events published while the last page was being read are in the backlog (a store may answer
-    // from a snapshot taken before they were committed); send those the replay did not cover, in
-    // the same synchronous step that makes the client live, so nothing falls between the two.
+    await this.drained(client);
+    if (client.closed || generation !== client.generation) return;
+    // Events published while the replay ran are in the backlog (a store may answer from a snapshot
+    // taken before they were committed); send those the replay did not cover, in the same
+    // synchronous step that makes the client live, so nothing falls between the two.
     client.replaying = false;
     const backlog = client.backlog;
     client.backlog = [];
+    beginUnit(client, true);
     for (const { frame, seq } of backlog) {
       if (seq <= client.lastSentSeq) continue;
       this.deliver(client, frame, seq);
@@ -346,21 +435,48 @@ export class Hub {
     }
   }
 
+  /** Sends a SNAPSHOT as a unit of its own: one message, exempt from the cap while it drains. */
   private sendSnapshot(client: Client, subscription: Subscription, advance = true): number {
-    const { seq, matches } = this.options.snapshots.snapshot((match) => matchesFilter(subscription, match));
+    const { seq, matches } = this.options.snapshots.snapshot(snapshotFilter(subscription));
+    beginUnit(client, false);
     this.sendText(client, JSON.stringify({ type: 'SNAPSHOT', seq, matches } satisfies ServerMessage), 'SNAPSHOT', advance ? seq : undefined);
+    this.scheduleBudgetCheck();
     return advance ? seq : client.lastSentSeq;
   }
 
   private toSubscription(filter: Filter): Subscription {
-    if (filter.kind === 'all') return { kind: 'all' };
-    return {
-      kind: 'filtered',
-      matchIds: new Set(filter.matchIds),
-      leagueIds: new Set(filter.leagueIds),
-      teamIds: new Set(filter.teamIds),
-      wire: { match_ids: filter.matchIds, league_ids: filter.leagueIds, team_ids: filter.teamIds },
-    };
+    if (filter.kind === 'all') return ALL;
+    return { kind: 'filtered', matchIds: compactIds(filter.matchIds), leagueIds: compactIds(filter.leagueIds), teamIds: compactIds(filter.teamIds) };
+  }
+
+  /**
+   * Why a subscription to `filter` would be refused now, or `undefined` when it fits the bound on
+   * filter ids (`maxFilterIds`). The SSE binding asks before it answers 200; a refusal is counted
+   * (`fsc_filter_refusals_total`) and logged (at most one warning per 10 s, with the count).
+   */
+  refuseFilter(filter: Filter): string | undefined {
+    return filter.kind === 'all' ? undefined : this.filterRefusal(idCount(this.toSubscription(filter)), 0);
+  }
+
+  private filterRefusal(adding: number, releasing: number): string | undefined {
+    const max = this.options.limits.maxFilterIds ?? Infinity;
+    if (adding === 0 || this.filterIds - releasing + adding <= max) return undefined;
+    this.options.metrics?.filterRefusals.inc();
+    this.filterRefusalsSinceLog += 1;
+    const now = this.now();
+    if (now - this.lastFilterRefusalLogAt >= FILTER_REFUSAL_LOG_MS) {
+      this.options.logger.warn(
+        { filter_ids: this.filterIds, max_filter_ids: max, requested: adding, refused: this.filterRefusalsSinceLog },
+        'filtered subscriptions refused: the filter ids of all subscriptions would pass MAX_FILTER_IDS',
+      );
+      this.lastFilterRefusalLogAt = now;
+      this.filterRefusalsSinceLog = 0;
+    }
+    const left = Math.max(0, max - this.filterIds + releasing);
+    return (
+      `filter refused: this server holds at most ${max} filter ids over all subscriptions (MAX_FILTER_IDS) ` +
+      `and has room for ${left}; this filter has ${adding}. Subscribe to fewer ids (a league or a team rather than many matches), or retry later`
+    );
   }
 
   private index(client: Client): void {
@@ -370,16 +486,10 @@ export class Hub {
       this.everything.add(client);
     } else {
       this.filteredCount += 1;
-      const add = (map: Map<string, Set<Client>>, keys: ReadonlySet<string>) => {
-        for (const key of keys) {
-          let set = map.get(key);
-          if (set === undefined) map.set(key, (set = new Set()));
-          set.add(client);
-        }
-      };
-      add(this.byMatch, subscription.matchIds);
-      add(this.byLeague, subscription.leagueIds);
-      add(this.byTeam, subscription.teamIds);
+      this.filterIds += idCount(subscription);
+      for (const id of subscription.matchIds) this.byMatch.add(id, client);
+      for (const id of subscription.leagueIds) this.byLeague.add(id, client);
+      for (const id of subscription.teamIds) this.byTeam.add(id, client);
     }
     this.updateSubscriptionGauge();
   }
@@ -392,17 +502,10 @@ export class Hub {
       this.everything.delete(client);
     } else {
       this.filteredCount -= 1;
-      const remove = (map: Map<string, Set<Client>>, keys: ReadonlySet<string>) => {
-        for (const key of keys) {
-          const set = map.get(key);
-          if (set === undefined) continue;
-          set.delete(client);
-          if (set.size === 0) map.delete(key);
-        }
-      };
-      remove(this.byMatch, subscription.matchIds);
-      remove(this.byLeague, subscription.leagueIds);
-      remove(this.byTeam, subscription.teamIds);
+      this.filterIds -= idCount(subscription);
+      for (const id of subscription.matchIds) this.byMatch.remove(id, client);
+      for (const id of subscription.leagueIds) this.byLeague.remove(id, client);
+      for (const id of subscription.teamIds) this.byTeam.remove(id, client);
     }
     this.updateSubscriptionGauge();
   }
@@ -415,6 +518,7 @@ export class Hub {
     if (metrics === undefined) return;
     metrics.subscriptions.set({ kind: 'all' }, this.everything.size);
     metrics.subscriptions.set({ kind: 'filtered' }, this.filteredCount);
+    metrics.filterIds.set(this.filterIds);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -422,16 +526,29 @@ export class Hub {
 
   private sendText(client: Client, text: string, type: string, offset?: number): void {
     if (client.closed) return;
-    client.connection.send(new OutboundFrame(text, type, offset));
-    this.unsentEstimate += text.length;
-    this.checkBackpressure(client);
+    this.write(client, new OutboundFrame(text, type, offset));
   }
 
   private deliver(client: Client, frame: OutboundFrame, seq: number): void {
     client.lastSentSeq = seq;
-    client.connection.send(frame);
+    this.write(client, frame);
+  }
+
+  /**
+   * Hands one frame to the connection and checks what the client has failed to read against the
+   * cap: its unsent bytes less those of its unit still unsent (`exemptBytes`). `written` counts the
+   * stream's bytes as `bufferedAmount` does, so the unsent ones are its last `bufferedAmount`.
+   */
+  private write(client: Client, frame: OutboundFrame): void {
+    const { connection } = client;
+    client.written += connection.send(frame);
+    const buffered = connection.bufferedAmount;
     this.unsentEstimate += frame.text.length;
-    this.checkBackpressure(client);
+    const cap = this.slowConsumerBytes;
+    if (buffered > cap && buffered - exemptBytes(client, buffered) > cap) {
+      // Stop queueing at once; the client reconnects and resumes from its last seq.
+      this.closeClient(client, CloseCode.SlowConsumer, 'slow_consumer');
+    }
   }
 
   /**
@@ -440,6 +557,9 @@ export class Hub {
    * Counting every client's backlog is O(clients), so it runs only once the running estimate (bytes
    * sent since the last count, which over-states what is still unsent) passes the budget. Beyond it
    * the largest backlogs are closed first (4008): they hold the most memory and are the furthest behind.
+   * A live batch still draining as its client's unit is not counted: its frames are shared by every
+   * client, so it costs the instance one copy, not one per client. A SNAPSHOT or replay page is
+   * the client's own bytes and counts.
    */
   private enforceUnsentBudget(): void {
     const budget = this.options.limits.totalUnsentBytes ?? Infinity;
@@ -448,7 +568,9 @@ export class Hub {
     const backlogged: Array<{ client: Client; bytes: number }> = [];
     for (const client of this.clients) {
       if (client.closed) continue;
-      const bytes = client.connection.bufferedAmount;
+      const buffered = client.connection.bufferedAmount;
+      const exempt = exemptBytes(client, buffered);
+      const bytes = client.unitShared ? buffered - exempt : buffered;
       if (bytes === 0) continue;
       total += bytes;
       backlogged.push({ client, bytes });
@@ -465,11 +587,20 @@ export class Hub {
     this.unsentEstimate = total;
   }
 
-  private checkBackpressure(client: Client): void {
-    if (client.connection.bufferedAmount > this.options.limits.slowConsumerBytes) {
-      // Stop queueing at once; the client reconnects and resumes from its last seq.
-      this.closeClient(client, CloseCode.SlowConsumer, 'slow_consumer');
-    }
+  private budgetCheckScheduled = false;
+
+  /**
+   * Runs `enforceUnsentBudget` on the next turn of the event loop, once the corked writes of this
+   * one have been handed to the kernel: a client's own SNAPSHOT or replay page counts for what the
+   * kernel could not take, not for what was just written.
+   */
+  private scheduleBudgetCheck(): void {
+    if (this.budgetCheckScheduled || this.unsentEstimate <= (this.options.limits.totalUnsentBytes ?? Infinity)) return;
+    this.budgetCheckScheduled = true;
+    setImmediate(() => {
+      this.budgetCheckScheduled = false;
+      this.enforceUnsentBudget();
+    });
   }
 
   /** Queues a live event for a replaying client; a backlog that outgrows the bound is a slow consumer. */
@@ -487,6 +618,8 @@ export class Hub {
   private readonly fanoutQueue: Array<readonly StoredEvent[]> = [];
   /** The fan-out in progress: resumed once per macrotask until the queue is empty. */
   private fanout: Generator<void, void, void> | undefined = undefined;
+  /** Numbers the batches, so a filtered client begins its unit on its first event of each. */
+  private batchNumber = 0;
 
   /**
    * Fans recorded events out to their subscribers, in order. Up to `FANOUT_CHUNK` clients are
@@ -515,11 +648,12 @@ export class Hub {
     let budget = FANOUT_CHUNK;
     for (let batch = this.fanoutQueue.shift(); batch !== undefined; batch = this.fanoutQueue.shift()) {
       const started = performance.now();
+      this.batchNumber += 1;
       const frames = batch.map((event) => new OutboundFrame(event.json, event.type, event.seq));
       // Everything-subscribers take the whole batch in one visit: a burst leaves in one write per
-      // socket (the binding corks until the macrotask ends).
+      // socket (the binding corks until the macrotask ends), and the batch is the client's unit.
       for (const client of this.everything) {
-        for (let i = 0; i < batch.length; i += 1) this.offer(client, frames[i] as OutboundFrame, (batch[i] as StoredEvent).seq);
+        this.offerBatch(client, batch, frames);
         if (--budget === 0) {
           yield;
           budget = FANOUT_CHUNK;
@@ -529,13 +663,24 @@ export class Hub {
       for (let i = 0; i < batch.length; i += 1) {
         const event = batch[i] as StoredEvent;
         const frame = frames[i] as OutboundFrame;
-        for (const recipients of [
-          this.byMatch.get(event.matchId),
-          this.byLeague.get(event.leagueId),
-          this.byTeam.get(event.homeTeamKey),
-          this.byTeam.get(event.awayTeamKey),
-        ]) {
+        // Each index is read when its turn comes, not before: a lone subscriber read before a
+        // yield could have unsubscribed by the time it is offered the event.
+        for (let index = 0; index < 4; index += 1) {
+          const recipients =
+            index === 0
+              ? this.byMatch.get(event.matchId)
+              : index === 1
+                ? this.byLeague.get(event.leagueId)
+                : this.byTeam.get(index === 2 ? event.homeTeamKey : event.awayTeamKey);
           if (recipients === undefined) continue;
+          if (!isSeveral(recipients)) {
+            this.offer(recipients, frame, event.seq);
+            if (--budget === 0) {
+              yield;
+              budget = FANOUT_CHUNK;
+            }
+            continue;
+          }
           for (const client of recipients) {
             this.offer(client, frame, event.seq);
             if (--budget === 0) {
@@ -552,12 +697,66 @@ export class Hub {
     }
   }
 
+  /** A whole batch to an everything-subscriber: one unit. */
+  private offerBatch(client: Client, batch: readonly StoredEvent[], frames: readonly OutboundFrame[]): void {
+    if (client.closed) return;
+    if (client.replaying) {
+      for (let i = 0; i < batch.length; i += 1) this.offer(client, frames[i] as OutboundFrame, (batch[i] as StoredEvent).seq);
+      return;
+    }
+    beginUnit(client, true);
+    for (let i = 0; i < batch.length; i += 1) {
+      const { seq } = batch[i] as StoredEvent;
+      if (seq <= client.lastSentSeq) continue;
+      this.deliver(client, frames[i] as OutboundFrame, seq);
+      if (client.closed) return;
+    }
+  }
+
   private offer(client: Client, frame: OutboundFrame, seq: number): void {
     if (client.closed || seq <= client.lastSentSeq) return;
     if (client.replaying) {
       this.holdBack(client, frame, seq);
       return;
     }
+    if (client.unitBatch !== this.batchNumber) {
+      // A filtered client's first event of this batch: the batch is its unit.
+      client.unitBatch = this.batchNumber;
+      beginUnit(client, true);
+    }
     this.deliver(client, frame, seq);
   }
+}
+
+/**
+ * Begins a unit: what is written to the client from now until the next unit begins is the latest
+ * unit. If the exempt unit was the latest so far, it ends here.
+ */
+function beginUnit(client: Client, shared: boolean): void {
+  if (client.unitEnd === Infinity) client.unitEnd = client.written;
+  client.candidateStart = client.written;
+  client.candidateShared = shared;
+}
+
+/**
+ * How many of the client's `buffered` (unsent) bytes are exempt from the cap: those of one unit,
+ * the exempt one or the latest, whichever has more bytes unsent (the latest then becomes the
+ * exempt one, and what is left of the other counts). Bytes leave in the order they were written,
+ * so the unsent ones are the last `buffered` of `written`. One unit at a time: a client that does
+ * not read is closed once what it holds beyond one unit passes the cap; a client that reads a
+ * large SNAPSHOT slowly keeps it exempt while small batches queue behind it.
+ */
+function exemptBytes(client: Client, buffered: number): number {
+  const { written } = client;
+  const drainedTo = written - buffered;
+  const from = Math.max(client.unitStart, drainedTo);
+  const to = Math.min(client.unitEnd, written);
+  const exempt = to > from ? to - from : 0;
+  if (client.unitEnd === Infinity) return exempt;
+  const latest = written - Math.max(client.candidateStart, drainedTo);
+  if (latest <= exempt) return exempt;
+  client.unitStart = client.candidateStart;
+  client.unitEnd = Infinity;
+  client.unitShared = client.candidateShared;
+  return latest;
 }

@@ -30,3 +30,23 @@ export class TickCorker {
     this.corked.length = 0;
   };
 }
+
+/** A stream that reports `'drain'` and `'close'`: a `net.Socket`, or an `http.ServerResponse`. */
+export interface Drainable {
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
+}
+
+/**
+ * Calls `listener` once, on the stream's next `'drain'` or its `'close'`, whichever comes first
+ * (the other listener is removed, so a long-lived socket collects none).
+ */
+export function onceDrainedOrClosed(stream: Drainable, listener: () => void): void {
+  const done = (): void => {
+    stream.off('drain', done);
+    stream.off('close', done);
+    listener();
+  };
+  stream.once('drain', done);
+  stream.once('close', done);
+}

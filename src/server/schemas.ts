@@ -40,7 +40,7 @@ export const httpErrorSchema = {
   type: 'object',
   required: ['error', 'message'],
   properties: {
-    error: { type: 'string', description: 'INVALID_PARAMETER, NOT_FOUND, UNAUTHORIZED, FORBIDDEN, TOO_MANY_CONNECTIONS, SHUTTING_DOWN, BAD_REQUEST or INTERNAL_ERROR' },
+    error: { type: 'string', description: 'INVALID_PARAMETER, NOT_FOUND, UNAUTHORIZED, FORBIDDEN, TOO_MANY_CONNECTIONS, SHUTTING_DOWN, TOO_MANY_FILTER_IDS, BAD_REQUEST or INTERNAL_ERROR' },
     message: str,
     parameter: { type: 'string', description: 'The parameter at fault (INVALID_PARAMETER).' },
   },

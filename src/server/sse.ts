@@ -9,19 +9,21 @@
  * `SNAPSHOT`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CloseCode } from '../domain/protocol.js';
+import { CloseCode, HttpErrorCode } from '../domain/protocol.js';
 import type { Filter } from '../domain/protocol.js';
 import { FrameCache, type Connection, type OutboundFrame } from '../hub/connection.js';
 import type { Client, Hub, SubscribeRequest } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { EventStore } from '../store/types.js';
 import type { Ticket } from './admission.js';
-import { TickCorker } from './cork.js';
+import { onceDrainedOrClosed, TickCorker } from './cork.js';
 
 /** How long an ended stream may take to flush before its socket is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
 /** Milliseconds an `EventSource` waits before reconnecting (the `retry:` field). */
 export const SSE_RETRY_MS = 2_000;
+/** `Retry-After` (seconds) of a stream refused for want of room for its filter. */
+const FILTER_RETRY_AFTER_SECS = 30;
 /** Ids per list parameter, as on the WebSocket. */
 const MAX_IDS = 500;
 
@@ -156,6 +158,14 @@ export class SseBinding {
     this.epoch = (await this.options.store.bounds()).epoch;
     // Gone while the store answered: nothing to serve ('close' has released the slot).
     if (response.destroyed || request.socket.destroyed) return;
+    // A filter the instance has no room for is refused before the stream opens (the hub checks
+    // again as it subscribes; should the room have gone meanwhile, the stream ends after its ERROR).
+    const refusal = hub.refuseFilter(subscription.filter);
+    if (refusal !== undefined) {
+      response.writeHead(503, { ...extraHeaders, 'Content-Type': 'application/json', 'Retry-After': String(FILTER_RETRY_AFTER_SECS) });
+      response.end(JSON.stringify({ error: HttpErrorCode.TooManyFilterIds, message: refusal }));
+      return;
+    }
     response.writeHead(200, {
       ...extraHeaders,
       'Content-Type': 'text/event-stream',
@@ -171,12 +181,21 @@ export class SseBinding {
     let closeTimer: NodeJS.Timeout | undefined;
     const connection: Connection = {
       send(frame: OutboundFrame) {
-        if (response.writableEnded || response.destroyed) return;
+        if (response.writableEnded || response.destroyed) return 0;
         corker.cork(response);
+        // Measured: chunked encoding adds its own framing around each message.
+        const before = response.writableLength;
         response.write(frames.get(frame));
+        return response.writableLength - before;
       },
       get bufferedAmount() {
         return response.writableLength;
+      },
+      get draining() {
+        return response.writableNeedDrain;
+      },
+      onceDrained(listener: () => void) {
+        onceDrainedOrClosed(response, listener);
       },
       close(code: number, reason: string) {
         // SSE has no close frame: a comment says why (for people reading the stream), then it ends.
@@ -198,6 +217,7 @@ export class SseBinding {
     });
     client.logger.debug('stream opened');
     await hub.subscribe(client, subscription);
+    if (client.subscription === undefined && !client.closed && !response.writableEnded) response.end(': closed filter refused\n\n');
   }
 
   /** Pings every stream (a comment line keeps proxies and browsers from timing it out) and ends those whose token expired. */

@@ -75,6 +75,7 @@ describe('defaults', () => {
         slowConsumerBytes: 1024 * 1024,
         maxBadMessages: 20,
         totalUnsentBytes: 256 * 1024 * 1024,
+        maxFilterIds: 1_000_000,
         handshakeTimeoutMs: 5_000,
         keepAliveTimeoutMs: 5_000,
       },

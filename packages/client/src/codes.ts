@@ -13,7 +13,10 @@ export const ErrorCode = {
   UnknownAction: 'UNKNOWN_ACTION',
   /** Binary frames are not part of the protocol. */
   BinaryNotSupported: 'BINARY_NOT_SUPPORTED',
-  /** `match_ids` / `league_ids` / `team_ids` are not arrays of id strings, or all are empty. */
+  /**
+   * `match_ids` / `league_ids` / `team_ids` are not arrays of id strings, or all are empty; or the
+   * server holds as many filter ids as `MAX_FILTER_IDS` allows (the previous subscription stays).
+   */
   InvalidFilter: 'INVALID_FILTER',
   /** `since`, `epoch` or `snapshot` has the wrong type. */
   InvalidParameter: 'INVALID_PARAMETER',
