@@ -1,4 +1,4 @@
-// Writes .env.example from the README's configuration table, so the two cannot drift apart:
+// Writes .env.example from the configuration table (docs/configuration.md), so the two cannot drift apart:
 //   node scripts/gen-env-example.mjs           rewrite .env.example
 //   node scripts/gen-env-example.mjs --check   exit 1 (saying so) when .env.example is not what it would write
 // The table itself is checked against the variables src/config.ts reads, and every value shown here
@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const README = `${ROOT}README.md`;
+const README = `${ROOT}docs/configuration.md`;
 const TARGET = `${ROOT}.env.example`;
 
 /** The rows of the README table under "## Configuration": names, their defaults, and the meaning. */
@@ -31,7 +31,7 @@ const plain = (markdown) => markdown.replace(/\[([^\]]+)\]\([^)]*\)/g, '$1').rep
 export function envExample(readme) {
   const lines = [
     '# Copy to .env and edit; real environment variables win over this file. Generated from the',
-    '# README "Configuration" table by scripts/gen-env-example.mjs: every variable, commented out at its',
+    '# docs/configuration.md table by scripts/gen-env-example.mjs: every variable, commented out at its',
     '# default (empty: unset). Without ALLSPORTS_API_KEY the service plays the built-in simulated matchday.',
   ];
   for (const row of configurationRows(readme)) lines.push('', `# ${plain(row.meaning)}`, `# ${row.name}=${row.value}`);
@@ -42,7 +42,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const wanted = envExample(readFileSync(README, 'utf8'));
   if (process.argv.includes('--check')) {
     if (readFileSync(TARGET, 'utf8') !== wanted) {
-      console.error('.env.example does not match the README configuration table: run "node scripts/gen-env-example.mjs"');
+      console.error('.env.example does not match the configuration table (docs/configuration.md): run "node scripts/gen-env-example.mjs"');
       process.exit(1);
     }
   } else {

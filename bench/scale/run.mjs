@@ -4,7 +4,7 @@
 //   sio     Socket.IO 4.8 + @socket.io/cluster-adapter, N workers, io.emit of the same JSON
 //   single  dist/main.js in one process (WORKERS=1)
 // Every system is driven by the same load generator (bench/scale/loadgen.c, compiled here with cc)
-// and measured the same way; see README "Scale benchmark" for the figures and what they mean.
+// and measured the same way; see docs/benchmarks.md "Scale" for the figures and what they mean.
 //
 // Options (--name=value): clients=10000,19000,50000,100000  events=20  bursts=2:5,8:3  workers=6
 //   systems=ours,floor,single,sio  singleMax=19000  perProcess=19000  deadline=900 (seconds, whole run)
@@ -556,7 +556,7 @@ const machine = {
 console.log(`\nScale benchmark: ${singleEvents} single-event polls per step, bursts ${args.bursts ?? '2:5,8:3'} (k:polls), ${workers} processes per server`);
 console.log(`machine: ${machine.cpus} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}`);
 console.table(table);
-// The same table as Markdown (for the README).
+// The same table as Markdown (for docs/benchmarks.md).
 const columns = Object.keys(Object.assign({}, ...table));
 const cell = (value) => (value === undefined || Number.isNaN(value) ? '–' : typeof value === 'number' ? value.toLocaleString('en-US') : String(value));
 console.log(`\n| ${columns.join(' | ')} |\n|${columns.map(() => '---').join('|')}|`);

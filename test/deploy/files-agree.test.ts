@@ -6,7 +6,7 @@
  * is deploy/nginx.conf, and every Redis we ship keeps the durability rule the README states.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,10 @@ import { loadConfig, type Env } from '../../src/config.js';
 import { ROOT } from '../helpers/process.js';
 
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const README = read('README.md');
+/** The README and every page of docs/: the documentation as one text. */
+const README = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)].map(read).join('\n');
+/** The configuration table's page. */
+const CONFIGURATION = read('docs/configuration.md');
 
 /** Variables read by `npm run sim` alone, or accepted as an alias: documented in the README's text, not as table rows. */
 const OUTSIDE_TABLE = ['SIM_HOST', 'SIM_PORT', 'SIM_START_AT_SECS', 'RUST_LOG'];
@@ -28,7 +31,7 @@ function configVariables(): string[] {
 
 /** The README configuration table's names (one row may name two variables: `A` / `B`). */
 function tableVariables(): string[] {
-  const section = README.split('\n## Configuration\n')[1]?.split('\n## ')[0] ?? '';
+  const section = CONFIGURATION.split('\n## Configuration\n')[1]?.split('\n## ')[0] ?? '';
   return section
     .split('\n')
     .filter((line) => line.startsWith('| `'))

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SOURCES = ['README.md', 'packages/client/README.md'];
+const SOURCES = ['README.md', 'docs/sdk.md', 'docs/protocol.md', 'packages/client/README.md'];
 
 function examples(): Array<{ name: string; code: string }> {
   return SOURCES.flatMap((source) => {
