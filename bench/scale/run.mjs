@@ -14,7 +14,7 @@
 //   the phases' monotonic times are written beside them for bench/scale/top-frames.mjs)
 import { Buffer } from 'node:buffer';
 import { execFileSync, spawn, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -214,6 +214,26 @@ function rssKiB(pids) {
   }
   return kib;
 }
+/** Sockets each process holds (its socket fds), largest first: how evenly connections spread over workers. */
+function socketsPerProcess(pids) {
+  const counts = [];
+  for (const pid of pids) {
+    try {
+      let sockets = 0;
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        try {
+          if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets += 1;
+        } catch {
+          // closed meanwhile
+        }
+      }
+      counts.push(sockets);
+    } catch {
+      // exited
+    }
+  }
+  return counts.sort((a, b) => b - a);
+}
 /** Kernel TCP buffer memory (`/proc/net/sockstat` TCP mem; all sockets, both ends of every loopback connection), KiB. */
 function sockKiB() {
   const match = /TCP:.* mem (\d+)/.exec(readFileSync('/proc/net/sockstat', 'utf8'));
@@ -264,6 +284,7 @@ async function startOurs(workerCount, { dist = join(root, 'dist'), label } = {})
     HEARTBEAT_INTERVAL_SECS: String(heartbeatSecs),
     HEARTBEAT_TIMEOUT_SECS: String(2 * heartbeatSecs),
     SHUTDOWN_TIMEOUT_SECS: '2',
+    ...(process.env.NODE_CLUSTER_SCHED_POLICY ? { NODE_CLUSTER_SCHED_POLICY: process.env.NODE_CLUSTER_SCHED_POLICY } : {}),
   };
   const execArgv = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   let child;
@@ -345,12 +366,13 @@ async function startOurs(workerCount, { dist = join(root, 'dist'), label } = {})
       provider.goals(goals);
       await launch();
       const readyAt = nowMs();
+      const cpuAtReady = cpuMs(groupPids(child.pid));
       const events = await until('the goals of the outage to be committed', async () => {
         const found = await eventsAfter(lastSeq);
         return found.length >= goals ? found : false;
       }, 30_000, 20);
       lastSeq = events.at(-1).seq;
-      return { killedAt, readyAt, events: events.map((e) => ({ seq: e.seq, commitMs: Date.parse(e.timestamp) })) };
+      return { killedAt, readyAt, cpuAtReady, events: events.map((e) => ({ seq: e.seq, commitMs: Date.parse(e.timestamp) })) };
     },
     async eventLoopP99() {
       const text = await (await fetch(`${base()}/metrics`)).text();
@@ -512,7 +534,7 @@ async function measureStorm(system, loadgens, held) {
   const lostBefore = before.reduce((n, r) => n + r.lost, 0);
   const dupsBefore = before.reduce((n, r) => n + r.dups, 0);
   const from = monoUs();
-  const { killedAt, readyAt, events } = await system.killAndRestart(3);
+  const { killedAt, readyAt, cpuAtReady, events } = await system.killAndRestart(3);
   let reports;
   let complete = true;
   try {
@@ -525,6 +547,7 @@ async function measureStorm(system, loadgens, held) {
     complete = false;
   }
   markPhase(`storm ${system.name} ${held}`, from, monoUs());
+  const stormCpuMs = cpuMs(serverPids(system)) - cpuAtReady;
   reports ??= await loadgens.reports();
   const resubscribed = reports.reduce((n, r) => n + r.resubscribed, 0);
   const lastMs = Math.max(...reports.map((r) => r.last_resubscribed_ns / 1e6));
@@ -535,6 +558,8 @@ async function measureStorm(system, loadgens, held) {
     'storm restart ms': Math.round(readyAt - killedAt),
     'storm kill→all resubscribed ms': complete ? Math.round(lastMs - killedAt) : NaN,
     'storm conn/s': complete ? Math.round(held / Math.max(0.001, (lastMs - readyAt) / 1000)) : NaN,
+    // Server CPU from listening again until every client is back (a little idle time included).
+    'storm CPU µs/conn': Math.round((stormCpuMs * 1000) / Math.max(1, held)),
     'storm lost': reports.reduce((n, r) => n + r.lost, 0) - lostBefore + missing,
     'storm dups': reports.reduce((n, r) => n + r.dups, 0) - dupsBefore,
   };
@@ -553,7 +578,9 @@ async function runSystem(system, systemIndex, targets) {
     for (const target of targets) {
       if (remaining() < 60_000) break;
       const addedFrom = loadgens.target;
+      const connectCpuFrom = cpuMs(serverPids(system));
       const connectStart = nowMs();
+      const connectFromUs = monoUs();
       loadgens.add(target - addedFrom);
       let last = -1;
       let lastChange = Date.now();
@@ -572,6 +599,8 @@ async function runSystem(system, systemIndex, targets) {
       }
       const held = reports.reduce((n, r) => n + r.subscribed, 0);
       const connectMs = nowMs() - connectStart;
+      const connectCpuMs = cpuMs(serverPids(system)) - connectCpuFrom;
+      markPhase(`connect ${system.name} ${target}`, connectFromUs, monoUs());
       const failures = reports.reduce((n, r) => n + r.failed + r.closed, 0);
       await delay(1_000); // let the accept work settle before idle figures
       const pids = serverPids(system);
@@ -587,9 +616,12 @@ async function runSystem(system, systemIndex, targets) {
         held,
         failed: failures,
         'conn/s': Math.round((held - addedFrom) / (connectMs / 1000)),
+        // Server CPU (every process) per connection accepted, upgraded and subscribed: steadier than conn/s on a busy machine.
+        'CPU µs/conn': Math.round((connectCpuMs * 1000) / Math.max(1, held - addedFrom)),
         'RSS KiB/conn': +((rss - baseRss) / Math.max(1, held)).toFixed(2),
         'kernel buffers KiB/conn': +((sock - baseSock) / Math.max(1, held)).toFixed(2),
         'kernel socket objects KiB/conn (both ends)': +((slab - baseSlab) / Math.max(1, held)).toFixed(2),
+        'sockets per process': socketsPerProcess(pids).filter((n) => n > 50).join('/'),
       };
       if (held === 0) {
         rows.push(row);
