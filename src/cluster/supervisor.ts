@@ -53,25 +53,8 @@ export interface Supervisor {
   readonly slots: PrimarySlotLedger;
 }
 
-/**
- * Who accepts connections: the workers themselves on the shared listening socket (`SCHED_NONE`),
- * unless `NODE_CLUSTER_SCHED_POLICY` says otherwise. Node's default on Linux (`SCHED_RR`) has the
- * primary accept every connection and pass it to a worker over IPC (a message and an acknowledgement
- * per connection): in a connection storm the primary's one core becomes the bottleneck, and the
- * handover costs 100–300 µs of CPU per connection (bench:scale, `CPU µs/conn`). Workers that accept for
- * themselves spread connections by who is free to accept; the instance-wide slots (slot-ledger.ts)
- * and each process's socket budget hold either way.
- */
-export function clusterSchedulingPolicy(env: NodeJS.ProcessEnv = process.env): number {
-  const chosen = env['NODE_CLUSTER_SCHED_POLICY'];
-  if (chosen === 'rr') return cluster.SCHED_RR;
-  return cluster.SCHED_NONE;
-}
-
 export function startSupervisor(options: SupervisorOptions): Supervisor {
   const { logger, config } = options;
-  // Before the first fork: the policy is fixed then.
-  cluster.schedulingPolicy = clusterSchedulingPolicy();
   const instanceId = randomUUID();
   const aggregator = new AggregatorRegistry();
   const ready = new Set<Worker>();
