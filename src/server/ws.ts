@@ -178,8 +178,10 @@ function onClose(this: TaggedWebSocket, code: number): void {
  * slices of 20 ms, ~130 clients per slice at 16,700 sockets), so the loop is never held for long,
  * and the pings of a slice share one prebuilt frame whose payload is the slice's number.
  *
- * A slice runs late when the loop is busy; the buckets it missed are visited then, each at most
- * once per turn.
+ * A slice runs late when the loop is busy (a large fan-out); it then visits at most
+ * `MAX_BUCKETS_PER_TICK` of the buckets it missed, and the next ticks catch up the rest, so a late
+ * tick holds the loop no longer than a few slices' worth. Behind by more than a turn, each bucket
+ * is visited once.
  */
 export class HeartbeatWheel {
   /** The wheel's clock: wall-clock ms at the current slice (pongs are stamped with it, no `Date.now()` each). */
@@ -238,7 +240,7 @@ export class HeartbeatWheel {
     const due = Math.floor((now - this.startedAt) / this.sliceMs);
     // Late by more than a turn: each bucket once.
     if (due - this.visited > this.buckets.length) this.visited = due - this.buckets.length;
-    while (this.visited < due) {
+    for (let visits = 0; this.visited < due && visits < MAX_BUCKETS_PER_TICK; visits += 1) {
       const slice = this.visited;
       this.visited += 1;
       this.visitBucket(slice, now);
@@ -276,6 +278,9 @@ export function wheelShape(intervalMs: number, timeoutMs: number, targetSliceMs 
   const buckets = Math.max(1, Math.round(periodMs / targetSliceMs));
   return { buckets, sliceMs: periodMs / buckets, pingEvery: Math.max(1, Math.floor(intervalMs / periodMs)) };
 }
+
+/** Buckets one late timer tick may visit: the rest wait for the next ticks (every slice). */
+const MAX_BUCKETS_PER_TICK = 4;
 
 /** A ping frame (RFC 6455 §5.5.2) whose payload is the slice number in ASCII decimal. */
 function pingFrame(slice: number): Buffer {
