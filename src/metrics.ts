@@ -245,6 +245,13 @@ export class Metrics {
     aggregator: 'max',
     registers: [this.registry],
   });
+  /** The longest event-loop delay since the previous scrape (the worst worker): one stall that p99 hides. */
+  readonly eventLoopDelayMax = new Gauge({
+    name: 'fsc_event_loop_delay_max_seconds',
+    help: 'Longest event-loop delay since the previous scrape (the worst worker, aggregated).',
+    aggregator: 'max',
+    registers: [this.registry],
+  });
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   private collectEventLoopDelay(): void {
@@ -252,6 +259,7 @@ export class Metrics {
     const p99 = this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e9 : 0;
     this.eventLoopDelayP99.set(p99);
     this.workerEventLoopDelayP99.set({ worker: String(cluster.worker?.id ?? 0) }, p99);
+    this.eventLoopDelayMax.set(this.loopDelay.count > 0 ? this.loopDelay.max / 1e9 : 0);
     this.loopDelay.reset();
   }
 
