@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config, RedisConfig } from './config.js';
 import { CloseCode } from './domain/protocol.js';
 import { LocalBus } from './bus/local-bus.js';
@@ -149,7 +149,9 @@ export function openSqliteStore(config: Config, cleanup: Array<() => Promise<voi
 
 /** Connects to REDIS_URL before anything else starts; refused loudly when Redis cannot be reached. */
 async function connectRedis(config: RedisConfig, logger: Logger, cleanup: Array<() => Promise<void>>): Promise<Redis> {
-  const redis = new Redis(config.url, REDIS_CLIENT_OPTIONS);
+  // Loaded only with REDIS_URL: ioredis is a good share of a process's start-up (a restart of every worker at once).
+  const { Redis: RedisClient } = await import('ioredis');
+  const redis = new RedisClient(config.url, REDIS_CLIENT_OPTIONS);
   // ioredis reconnects by itself; each outage is logged once here, its effects by the parts using it.
   let lastError = '';
   redis.on('error', (error: Error) => {
