@@ -614,9 +614,11 @@ async function runSystem(system, systemIndex, targets) {
       const rss = rssKiB(pids);
       const sock = sockKiB();
       const slab = slabKiB();
+      // Idle for one whole heartbeat interval: the heartbeats' own cost (pings and pongs) is what it measures.
+      const idleMs = Math.max(1, heartbeatSecs) * 1_000;
       const idleFrom = cpuMs(pids);
-      await delay(1_000);
-      idleCpuMsPerMs = (cpuMs(pids) - idleFrom) / 1_000;
+      await delay(idleMs);
+      idleCpuMsPerMs = (cpuMs(pids) - idleFrom) / idleMs;
       const row = {
         system: system.name,
         clients: target,
@@ -629,6 +631,8 @@ async function runSystem(system, systemIndex, targets) {
         'kernel buffers KiB/conn': +((sock - baseSock) / Math.max(1, held)).toFixed(2),
         'kernel socket objects KiB/conn (both ends)': +((slab - baseSlab) / Math.max(1, held)).toFixed(2),
         'sockets per process': socketsPerProcess(pids).filter((n) => n > 50).join('/'),
+        // Server CPU with every client connected and nothing published (heartbeats), per client per second.
+        'idle CPU µs/s/conn': +((idleCpuMsPerMs * 1e6) / Math.max(1, held)).toFixed(2),
       };
       if (held === 0) {
         rows.push(row);

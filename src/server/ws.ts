@@ -113,14 +113,14 @@ class WsConnection implements Connection {
   }
 
   /**
-   * Writes a prebuilt ping frame (shared by every socket of the slice) on the same corked path as
-   * events: no allocation and no `ws` sender machinery per socket.
+   * Writes a prebuilt ping frame (shared by every socket of the slice) straight to the socket: no
+   * allocation and no `ws` sender machinery per socket, and no cork (a ping is one write; a socket
+   * corked for this tick's events takes it behind them).
    */
   ping(frame: Buffer): void {
     const { ws, socket, prepared } = this;
     if (ws.readyState !== WebSocket.OPEN) return;
     if (prepared !== undefined && socket !== undefined) {
-      prepared.corker.cork(socket);
       socket.write(frame);
       return;
     }
