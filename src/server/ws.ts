@@ -74,7 +74,7 @@ class WsConnection implements Connection {
   closeTimer: NodeJS.Timeout | undefined = undefined;
   /** The hub's client (set right after `hub.connect`). */
   client!: Client;
-  /** Last pong (or the connection time), in the wheel's clock (ms). */
+  /** Last pong (or the connection time), on the wheel's monotonic clock (ms). */
   lastSeenAt = 0;
   /** Wheel visits since the last ping. */
   visits = 0;
@@ -184,12 +184,16 @@ function onClose(this: TaggedWebSocket, code: number): void {
  * is visited once.
  */
 export class HeartbeatWheel {
-  /** The wheel's clock: wall-clock ms at the current slice (pongs are stamped with it, no `Date.now()` each). */
-  now = Date.now();
+  /**
+   * The wheel's clock: monotonic ms (`performance.now()`) at the current slice; pongs are stamped with
+   * it (no clock read per pong), and a step of the wall clock neither stops the heartbeat nor times
+   * every client out at once.
+   */
+  now = performance.now();
   private readonly buckets: WsConnection[][];
   private readonly sliceMs: number;
   private readonly pingEvery: number;
-  private readonly startedAt = Date.now();
+  private readonly startedAt = performance.now();
   /** Slices visited so far (the next bucket is `visited % buckets.length`). */
   private visited = 0;
   private nextBucket = 0;
@@ -198,7 +202,7 @@ export class HeartbeatWheel {
   constructor(
     intervalMs: number,
     timeoutMs: number,
-    private readonly visit: (connection: WsConnection, now: number, ping: Buffer | undefined) => void,
+    private readonly visit: (connection: WsConnection, now: number, wallNow: number, ping: Buffer | undefined) => void,
     targetSliceMs = 20,
   ) {
     const shape = wheelShape(intervalMs, timeoutMs, targetSliceMs);
@@ -235,19 +239,20 @@ export class HeartbeatWheel {
   }
 
   private tick(): void {
-    const now = Date.now();
+    const now = performance.now();
     this.now = now;
+    const wallNow = Date.now();
     const due = Math.floor((now - this.startedAt) / this.sliceMs);
     // Late by more than a turn: each bucket once.
     if (due - this.visited > this.buckets.length) this.visited = due - this.buckets.length;
     for (let visits = 0; this.visited < due && visits < MAX_BUCKETS_PER_TICK; visits += 1) {
       const slice = this.visited;
       this.visited += 1;
-      this.visitBucket(slice, now);
+      this.visitBucket(slice, now, wallNow);
     }
   }
 
-  private visitBucket(slice: number, now: number): void {
+  private visitBucket(slice: number, now: number, wallNow: number): void {
     const bucket = this.buckets[slice % this.buckets.length] as WsConnection[];
     let frame: Buffer | undefined;
     // Backwards: a connection removed while visiting is replaced by one already visited.
@@ -259,7 +264,7 @@ export class HeartbeatWheel {
         connection.visits = 0;
         ping = frame ??= pingFrame(slice);
       }
-      this.visit(connection, now, ping);
+      this.visit(connection, now, wallNow, ping);
     }
   }
 
@@ -341,8 +346,8 @@ export class WsBinding {
         socket.destroy();
       });
     });
-    this.heartbeat = new HeartbeatWheel(options.heartbeatIntervalMs, options.heartbeatTimeoutMs, (connection, now, ping) =>
-      this.visit(connection, now, ping),
+    this.heartbeat = new HeartbeatWheel(options.heartbeatIntervalMs, options.heartbeatTimeoutMs, (connection, now, wallNow, ping) =>
+      this.visit(connection, now, wallNow, ping),
     );
   }
 
@@ -425,8 +430,11 @@ export class WsBinding {
     if (logger.isLevelEnabled('debug')) logger.debug({ ip: connection.ticket.ip, client_id: connection.client.id, code }, 'client disconnected');
   }
 
-  /** One client's turn of the heartbeat: dropped if silent past the timeout or its token expired, else pinged when `ping` is given. */
-  private visit(connection: WsConnection, now: number, ping: Buffer | undefined): void {
+  /**
+   * One client's turn of the heartbeat: dropped if silent past the timeout (`now`: the wheel's
+   * monotonic clock) or its token expired (`wallNow`: epoch ms), else pinged when `ping` is given.
+   */
+  private visit(connection: WsConnection, now: number, wallNow: number, ping: Buffer | undefined): void {
     const { heartbeatTimeoutMs, hub, metrics } = this.options;
     const { client } = connection;
     if (client.closed) return;
@@ -438,7 +446,7 @@ export class WsBinding {
       return;
     }
     const { expiresAt } = connection;
-    if (expiresAt !== undefined && now >= expiresAt) {
+    if (expiresAt !== undefined && wallNow >= expiresAt) {
       hub.closeClient(client, CloseCode.TokenExpired, 'token_expired');
       return;
     }
