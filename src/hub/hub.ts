@@ -11,6 +11,7 @@
  * poll's batch is a *unit*, and one unit at a time is exempt while it drains (`exemptBytes`).
  * Replays are paced by the client (the next page is read once the last one has left).
  */
+import { eventFilter, FILTER_LISTS, type Routing } from '../domain/event-filter.js';
 import type { StoredEvent } from '../domain/events.js';
 import type { MatchView } from '../domain/views.js';
 import {
@@ -51,7 +52,7 @@ const FILTER_REFUSAL_LOG_MS = 10_000;
 /** Where snapshots come from: the poller's view of every followed match. */
 export interface SnapshotSource {
   /** Live matches that pass `accepts`, and the newest `seq` their state reflects. */
-  snapshot(accepts: (match: { matchId: string; leagueId: string; homeTeamKey: string; awayTeamKey: string }) => boolean): {
+  snapshot(accepts: (match: Routing) => boolean): {
     seq: number;
     matches: MatchView[];
   };
@@ -169,20 +170,16 @@ const idCount = (subscription: Subscription | undefined): number =>
   subscription?.kind === 'filtered' ? subscription.matchIds.length + subscription.leagueIds.length + subscription.teamIds.length : 0;
 
 /** Which matches a snapshot for `subscription` shows (lookup sets built once per snapshot). */
-function snapshotFilter(subscription: Subscription): (match: { matchId: string; leagueId: string; homeTeamKey: string; awayTeamKey: string }) => boolean {
-  if (subscription.kind === 'all') return () => true;
-  const matchIds = new Set(subscription.matchIds);
-  const leagueIds = new Set(subscription.leagueIds);
-  const teamIds = new Set(subscription.teamIds);
-  return (match) => matchIds.has(match.matchId) || leagueIds.has(match.leagueId) || teamIds.has(match.homeTeamKey) || teamIds.has(match.awayTeamKey);
-}
+const snapshotFilter = (subscription: Subscription): ((match: Routing) => boolean) =>
+  subscription.kind === 'all' ? () => true : eventFilter(subscription);
 
 export class Hub {
   private readonly clients = new Set<Client>();
   private readonly everything = new Set<Client>();
-  private readonly byMatch = new IdIndex<Client>();
-  private readonly byLeague = new IdIndex<Client>();
-  private readonly byTeam = new IdIndex<Client>();
+  /** One id index per filter list (`FILTER_LISTS`): match, league, team. */
+  private readonly indexes = FILTER_LISTS.map(({ list, fields }) => ({ list, fields, index: new IdIndex<Client>() }));
+  /** What a fan-out looks up for each event: an index and the routing field whose value is the key (team: home, then away). */
+  private readonly lookups = this.indexes.flatMap(({ fields, index }) => fields.map((field) => ({ field, index })));
   /** Ids held by filtered subscriptions, all together (bounded by `maxFilterIds`). */
   private filterIds = 0;
   private filterRefusalsSinceLog = 0;
@@ -487,9 +484,7 @@ export class Hub {
     } else {
       this.filteredCount += 1;
       this.filterIds += idCount(subscription);
-      for (const id of subscription.matchIds) this.byMatch.add(id, client);
-      for (const id of subscription.leagueIds) this.byLeague.add(id, client);
-      for (const id of subscription.teamIds) this.byTeam.add(id, client);
+      for (const { list, index } of this.indexes) for (const id of subscription[list]) index.add(id, client);
     }
     this.updateSubscriptionGauge();
   }
@@ -503,9 +498,7 @@ export class Hub {
     } else {
       this.filteredCount -= 1;
       this.filterIds -= idCount(subscription);
-      for (const id of subscription.matchIds) this.byMatch.remove(id, client);
-      for (const id of subscription.leagueIds) this.byLeague.remove(id, client);
-      for (const id of subscription.teamIds) this.byTeam.remove(id, client);
+      for (const { list, index } of this.indexes) for (const id of subscription[list]) index.remove(id, client);
     }
     this.updateSubscriptionGauge();
   }
@@ -665,13 +658,8 @@ export class Hub {
         const frame = frames[i] as OutboundFrame;
         // Each index is read when its turn comes, not before: a lone subscriber read before a
         // yield could have unsubscribed by the time it is offered the event.
-        for (let index = 0; index < 4; index += 1) {
-          const recipients =
-            index === 0
-              ? this.byMatch.get(event.matchId)
-              : index === 1
-                ? this.byLeague.get(event.leagueId)
-                : this.byTeam.get(index === 2 ? event.homeTeamKey : event.awayTeamKey);
+        for (const { field, index } of this.lookups) {
+          const recipients = index.get(event[field]);
           if (recipients === undefined) continue;
           if (!isSeveral(recipients)) {
             this.offer(recipients, frame, event.seq);

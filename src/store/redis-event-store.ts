@@ -24,6 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { EVENT_TYPES, type EventType, type StoredEvent } from '../domain/events.js';
+import { eventFilter } from '../domain/event-filter.js';
 import type { MatchState } from '../domain/match.js';
 import { FencedError, type Commit, type EventQuery, type EventStore, type HistoryBounds, type MatchBookSnapshot } from './types.js';
 import { parseCounter, parseEpoch, parseMatchStates, quote } from './validate.js';
@@ -284,20 +285,6 @@ export function parseStreamEntry(id: string, fields: readonly string[], headSeq:
       json: field('j'),
     },
   };
-}
-
-/** The filter predicate of `EventQuery` (ids within a list are alternatives; `mode` joins the lists). */
-export function eventFilter(query: EventQuery): (event: StoredEvent) => boolean {
-  const lists: Array<(event: StoredEvent) => boolean> = [];
-  const asSet = (ids: readonly string[] | undefined) => (ids !== undefined && ids.length > 0 ? new Set(ids) : undefined);
-  const matches = asSet(query.matchIds);
-  const leagues = asSet(query.leagueIds);
-  const teams = asSet(query.teamIds);
-  if (matches) lists.push((e) => matches.has(e.matchId));
-  if (leagues) lists.push((e) => leagues.has(e.leagueId));
-  if (teams) lists.push((e) => teams.has(e.homeTeamKey) || teams.has(e.awayTeamKey));
-  if (lists.length === 0) return () => true;
-  return query.mode === 'all' ? (e) => lists.every((test) => test(e)) : (e) => lists.some((test) => test(e));
 }
 
 export interface RedisStoreOptions {
