@@ -1,7 +1,7 @@
 /**
  * The one filter predicate (`eventFilter`, src/domain/event-filter.ts) against its other forms:
- * the SQL the SQLite store generates from the same table must select exactly what the predicate
- * selects, for random filters (any and all modes, overlapping lists, ids that match nothing) over
+ * the SQL the SQLite store generates from the same table (and the in-memory store's read) must
+ * select exactly what the predicate selects, for random filters (any and all modes, overlapping lists, ids that match nothing) over
  * a history whose events share ids across matches, leagues and home/away teams.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventFilter, type EventFilter } from '../../src/domain/event-filter.js';
 import type { GoalScoredEvent, StoredEvent } from '../../src/domain/events.js';
-import { SqliteEventStore } from '../../src/store/sqlite.js';
+import { MemoryEventStore } from '../../src/store/memory-event-store.js';
+import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import type { EventStore, PendingEvent } from '../../src/store/types.js';
 
 /** Few ids, so lists overlap with the events often; '9' is never used by an event. */
@@ -45,7 +46,7 @@ function pending(routing: { matchId: string; leagueId: string; homeTeamKey: stri
 }
 
 /** The stores whose reads must agree with the predicate, each over the same history. */
-const stores: Array<[string, () => EventStore, () => void]> = [
+const stores: Array<[string, () => EventStore]> = [
   [
     'SqliteEventStore',
     () => {
@@ -54,8 +55,8 @@ const stores: Array<[string, () => EventStore, () => void]> = [
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
       return store;
     },
-    () => undefined,
   ],
+  ['MemoryEventStore', () => new MemoryEventStore()],
 ];
 const cleanups: Array<() => void> = [];
 
