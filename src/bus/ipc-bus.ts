@@ -7,7 +7,7 @@
  */
 import type { StoredEvent } from '../domain/events.js';
 import type { EventStore } from '../store/types.js';
-import { isFscMessage, type PrimaryMessage, type WorkerMessage } from '../cluster/messages.js';
+import { isBatchMessage, type BatchMessage } from './ipc-messages.js';
 import type { CommittedBatch, EventBus } from './types.js';
 
 /** Events read per step when filling a gap from the store. */
@@ -15,7 +15,7 @@ const GAP_PAGE = 1_000;
 
 /** The channel to the primary (the worker's `process`; tests may pass another). */
 export interface PrimaryChannel {
-  send(message: WorkerMessage): unknown;
+  send(message: BatchMessage): unknown;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }
@@ -37,8 +37,7 @@ export class IpcBus implements EventBus {
   }
 
   private readonly onMessage = (message: unknown): void => {
-    if (!isFscMessage(message) || (message as PrimaryMessage).fsc !== 'batch') return;
-    this.accept((message as Extract<PrimaryMessage, { fsc: 'batch' }>).batch);
+    if (isBatchMessage(message)) this.accept(message.batch);
   };
 
   publish(batch: CommittedBatch): void {
