@@ -6,6 +6,7 @@
  * shared store first.
  */
 import type { StoredEvent } from '../domain/events.js';
+import { readAll } from '../store/read-all.js';
 import type { EventStore } from '../store/types.js';
 import { isBatchMessage, type BatchMessage } from './ipc-messages.js';
 import type { CommittedBatch, EventBus } from './types.js';
@@ -67,14 +68,7 @@ export class IpcBus implements EventBus {
     if (first !== undefined && first.seq > from + 1) {
       // A hole before this batch: the store has what the relay did not bring.
       const missing: StoredEvent[] = [];
-      for (let since = from; since < first.seq - 1; ) {
-        const page = await this.store.readAfter({ since, limit: GAP_PAGE });
-        if (page === 'too-old') break;
-        for (const event of page) if (event.seq < first.seq) missing.push(event);
-        const last = page.at(-1);
-        if (last === undefined || page.length < GAP_PAGE) break;
-        since = last.seq;
-      }
+      for await (const page of readAll(this.store, { since: from, until: first.seq - 1, pageSize: GAP_PAGE })) missing.push(...page.events);
       events = [...missing, ...events];
     }
     const newest = events.at(-1)?.seq;

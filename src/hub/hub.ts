@@ -30,7 +30,8 @@ import {
 } from '../domain/protocol.js';
 import type { Logger } from '../log.js';
 import type { CloseReasonLabel, Metrics } from '../metrics.js';
-import type { EventStore } from '../store/types.js';
+import { readAll } from '../store/read-all.js';
+import type { EventStore, HistoryBounds } from '../store/types.js';
 import { OutboundFrame, type Connection } from './connection.js';
 import { IdIndex, isSeveral } from './id-index.js';
 import { TokenBucket } from './rate-limit.js';
@@ -373,7 +374,7 @@ export class Hub {
     }
     if (resumable && resume.snapshot) this.sendSnapshot(client, subscription, false);
     client.lastSentSeq = from;
-    await this.catchUp(client, generation);
+    await this.catchUp(client, generation, bounds);
   }
 
   /**
@@ -390,34 +391,30 @@ export class Hub {
    * is the client's: each page is read once the one before has been handed to the network, so at
    * most one page is unsent, and it is a unit (exempt from the cap while it drains) however large.
    */
-  private async catchUp(client: Client, generation: number): Promise<void> {
+  private async catchUp(client: Client, generation: number, bounds: HistoryBounds): Promise<void> {
     const subscription = client.subscription;
     if (subscription === undefined) return;
-    const filter =
-      subscription.kind === 'all'
-        ? {}
-        : { matchIds: subscription.matchIds, leagueIds: subscription.leagueIds, teamIds: subscription.teamIds };
-    for (;;) {
-      await this.drained(client);
+    const filter = subscription.kind === 'all' ? {} : subscription;
+    await this.drained(client);
+    if (client.closed || generation !== client.generation) return;
+    for await (const page of readAll(this.options.store, { ...filter, since: client.lastSentSeq, pageSize: REPLAY_PAGE, bounds })) {
       if (client.closed || generation !== client.generation) return;
-      const page = await this.options.store.readAfter({ since: client.lastSentSeq, limit: REPLAY_PAGE, ...filter });
-      if (client.closed || generation !== client.generation) return;
-      if (page === 'too-old') {
+      if (page.skipped) {
         // History was pruned under a long replay: fall back to a snapshot rather than leave a gap.
         client.lastSentSeq = this.sendSnapshot(client, subscription);
-        continue;
+        await this.drained(client);
+        if (client.closed || generation !== client.generation) return;
       }
       beginUnit(client, false);
-      for (const event of page) {
+      for (const event of page.events) {
         if (event.seq <= client.lastSentSeq) continue;
         this.deliver(client, new OutboundFrame(event.json, event.type, event.seq), event.seq);
         if (client.closed) return;
       }
       this.scheduleBudgetCheck();
-      if (page.length < REPLAY_PAGE) break;
+      await this.drained(client);
+      if (client.closed || generation !== client.generation) return;
     }
-    await this.drained(client);
-    if (client.closed || generation !== client.generation) return;
     // Events published while the replay ran are in the backlog (a store may answer from a snapshot
     // taken before they were committed); send those the replay did not cover, in the same
     // synchronous step that makes the client live, so nothing falls between the two.
