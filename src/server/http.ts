@@ -18,6 +18,7 @@ import { HttpErrorCode } from '../domain/protocol.js';
 import { matchView, type MatchView } from '../domain/views.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { readAll, readPage } from '../store/read-all.js';
 import type { EventStore } from '../store/types.js';
 import { within } from '../store/deadline.js';
 import type { StoreHealth } from '../store/monitored-store.js';
@@ -415,18 +416,10 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       const state = deps.match(id);
       if (state === undefined) return sendError(reply, 404, HttpErrorCode.NotFound, `no match ${id} is followed or retained`);
       const events: string[] = [];
-      // Start where retained history starts; if a prune lands mid-read, start again from its new start.
-      for (let since = (await deps.store.bounds()).prunedThrough; ; ) {
-        const page = await deps.store.readAfter({ since, limit: MAX_EVENTS_LIMIT, matchIds: [id] });
-        if (page === 'too-old') {
-          events.length = 0;
-          since = (await deps.store.bounds()).prunedThrough;
-          continue;
-        }
-        for (const event of page) events.push(event.json);
-        const last = page.at(-1);
-        if (last === undefined || page.length < MAX_EVENTS_LIMIT) break;
-        since = last.seq;
+      // The retained history of the match; a prune that lands mid-read restarts it from the new start.
+      for await (const page of readAll(deps.store, { since: 0, pageSize: MAX_EVENTS_LIMIT, matchIds: [id] })) {
+        if (page.skipped) events.length = 0;
+        for (const event of page.events) events.push(event.json);
       }
       // Stored frames are already JSON: splice them in rather than parse and re-serialise.
       const view = JSON.stringify(matchView(state));
@@ -455,17 +448,15 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     };
     api.get<{ Querystring: ReturnType<typeof parseEventsQuery> }>('/events', eventsRoute, async (request, reply) => {
       const { since, limit, matchIds, leagueIds, teamIds } = request.query;
-      const bounds = await deps.store.bounds();
-      // One more than asked, to know whether another page follows.
-      const rows = await deps.store.readAfter({
-        since: Math.max(since, bounds.prunedThrough),
-        limit: limit + 1,
+      // One more than asked, to know whether another page follows; the bounds come with the page.
+      const { events, bounds } = await readPage(deps.store, {
+        since,
+        pageSize: limit + 1,
         mode: 'all',
         ...(matchIds.length > 0 ? { matchIds } : {}),
         ...(leagueIds.length > 0 ? { leagueIds } : {}),
         ...(teamIds.length > 0 ? { teamIds } : {}),
       });
-      const events = rows === 'too-old' ? [] : rows;
       const page = events.slice(0, limit);
       // An empty page leaves the cursor where the client asked from.
       const next = page.at(-1)?.seq ?? since;
