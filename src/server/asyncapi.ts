@@ -30,6 +30,8 @@ const CONTROL_SUMMARIES: Readonly<Record<keyof typeof controlSchemas, string>> =
   SNAPSHOT: 'Every live match the subscription covers, and the seq it reflects.',
   UNSUBSCRIBED: 'Answer to unsubscribe.',
   PONG: 'Answer to ping.',
+  UPSTREAM_STATUS:
+    'The data provider as the service sees it: ok, degraded or down, since when and why (a short text, never a secret). Sent after every SUBSCRIBED and on every change; clients that do not know it ignore it.',
   ERROR: 'An invalid client message; the connection stays open.',
 };
 

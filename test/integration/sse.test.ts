@@ -149,7 +149,7 @@ describe('GET /events/stream', () => {
     const foreign = await stream(svc, '', { headers: { 'last-event-id': `another-epoch/${latest}` } });
     expect((await foreign.nextOfType('SUBSCRIBED')).data).toMatchObject({ resumed: false });
     const snapshot = await foreign.nextOfType('SNAPSHOT');
-    expect(foreign.messages.map((m) => m.event).slice(0, 2)).toEqual(['SUBSCRIBED', 'SNAPSHOT']);
+    expect(foreign.messages.map((m) => m.event).slice(0, 3)).toEqual(['SUBSCRIBED', 'UPSTREAM_STATUS', 'SNAPSHOT']);
     const { epoch } = await svc.app.store.bounds();
     expect(snapshot.id).toBe(`${epoch}/${String(snapshot.data['seq'])}`);
     expect((snapshot.data['matches'] as Message[]).map((m) => m['match_id'])).toEqual([String(A.key), String(B.key)]);
@@ -179,7 +179,7 @@ describe('GET /events/stream', () => {
       const subscribed = await sse.nextOfType('SUBSCRIBED');
       expect(subscribed.data, lastEventId).toMatchObject({ type: 'SUBSCRIBED', resumed: false, epoch, seq: latest });
       const snapshot = await sse.nextOfType('SNAPSHOT');
-      expect(sse.messages.map((m) => m.event).slice(0, 2), lastEventId).toEqual(['SUBSCRIBED', 'SNAPSHOT']);
+      expect(sse.messages.map((m) => m.event).slice(0, 3), lastEventId).toEqual(['SUBSCRIBED', 'UPSTREAM_STATUS', 'SNAPSHOT']);
       expect(snapshot.id, lastEventId).toBe(`${epoch}/${String(snapshot.data['seq'])}`);
       expect((snapshot.data['matches'] as Message[]).map((m) => m['match_id']), lastEventId).toEqual([String(A.key), String(B.key)]);
       opened.push(sse);
