@@ -43,6 +43,7 @@ import { within } from './store/deadline.js';
 import { SqliteEventStore } from './store/sqlite-event-store.js';
 import type { EventStore } from './store/types.js';
 import { UpstreamClient, type UpstreamHealth } from './upstream/client.js';
+import { parseUpstreamStatus, upstreamStatusFrame, UpstreamStatusTracker, type UpstreamStatus } from './upstream/status.js';
 import { PushFeed } from './upstream/push-feed.js';
 import { redactApiKey, redactUrlCredentials } from './upstream/errors.js';
 
@@ -188,7 +189,7 @@ const BREAKER_STATES: ReadonlySet<string> = new Set(['closed', 'open', 'half-ope
 const PUSH_STATES: ReadonlySet<string> = new Set(['connected', 'reconnecting', 'down']);
 
 /** The writer's upstream health as recorded in the store, checked field by field (undefined when it is not one). */
-export function parseUpstreamHealthRecord(recorded: string | undefined): UpstreamHealth | undefined {
+export function parseUpstreamHealthRecord(recorded: string | undefined): (UpstreamHealth & { readonly status?: unknown }) | undefined {
   if (recorded === undefined || recorded.length > 4_096) return undefined;
   let value: unknown;
   try {
@@ -212,7 +213,7 @@ export function parseUpstreamHealthRecord(recorded: string | undefined): Upstrea
   ) {
     return undefined;
   }
-  return value as UpstreamHealth;
+  return value as UpstreamHealth & { readonly status?: unknown };
 }
 
 /** Counts (and logs, each entry once per process, a bounded number) stream entries left out as invalid. */
@@ -437,15 +438,57 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     };
     /** Several processes serve this store (workers, nodes): the writer shares its view of the provider. */
     const shared = worker !== undefined || redis !== undefined;
+    /**
+     * What clients are told about the provider (UPSTREAM_STATUS): the writer assesses its own view
+     * after every poll; the other processes take the status the writer recorded with that view.
+     */
+    const upstreamStatus = new UpstreamStatusTracker();
+    hub.setUpstreamStatus(upstreamStatusFrame(upstreamStatus.current));
+    const announceUpstream = (status: UpstreamStatus | undefined): void => {
+      if (status === undefined) return;
+      logger.info({ state: status.state, reason: status.reason, since: status.since }, 'upstream status changed');
+      hub.setUpstreamStatus(upstreamStatusFrame(status));
+    };
     let recordedAt = 0;
-    const recordUpstreamHealth = (): void => {
-      const now = Date.now();
-      if (now - recordedAt < UPSTREAM_HEALTH_EVERY_MS) return;
-      recordedAt = now;
-      store.setMeta(UPSTREAM_HEALTH_META, JSON.stringify(writerUpstreamHealth())).catch((error: unknown) => {
+    /** Records the writer's view for the other processes, at most once a second unless `now`. */
+    const recordUpstreamHealth = (now = false): void => {
+      const at = Date.now();
+      if (!now && at - recordedAt < UPSTREAM_HEALTH_EVERY_MS) return;
+      recordedAt = at;
+      const record = { ...writerUpstreamHealth(), status: upstreamStatus.current };
+      store.setMeta(UPSTREAM_HEALTH_META, JSON.stringify(record)).catch((error: unknown) => {
         logger.debug({ err: error }, 'recording the upstream health for the other processes failed');
       });
     };
+    /** The writer saw the provider again (a poll, a push feed change). */
+    const writerSawUpstream = (): void => {
+      const changed = upstreamStatus.assess(writerUpstreamHealth());
+      announceUpstream(changed);
+      if (shared) recordUpstreamHealth(changed !== undefined);
+    };
+    /** What the writer last recorded, when it can be read in time and is a record at all (anyone with access to the store can write there). */
+    const recordedUpstream = async () =>
+      parseUpstreamHealthRecord(await within(store.getMeta(UPSTREAM_HEALTH_META), HEALTH_CALL_TIMEOUT_MS, 'the upstream health record').catch(() => undefined));
+    if (shared) {
+      let following = false;
+      const followUpstreamStatus = async (): Promise<void> => {
+        if (writer !== undefined || following) return;
+        following = true;
+        try {
+          const record = await recordedUpstream();
+          if (record === undefined || writer !== undefined) return;
+          const status = parseUpstreamStatus(record.status);
+          // A writer that records no status (an older version) still has its view assessed here.
+          announceUpstream(status === undefined ? upstreamStatus.assess(record) : upstreamStatus.adopt(status));
+        } finally {
+          following = false;
+        }
+      };
+      const followTimer = setInterval(() => {
+        followUpstreamStatus().catch((error: unknown) => logger.debug({ err: error }, 'following the upstream status failed'));
+      }, UPSTREAM_HEALTH_EVERY_MS).unref();
+      cleanup.push(() => Promise.resolve(clearInterval(followTimer)));
+    }
     /** Bumped by every promotion and demotion: a promotion overtaken while it awaited gives up. */
     let roleChange = 0;
     const promote = async (fence: string | undefined): Promise<void> => {
@@ -492,6 +535,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
               },
               onState: (state) => {
                 logger.info({ state }, `provider push feed ${state}`);
+                writerSawUpstream();
                 // Down or reconnecting: poll now, then at the live cadence until push is back.
                 if (state !== 'connected') poller.pollSoon();
               },
@@ -508,7 +552,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         lookupConcurrency: config.vanishedLookupConcurrency,
         lookupsPerPoll: config.vanishedLookupsPerPoll,
         ...(push ? { intervalOverride: () => (push.health().state === 'connected' ? config.upstream.reconcileIntervalMs : undefined) } : {}),
-        ...(shared ? { onPolled: recordUpstreamHealth } : {}),
+        onPolled: writerSawUpstream,
       });
       writer = { ingestor, poller, push };
       metrics.leader.set(1);
@@ -604,10 +648,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       upstreamSource: config.upstream.useBuiltInSim ? 'simulated' : 'allsportsapi',
       upstreamHealth: async () => {
         if (writer !== undefined || !shared) return writerUpstreamHealth();
-        // A follower does not poll: it shows what the writer last recorded (when it can be read in
-        // time, and is a record at all: anyone with access to the store can write there).
-        const recorded = await within(store.getMeta(UPSTREAM_HEALTH_META), HEALTH_CALL_TIMEOUT_MS, 'the upstream health record').catch(() => undefined);
-        return parseUpstreamHealthRecord(recorded) ?? upstream.health();
+        // A follower does not poll: it shows what the writer last recorded.
+        return (await recordedUpstream()) ?? upstream.health();
       },
       storeHealth: () => store.health(),
       ...(worker ? { metricsText: () => worker.clusterMetrics() } : {}),

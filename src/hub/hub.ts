@@ -191,6 +191,8 @@ export class Hub {
   private unsentEstimate = 0;
 
   private readonly slowConsumerBytes: number;
+  /** The current `UPSTREAM_STATUS` frame: sent after every `SUBSCRIBED`, and to every subscriber when it changes. */
+  private upstreamStatus: OutboundFrame | undefined;
 
   constructor(private readonly options: HubOptions) {
     this.now = options.now ?? (() => performance.now());
@@ -244,6 +246,18 @@ export class Hub {
     this.options.metrics?.clientCloses.inc({ reason: label });
     client.logger.info({ code, reason: label }, 'closing client connection');
     client.connection.close(code, CloseReason[code]);
+  }
+
+  /**
+   * The data provider's status changed (`UPSTREAM_STATUS`, JSON): every subscribed client gets it
+   * now (one encoded frame shared by all), and every later `SUBSCRIBED` is followed by it.
+   */
+  setUpstreamStatus(text: string): void {
+    const frame = new OutboundFrame(text, 'UPSTREAM_STATUS');
+    this.upstreamStatus = frame;
+    for (const client of this.clients) {
+      if (client.subscription !== undefined && !client.closed) this.write(client, frame);
+    }
   }
 
   /** Closes every client (shutdown). */
@@ -360,6 +374,7 @@ export class Hub {
     // unless a SNAPSHOT follows and sets it.
     const startsAt = resumable ? since : since !== undefined || resume.snapshot ? undefined : bounds.latestSeq;
     this.sendText(client, JSON.stringify(subscribed), 'SUBSCRIBED', startsAt);
+    if (this.upstreamStatus !== undefined && !client.closed) this.write(client, this.upstreamStatus);
 
     let from: number;
     if (resumable) {
