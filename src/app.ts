@@ -16,7 +16,7 @@ import type { Config, RedisConfig } from './config.js';
 import { CloseCode } from './domain/protocol.js';
 import { LocalBus } from './bus/local-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
-import type { CommittedBatch, EventBus } from './bus/types.js';
+import type { BusReset, CommittedBatch, EventBus } from './bus/types.js';
 import { REDIS_CLIENT_OPTIONS } from './cluster/redis-client.js';
 import { RedisLease } from './cluster/redis-lease.js';
 import { IpcBus } from './bus/ipc-bus.js';
@@ -356,32 +356,35 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     }
 
     const onBusError = (error: unknown) => logger.error({ err: error }, 'bus: delivering a batch failed');
-    const redisBus = redis
+    /** The bus could not go on gap-free (see `BusReset`): a new history, or one pruned past this process. */
+    const onBusReset = (reset: BusReset): void => {
+      // A new history (Redis came back empty) or one pruned past this node: every client
+      // resumes, and gets resumed:false and a SNAPSHOT when its position is gone.
+      logger.warn({ reason: reset.reason, epoch: reset.epoch, seq: reset.seq }, 'shared history reset: clients reconnect and resume');
+      if (reset.reason === 'epoch-changed' && (writer === undefined || (reset.epoch !== null && writerEpoch !== reset.epoch))) {
+        // The book still shows the lost history, and the clients closed below reconnect before
+        // it is read again: their SNAPSHOT would carry the old history's seq into the new epoch
+        // and the new history's first events would be skipped as already sent. Until the read,
+        // the book is the new history's start (no match, seq 0); clients replay what follows.
+        // A writer of the lost history loses nothing by it: its lease went with that history,
+        // so whatever it detects from this book is refused by the fence. (A writer is left
+        // alone while no new history exists: it cannot tell yet whether it took over in it.)
+        book.load({ seq: reset.seq, states: [] });
+      }
+      hub.closeAll(CloseCode.GoingAway, 'history_reset');
+      refreshBook();
+    };
+    const bus: EventBus = redis
       ? new RedisBus({
           redis,
           prefix,
           onError: (error) => logger.warn({ err: error }, 'bus: reading the shared event stream failed; retrying'),
           onInvalidEntry: (entry) => invalidEntries('bus', entry),
-          onReset: (reset) => {
-            // A new history (Redis came back empty) or one pruned past this node: every client
-            // resumes, and gets resumed:false and a SNAPSHOT when its position is gone.
-            logger.warn({ reason: reset.reason, epoch: reset.epoch, seq: reset.seq }, 'shared history reset: clients reconnect and resume');
-            if (reset.reason === 'epoch-changed' && (writer === undefined || (reset.epoch !== null && writerEpoch !== reset.epoch))) {
-              // The book still shows the lost history, and the clients closed below reconnect before
-              // it is read again: their SNAPSHOT would carry the old history's seq into the new epoch
-              // and the new history's first events would be skipped as already sent. Until the read,
-              // the book is the new history's start (no match, seq 0); clients replay what follows.
-              // A writer of the lost history loses nothing by it: its lease went with that history,
-              // so whatever it detects from this book is refused by the fence. (A writer is left
-              // alone while no new history exists: it cannot tell yet whether it took over in it.)
-              book.load({ seq: reset.seq, states: [] });
-            }
-            hub.closeAll(CloseCode.GoingAway, 'history_reset');
-            refreshBook();
-          },
+          onReset: onBusReset,
         })
-      : undefined;
-    const bus: EventBus = redisBus ?? (worker ? new IpcBus(worker.channel, store, onBusError) : new LocalBus());
+      : worker
+        ? new IpcBus({ channel: worker.channel, store, onError: onBusError, onReset: onBusReset })
+        : new LocalBus({ store, onError: onBusError, onReset: onBusReset });
     cleanup.push(() => bus.close());
     // Memory bounds hold for the instance: with WORKERS each worker's hub holds its share.
     const hubShare = worker?.workerCount ?? 1;
@@ -426,9 +429,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       if (last !== undefined) metrics.deliveryLag.observe(Math.max(0, Date.now() - Date.parse(last.timestamp)) / 1000);
       if (writer === undefined) refreshBook();
     };
-    const unsubscribe = redisBus
-      ? redisBus.subscribe(book.seq, onBatch, { epoch: (await store.bounds()).epoch })
-      : bus.subscribe(book.seq, onBatch);
+    const unsubscribe = bus.subscribe({ epoch: (await store.bounds()).epoch, seq: book.seq }, onBatch);
     cleanup.push(() => Promise.resolve(unsubscribe()));
 
     /** The provider as this process sees it; in push mode with the push feed's state. */

@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CloseCode, HttpErrorCode } from '../domain/protocol.js';
 import type { Filter } from '../domain/protocol.js';
 import { FrameCache, type Connection, type OutboundFrame } from '../hub/connection.js';
-import type { Client, Hub, SubscribeRequest } from '../hub/hub.js';
+import type { Hub, Session, SubscribeRequest } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { EventStore } from '../store/types.js';
 import type { Ticket } from './admission.js';
@@ -86,7 +86,7 @@ export interface SseBindingOptions {
 
 interface Stream {
   readonly response: ServerResponse;
-  readonly client: Client;
+  readonly client: Session;
   readonly expiresAt: number | undefined;
 }
 
@@ -181,27 +181,27 @@ export class SseBinding {
         response.destroy();
       },
     };
-    const client = hub.connect(connection, logger.child({ ip: ticket.ip, transport: 'sse' }));
+    const client = hub.opened(connection, logger.child({ ip: ticket.ip, transport: 'sse' }));
     const stream: Stream = { response, client, expiresAt: ticket.expiresAt };
     this.streams.add(stream);
     ticket.onRelease(() => {
       if (closeTimer) clearTimeout(closeTimer);
       this.streams.delete(stream);
-      hub.disconnect(client);
+      client.closed();
       client.logger.debug('stream closed');
     });
     client.logger.debug('stream opened');
-    await hub.subscribe(client, subscription);
-    if (client.subscription === undefined && !client.closed && !response.writableEnded) response.end(': closed filter refused\n\n');
+    await client.subscribe(subscription);
+    if (!client.isSubscribed && !client.isClosed && !response.writableEnded) response.end(': closed filter refused\n\n');
   }
 
   /** Pings every stream (a comment line keeps proxies and browsers from timing it out) and ends those whose token expired. */
   private sweep(): void {
     const now = Date.now();
     for (const stream of this.streams) {
-      if (stream.client.closed) continue;
+      if (stream.client.isClosed) continue;
       if (stream.expiresAt !== undefined && now >= stream.expiresAt) {
-        this.options.hub.closeClient(stream.client, CloseCode.TokenExpired, 'token_expired');
+        stream.client.close(CloseCode.TokenExpired, 'token_expired');
         continue;
       }
       stream.response.write(PING);
