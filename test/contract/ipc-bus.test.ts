@@ -55,8 +55,9 @@ function workers(count: number, onReset?: (reset: BusReset) => void) {
   const primary = new FakePrimary();
   const store = new MemoryEventStore();
   const errors: Error[] = [];
-  const buses = Array.from({ length: count }, () => new IpcBus({ channel: primary.connect(), store, onError: (error) => errors.push(error), onReset }));
-  return { primary, store, buses, errors };
+  const ends = Array.from({ length: count }, () => primary.connect());
+  const buses = ends.map((channel) => new IpcBus({ channel, store, onError: (error) => errors.push(error), onReset }));
+  return { primary, store, ends, buses, errors };
 }
 
 busContract('IpcBus (a fake channel between three workers)', {
@@ -129,6 +130,30 @@ describe('IpcBus specifics', () => {
     await commitAndPublish(store, (batch) => writer.publish(batch), { events: goals(1), states: [], forget: [] });
     await new Promise((resolve) => setImmediate(resolve));
     expect(recorder.seqs).toEqual([1]);
+    for (const bus of buses) await bus.close();
+  });
+
+  it('a malformed relayed batch never reaches a subscriber: dropped, reported, and its hole read from the store', async () => {
+    const { store, ends, buses, errors } = workers(2);
+    const [writer, follower] = buses as [IpcBus, IpcBus];
+    const recorder = new Recorder();
+    follower.subscribe({ epoch: (await store.bounds()).epoch, seq: 0 }, recorder.onBatch);
+    await commitAndPublish(store, (batch) => writer.publish(batch), { events: goals(1), states: [], forget: [] });
+    await recorder.untilSeq(1);
+    const stored = await store.commit({ events: goals(2), states: [], forget: [] });
+    const forged = [
+      { fsc: 'batch' },
+      { fsc: 'batch', batch: { events: 'x', seq: 3, statesChanged: false } },
+      { fsc: 'batch', batch: { events: [{ ...stored[0], json: 7 }], seq: 3, statesChanged: false } },
+      { fsc: 'batch', batch: { events: [...stored].reverse(), seq: 3, statesChanged: false } },
+      { fsc: 'batch', batch: { events: stored, seq: '3', statesChanged: false } },
+    ];
+    for (const message of forged) ends[1]?.emit('message', message);
+    expect(errors.map((error) => error.name)).toEqual(forged.map(() => 'MalformedBatchError'));
+    expect(recorder.seqs).toEqual([1]);
+    await commitAndPublish(store, (batch) => writer.publish(batch), { events: goals(1), states: [], forget: [] });
+    await recorder.untilSeq(4);
+    expect(recorder.seqs).toEqual([1, 2, 3, 4]);
     for (const bus of buses) await bus.close();
   });
 });
