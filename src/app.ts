@@ -44,6 +44,7 @@ import type { EventStore } from './store/types.js';
 import { UpstreamClient } from './upstream/allsportsapi/client.js';
 import type { UpstreamHealth } from './upstream/provider.js';
 import { PushFeed } from './upstream/push-feed.js';
+import { allSportsApiPush } from './upstream/allsportsapi/push.js';
 import { redactApiKey, redactUrlCredentials } from './upstream/errors.js';
 
 export interface AppOptions {
@@ -475,6 +476,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       const push =
         config.upstream.mode === 'push'
           ? new PushFeed({
+              provider: allSportsApiPush,
               url: pushUrl,
               apiKey: config.upstream.apiKey,
               timezone: config.upstream.timezone,
