@@ -41,10 +41,9 @@ import { redisKeys, RedisEventStore, type InvalidEntry } from './store/redis-eve
 import { within } from './store/deadline.js';
 import { SqliteEventStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
-import { UpstreamClient } from './upstream/allsportsapi/client.js';
 import type { UpstreamHealth } from './upstream/provider.js';
+import { requireProvider } from './upstream/registry.js';
 import { PushFeed } from './upstream/push-feed.js';
-import { allSportsApiPush } from './upstream/allsportsapi/push.js';
 import { redactApiKey, redactUrlCredentials } from './upstream/errors.js';
 
 export interface AppOptions {
@@ -317,6 +316,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       // Lazy import: the simulator ships for the demo, but only this branch ever loads it.
       const { startSimServer } = await import('./sim/server.js');
       const sim: Closable & { baseUrl: string; pushUrl: string } = await startSimServer({
+        renderer: await requireProvider().loadSimulator(),
         speed: config.simSpeed,
         startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed),
       });
@@ -333,7 +333,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       logger.info({ upstream: redactApiKey(baseUrl) }, 'polling AllSportsAPI');
     }
 
-    const upstream = new UpstreamClient({ config: { ...config.upstream, baseUrl }, metrics });
+    // The provider selection point (issue 17 §3): its client, push feed and simulator.
+    const provider = requireProvider();
+    const upstream = provider.createClient({ ...config.upstream, baseUrl }, metrics);
     cleanup.push(() => upstream.close());
     upstream.onRetry((event) => {
       const error = 'error' in event ? event.error : undefined;
@@ -473,10 +475,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       });
       // Push mode: the provider's push feed brings changes at once; polling only reconciles while
       // it is healthy, and takes over at the live cadence while it is not.
+      const pushCapability = provider.push;
       const push =
-        config.upstream.mode === 'push'
+        config.upstream.mode === 'push' && pushCapability !== undefined
           ? new PushFeed({
-              provider: allSportsApiPush,
+              provider: pushCapability,
               url: pushUrl,
               apiKey: config.upstream.apiKey,
               timezone: config.upstream.timezone,

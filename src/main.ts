@@ -15,6 +15,7 @@ import { startSupervisor } from './cluster/supervisor.js';
 import { WorkerLink } from './cluster/worker-link.js';
 import type { PrimaryChannel } from './bus/ipc-bus.js';
 import { DataDirInUseError } from './store/data-dir-lock.js';
+import { requireProvider } from './upstream/registry.js';
 
 let config: Config;
 let env: Env = process.env;
@@ -172,7 +173,8 @@ if (config.workers > 1 && cluster.isPrimary) {
       await followFeed(store, feedIdentity(config), logger);
       if (config.upstream.useBuiltInSim) {
         const { startSimServer } = await import('./sim/server.js');
-        const sim = await startSimServer({ speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
+        const renderer = await requireProvider().loadSimulator();
+        const sim = await startSimServer({ renderer, speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
         cleanup.unshift(() => sim.close());
         workerEnv[WorkerEnv.SimBaseUrl] = sim.baseUrl;
         workerEnv[WorkerEnv.SimPushUrl] = sim.pushUrl;

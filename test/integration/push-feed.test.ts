@@ -16,7 +16,7 @@ import { startPushProvider, type PushProvider } from '../helpers/push-provider.j
 import { envelope, startStandIn } from '../helpers/stand-in.js';
 import { until } from '../helpers/waits.js';
 import { wireGoal, wireMatch } from '../helpers/wire.js';
-import { incidentSecs, scriptedMatches } from '../../src/sim/render.js';
+import { incidentSecs, scriptedMatches } from '../../src/sim/render/allsportsapi/index.js';
 import { startSimServer } from '../../src/sim/server.js';
 
 const KEY = 'secret-key+/= 123';
