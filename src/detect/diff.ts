@@ -5,129 +5,24 @@
  * Rules (issue "event fidelity"): every incident is announced once with a stable `event_id`;
  * re-polling an unchanged feed emits nothing; a disappeared incident is cancelled, never dropped;
  * a corrected one is updated, never re-announced; `MATCH_ENDED` is emitted exactly once.
+ *
+ * This file is the match's life (first sight, each later sighting, absence); the incident kinds and
+ * `reconcile` are in `incidents.ts`, records and match-level events in `records.ts`, the score and
+ * phase rules in `rules.ts`.
  */
-import type { CardRecord, GoalRecord, MatchState, Phase, Score, SubRecord } from '../domain/match.js';
-import type { CardItem, GoalItem, MatchSnapshot, SubItem } from '../upstream/provider.js';
-import { formatScore, type MatchEvent } from '../domain/events.js';
-import { cardView, goalView, substitutionView } from '../domain/views.js';
-import { eventId, incidentCost, MINUTE_TOLERANCE, normaliseName, pairIncidents, playerRelation } from './identity.js';
-import { minuteDistance, minuteSortKey } from './minute.js';
-import { hasKickedOff, isCalledOff, isTerminal, phaseRank } from './phase.js';
+import type { CardRecord, MatchState } from '../domain/match.js';
+import type { MatchEvent } from '../domain/events.js';
+import type { MatchSnapshot } from '../upstream/provider.js';
+import { CARDS, GOALS, SUBSTITUTIONS, reconcile, type Changes, type Timed } from './incidents.js';
+import { minuteSortKey } from './minute.js';
+import { isCalledOff, isTerminal } from './phase.js';
+import { byMinute, matchEnded, matchStarted, newCard, newGoal, newSubstitution, scoreUpdate, statusChanged, type Context } from './records.js';
+import { ZERO, inShootout, isRegression, kickedOff, observedScore, sameScore, tally } from './rules.js';
 
 export interface Detection {
   /** The new state; `null` when the match should be forgotten. */
   readonly state: MatchState | null;
   readonly events: MatchEvent[];
-}
-
-const ZERO: Score = { home: 0, away: 0 };
-const sameScore = (a: Score, b: Score): boolean => a.home === b.home && a.away === b.away;
-
-const byMinute = <T extends { minute: string }>(items: readonly T[]): T[] =>
-  [...items].sort((a, b) => minuteSortKey(a.minute) - minuteSortKey(b.minute));
-
-// ---------------------------------------------------------------------------------------------
-// Incident kinds
-
-interface Context {
-  readonly state: MatchState;
-  readonly snapshot: MatchSnapshot;
-  /** Ids in use or retired in this match, so a new incident never reuses one. */
-  readonly usedIds: Set<string>;
-}
-
-function freshId(ctx: Context, ...parts: string[]): string {
-  const base = eventId(ctx.state.matchId, ...parts);
-  let id = base;
-  for (let n = 2; ctx.usedIds.has(id); n += 1) id = eventId(ctx.state.matchId, ...parts, String(n));
-  ctx.usedIds.add(id);
-  return id;
-}
-
-const playerKey = (id: string, name: string): string => (id !== '' ? id : normaliseName(name));
-
-const teamFields = (s: MatchState) => ({ home_team: s.homeTeam, away_team: s.awayTeam, league_id: s.leagueId });
-
-function newGoal(item: GoalItem, ctx: Context): GoalRecord {
-  return {
-    eventId: freshId(ctx, 'goal', item.side, item.minute, playerKey(item.scorerId, item.scorer)),
-    side: item.side,
-    minute: item.minute,
-    scorer: item.scorer,
-    scorerId: item.scorerId,
-    assist: item.assist,
-    assistId: item.assistId,
-    penalty: item.penalty,
-    ownGoal: item.ownGoal,
-    revision: 0,
-  };
-}
-
-const goalCost = (g: GoalRecord, item: GoalItem): number | undefined =>
-  g.side === item.side
-    ? incidentCost(playerRelation(g.scorerId, g.scorer, item.scorerId, item.scorer), g.minute, item.minute)
-    : undefined;
-
-function newCard(item: CardItem, ctx: Context, earlier: readonly CardRecord[]): CardRecord {
-  const named = item.player !== '' || item.playerId !== '';
-  const hadYellow =
-    named &&
-    earlier.some(
-      (c) =>
-        c.side === item.side &&
-        c.color === 'yellow' &&
-        playerRelation(c.playerId, c.player, item.playerId, item.player) === 'same',
-    );
-  return {
-    eventId: freshId(ctx, 'card', item.side, item.minute, playerKey(item.playerId, item.player), item.color),
-    side: item.side,
-    minute: item.minute,
-    player: item.player,
-    playerId: item.playerId,
-    card: item.card,
-    color: item.color,
-    secondYellow: item.color === 'red' && (item.secondYellow || hadYellow),
-    coach: item.coach,
-    revision: 0,
-  };
-}
-
-const cardCost = (c: CardRecord, item: CardItem): number | undefined =>
-  c.side === item.side && c.color === item.color
-    ? incidentCost(playerRelation(c.playerId, c.player, item.playerId, item.player), c.minute, item.minute)
-    : undefined;
-
-function newSubstitution(item: SubItem, ctx: Context): SubRecord {
-  return {
-    eventId: freshId(
-      ctx,
-      'sub',
-      item.side,
-      item.minute,
-      playerKey(item.inId, item.playerIn),
-      playerKey(item.outId, item.playerOut),
-    ),
-    side: item.side,
-    minute: item.minute,
-    playerIn: item.playerIn,
-    playerOut: item.playerOut,
-    inId: item.inId,
-    outId: item.outId,
-    revision: 0,
-  };
-}
-
-function substitutionCost(s: SubRecord, item: SubItem): number | undefined {
-  if (s.side !== item.side) return undefined;
-  const playerIn = playerRelation(s.inId, s.playerIn, item.inId, item.playerIn);
-  const playerOut = playerRelation(s.outId, s.playerOut, item.outId, item.playerOut);
-  const relation =
-    playerIn === 'conflict' || playerOut === 'conflict'
-      ? 'conflict'
-      : playerIn === 'same' && playerOut === 'same'
-        ? 'same'
-        : 'different';
-  return incidentCost(relation, s.minute, item.minute);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,53 +41,6 @@ function metadata(snapshot: MatchSnapshot) {
     startTime: snapshot.startTime,
   };
 }
-
-/** The shoot-out is under way or decided the match: its winner is decided by the shoot-out score. */
-const inShootout = (phase: Phase, snapshot: MatchSnapshot): boolean => phase === 'penalties' || snapshot.shootout;
-
-/** Score the provider shows, or `undefined` when it shows none we can trust. */
-function observedScore(snapshot: MatchSnapshot, phase: Phase): Score | undefined {
-  // During a shoot-out the provider may show no trusted score yet: the goals listed are the score.
-  if (inShootout(phase, snapshot)) return snapshot.score ?? tally(snapshot.goals);
-  return snapshot.score ?? undefined;
-}
-
-/** The goals listed, counted. */
-function tally(goals: readonly GoalItem[]): Score {
-  let home = 0;
-  let away = 0;
-  for (const goal of goals) {
-    if (goal.side === 'home') home += 1;
-    else away += 1;
-  }
-  return { home, away };
-}
-
-function matchStarted(state: MatchState): MatchEvent {
-  return {
-    type: 'MATCH_STARTED',
-    match_id: state.matchId,
-    home_team: state.homeTeam,
-    away_team: state.awayTeam,
-    league: state.league,
-    league_id: state.leagueId,
-    start_time: state.startTime,
-    home_team_key: state.homeTeamKey,
-    away_team_key: state.awayTeamKey,
-    country: state.country,
-    score: formatScore(state.score),
-    status: state.status,
-    phase: state.phase,
-    goals: byMinute(state.goals).map(goalView),
-    cards: byMinute(state.cards).map(cardView),
-    substitutions: byMinute(state.substitutions).map(substitutionView),
-    event_id: eventId(state.matchId, 'started'),
-  };
-}
-
-/** An unknown status counts as kicked off only when the provider also flags the match live. */
-const kickedOff = (phase: Phase, snapshot: MatchSnapshot): boolean =>
-  phase === 'unknown' ? snapshot.live : hasKickedOff(phase);
 
 function firstSight(snapshot: MatchSnapshot): Detection {
   const phase = snapshot.phase;
@@ -239,287 +87,6 @@ function firstSight(snapshot: MatchSnapshot): Detection {
 
 // ---------------------------------------------------------------------------------------------
 // Subsequent sightings
-
-function winnerOf(score: Score, penalties: Score | null, shootout: boolean): 'home' | 'away' | 'draw' {
-  const deciding = shootout && penalties ? penalties : score;
-  if (deciding.home > deciding.away) return 'home';
-  if (deciding.away > deciding.home) return 'away';
-  return 'draw';
-}
-
-function matchEnded(state: MatchState, shootout: boolean): MatchEvent {
-  const penalties = shootout ? state.penaltyScore : null;
-  return {
-    type: 'MATCH_ENDED',
-    match_id: state.matchId,
-    home_team: state.homeTeam,
-    home_team_key: state.homeTeamKey,
-    away_team: state.awayTeam,
-    away_team_key: state.awayTeamKey,
-    final_score: formatScore(state.score),
-    halftime_score: state.halftimeScore ? formatScore(state.halftimeScore) : '',
-    league: state.league,
-    league_key: state.leagueId,
-    country: state.country,
-    league_id: state.leagueId,
-    status: state.status,
-    winner: winnerOf(state.score, penalties, shootout),
-    ...(penalties ? { penalty_score: formatScore(penalties) } : {}),
-    event_id: eventId(state.matchId, 'ended'),
-  };
-}
-
-/** Chronological position of an event produced for an incident, for ordering a poll's output. */
-interface Timed {
-  readonly minute: string;
-  readonly event: MatchEvent;
-}
-
-/** What every incident record has: its identity, when it happened, and how often it was revised. */
-interface IncidentRecord {
-  readonly eventId: string;
-  readonly minute: string;
-  readonly revision: number;
-}
-
-/**
- * One kind of incident (goal, card, substitution): how sightings pair with records, what a new
- * sighting changes, and the events that announce, correct and cancel it. `reconcile` does the rest
- * the same way for every kind.
- */
-interface IncidentKind<R extends IncidentRecord, I extends { readonly minute: string }> {
-  readonly records: (state: MatchState) => readonly R[];
-  readonly sightings: (snapshot: MatchSnapshot) => readonly I[];
-  readonly cost: (record: R, item: I) => number | undefined;
-  /** The record as the new sighting shows it (ids learnt earlier are kept when the sighting lacks them). */
-  readonly merge: (record: R, item: I) => R;
-  /** The merge changed something a client sees: announce a correction. */
-  readonly changed: (before: R, after: R) => boolean;
-  readonly create: (item: I, ctx: Context, earlier: readonly R[]) => R;
-  readonly added: (record: R, item: I, ctx: Context, score: Score) => MatchEvent;
-  readonly updated: (before: R, after: R, ctx: Context, eventId: string) => MatchEvent;
-  readonly cancelled: (record: R, ctx: Context, score: Score, eventId: string) => MatchEvent;
-  /** Prefix of the ids of correction and cancellation events ("goal" → "goal-updated"). */
-  readonly idPrefix: string;
-}
-
-/** Events of one poll for one match, by what they do, each with the minute it concerns. */
-interface Changes {
-  readonly removed: Timed[];
-  readonly updated: Timed[];
-  readonly added: Timed[];
-  /** Event ids of incidents cancelled in this poll. */
-  readonly retired: string[];
-}
-
-function reconcile<R extends IncidentRecord, I extends { readonly minute: string }>(
-  kind: IncidentKind<R, I>,
-  ctx: Context,
-  score: Score,
-  changes: Changes,
-): R[] {
-  const { pairs, removed, added } = pairIncidents(kind.records(ctx.state), kind.sightings(ctx.snapshot), kind.cost);
-  const kept: R[] = [];
-  for (const [record, item] of pairs) {
-    const next = kind.merge(record, item);
-    if (!kind.changed(record, next)) {
-      kept.push(next);
-      continue;
-    }
-    const revised: R = { ...next, revision: record.revision + 1 };
-    kept.push(revised);
-    const id = eventId(ctx.state.matchId, `${kind.idPrefix}-updated`, record.eventId, String(revised.revision));
-    changes.updated.push({ minute: revised.minute, event: kind.updated(record, revised, ctx, id) });
-  }
-  for (const record of removed) {
-    const id = eventId(ctx.state.matchId, `${kind.idPrefix}-cancelled`, record.eventId);
-    changes.removed.push({ minute: record.minute, event: kind.cancelled(record, ctx, score, id) });
-    changes.retired.push(record.eventId);
-  }
-  // Announced in time order, whatever order the provider lists them in (substitutions are unsorted).
-  for (const item of byMinute(added)) {
-    const record = kind.create(item, ctx, byMinute(kept));
-    kept.push(record);
-    changes.added.push({ minute: record.minute, event: kind.added(record, item, ctx, score) });
-  }
-  return byMinute(kept);
-}
-
-const GOALS: IncidentKind<GoalRecord, GoalItem> = {
-  records: (state) => state.goals,
-  sightings: (snapshot) => snapshot.goals,
-  cost: goalCost,
-  idPrefix: 'goal',
-  merge: (record, item) => ({
-    ...record,
-    minute: item.minute,
-    scorer: item.scorer,
-    scorerId: item.scorerId || record.scorerId,
-    assist: item.assist,
-    assistId: item.assistId || record.assistId,
-    penalty: item.penalty,
-    ownGoal: item.ownGoal,
-  }),
-  changed: (a, b) =>
-    a.minute !== b.minute || a.scorer !== b.scorer || a.assist !== b.assist || a.penalty !== b.penalty || a.ownGoal !== b.ownGoal,
-  create: (item, ctx) => newGoal(item, ctx),
-  added: (record, item, { state }, score) => ({
-    type: 'GOAL_SCORED',
-    match_id: state.matchId,
-    minute: record.minute,
-    scorer: record.scorer,
-    team: record.side,
-    score: formatScore(item.score ?? score),
-    ...teamFields(state),
-    assist: record.assist === '' ? null : record.assist,
-    penalty: record.penalty,
-    own_goal: record.ownGoal,
-    event_id: record.eventId,
-  }),
-  updated: (before, after, { state }, id) => ({
-    type: 'GOAL_UPDATED',
-    match_id: state.matchId,
-    minute: after.minute,
-    scorer: after.scorer,
-    team: after.side,
-    assist: after.assist === '' ? null : after.assist,
-    penalty: after.penalty,
-    own_goal: after.ownGoal,
-    previous_minute: before.minute,
-    previous_scorer: before.scorer,
-    ...teamFields(state),
-    goal_event_id: before.eventId,
-    event_id: id,
-  }),
-  cancelled: (record, { state, snapshot }, score, id) => {
-    const byVar = snapshot.vars.some(
-      (v) => v.side === record.side && v.cancelsGoal && minuteDistance(v.minute, record.minute) <= MINUTE_TOLERANCE,
-    );
-    return {
-      type: 'GOAL_CANCELLED',
-      match_id: state.matchId,
-      minute: record.minute,
-      scorer: record.scorer,
-      team: record.side,
-      score: formatScore(score),
-      ...teamFields(state),
-      goal_event_id: record.eventId,
-      reason: byVar ? 'VAR' : null,
-      event_id: id,
-    };
-  },
-};
-
-const CARDS: IncidentKind<CardRecord, CardItem> = {
-  records: (state) => state.cards,
-  sightings: (snapshot) => snapshot.cards,
-  cost: cardCost,
-  idPrefix: 'card',
-  merge: (record, item) => ({
-    ...record,
-    minute: item.minute,
-    player: item.player,
-    playerId: item.playerId || record.playerId,
-    card: item.card,
-  }),
-  changed: (a, b) => a.minute !== b.minute || a.player !== b.player || a.card !== b.card,
-  create: (item, ctx, earlier) => newCard(item, ctx, earlier),
-  added: (record, _item, { state }) => ({
-    type: 'CARD_ISSUED',
-    match_id: state.matchId,
-    minute: record.minute,
-    player: record.player,
-    team: record.side,
-    card_type: record.card,
-    ...teamFields(state),
-    color: record.color,
-    second_yellow: record.secondYellow,
-    coach: record.coach,
-    event_id: record.eventId,
-  }),
-  updated: (before, after, { state }, id) => ({
-    type: 'CARD_UPDATED',
-    match_id: state.matchId,
-    minute: after.minute,
-    player: after.player,
-    team: after.side,
-    card_type: after.card,
-    previous_minute: before.minute,
-    previous_player: before.player,
-    ...teamFields(state),
-    card_event_id: before.eventId,
-    event_id: id,
-  }),
-  cancelled: (record, { state }, _score, id) => ({
-    type: 'CARD_CANCELLED',
-    match_id: state.matchId,
-    minute: record.minute,
-    player: record.player,
-    team: record.side,
-    card_type: record.card,
-    ...teamFields(state),
-    card_event_id: record.eventId,
-    event_id: id,
-  }),
-};
-
-const SUBSTITUTIONS: IncidentKind<SubRecord, SubItem> = {
-  records: (state) => state.substitutions,
-  sightings: (snapshot) => snapshot.substitutions,
-  cost: substitutionCost,
-  idPrefix: 'sub',
-  merge: (record, item) => ({
-    ...record,
-    minute: item.minute,
-    playerIn: item.playerIn,
-    playerOut: item.playerOut,
-    inId: item.inId || record.inId,
-    outId: item.outId || record.outId,
-  }),
-  changed: (a, b) => a.minute !== b.minute || a.playerIn !== b.playerIn || a.playerOut !== b.playerOut,
-  create: (item, ctx) => newSubstitution(item, ctx),
-  added: (record, _item, { state }) => ({
-    type: 'SUBSTITUTION',
-    match_id: state.matchId,
-    minute: record.minute,
-    player_in: record.playerIn,
-    player_out: record.playerOut,
-    team: record.side,
-    ...teamFields(state),
-    event_id: record.eventId,
-  }),
-  updated: (before, after, { state }, id) => ({
-    type: 'SUBSTITUTION_UPDATED',
-    match_id: state.matchId,
-    minute: after.minute,
-    player_in: after.playerIn,
-    player_out: after.playerOut,
-    team: after.side,
-    previous_minute: before.minute,
-    ...teamFields(state),
-    substitution_event_id: before.eventId,
-    event_id: id,
-  }),
-  cancelled: (record, { state }, _score, id) => ({
-    type: 'SUBSTITUTION_CANCELLED',
-    match_id: state.matchId,
-    minute: record.minute,
-    player_in: record.playerIn,
-    player_out: record.playerOut,
-    team: record.side,
-    ...teamFields(state),
-    substitution_event_id: record.eventId,
-    event_id: id,
-  }),
-};
-
-/** The no-regression rule: a reply that puts the match in an earlier in-play phase than it reached is late. */
-function isRegression(state: MatchState, reported: Phase): boolean {
-  const rank = phaseRank(reported);
-  if (rank === undefined) return false;
-  const reached = Math.max(-1, ...state.phaseHistory.map((p) => phaseRank(p) ?? -1));
-  return rank < reached;
-}
 
 /**
  * Diffs one match: `prev` is what the last good poll left (undefined: never seen), `snapshot` is
@@ -607,16 +174,7 @@ export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): D
   if (!sameScore(score, state.score)) {
     const scoreRevision = state.scoreRevision + 1;
     state = { ...state, score, scoreRevision };
-    events.push({
-      type: 'SCORE_UPDATE',
-      match_id: state.matchId,
-      home_team: state.homeTeam,
-      away_team: state.awayTeam,
-      score: formatScore(score),
-      status,
-      league_id: state.leagueId,
-      event_id: eventId(state.matchId, 'score', String(scoreRevision)),
-    });
+    events.push(scoreUpdate(state, score, status, scoreRevision));
   }
 
   if (phase !== state.phase) {
@@ -630,22 +188,6 @@ export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): D
     events.push(matchEnded(state, shootout));
   }
   return { state, events };
-}
-
-function statusChanged(state: MatchState, previous: Phase): MatchEvent {
-  const occurrence = state.phaseHistory.filter((p) => p === state.phase).length;
-  return {
-    type: 'STATUS_CHANGED',
-    match_id: state.matchId,
-    home_team: state.homeTeam,
-    away_team: state.awayTeam,
-    league_id: state.leagueId,
-    status: state.status,
-    phase: state.phase,
-    previous_phase: previous,
-    score: formatScore(state.score),
-    event_id: eventId(state.matchId, 'status', state.phase, String(occurrence)),
-  };
 }
 
 /** What the caller learnt about a followed match that the live list no longer shows. */
