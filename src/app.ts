@@ -43,7 +43,7 @@ import { SqliteEventStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
 import type { UpstreamHealth } from './upstream/provider.js';
 import { requireProvider } from './upstream/registry.js';
-import { PushFeed } from './upstream/push-feed.js';
+import { PushFeed, type PushBackoff } from './upstream/push-feed.js';
 import { redactApiKey, redactUrlCredentials } from './upstream/errors.js';
 
 export interface AppOptions {
@@ -60,6 +60,8 @@ export interface AppOptions {
    * worker): open the store without taking it. @default false (true for a worker)
    */
   readonly dataDirLockHeld?: boolean;
+  /** Reconnection timing of the provider's push feed (tests shorten it). @default DEFAULT_PUSH_BACKOFF */
+  readonly pushBackoff?: Partial<PushBackoff>;
 }
 
 export interface RunningApp {
@@ -480,6 +482,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         config.upstream.mode === 'push' && pushCapability !== undefined
           ? new PushFeed({
               provider: pushCapability,
+              ...(options.pushBackoff === undefined ? {} : { backoff: options.pushBackoff }),
               url: pushUrl,
               apiKey: config.upstream.apiKey,
               timezone: config.upstream.timezone,
