@@ -20,9 +20,9 @@ import type { LiveFeed, MatchSnapshot, ParsedReply, ProviderParser } from '../..
 /** A reply the fake provider sends: a decoded JSON body, raw text (maybe not JSON), or a failed request. */
 export type FakeReply = { readonly body: unknown } | { readonly text: string } | { readonly fail: UpstreamFailureKind };
 
-/** What the fake provider answers, asked at the moment of each request. */
+/** What the fake provider answers, asked at the moment of each request (a promise holds the reply back). */
 export interface FakeReplies {
-  livescore(): FakeReply;
+  livescore(): FakeReply | Promise<FakeReply>;
   fixture(matchId: string): FakeReply;
 }
 
@@ -48,9 +48,9 @@ export class FakeProvider implements LiveFeed {
     return this.parser.parseReply(body);
   }
 
-  livescore(): Promise<Result<ParsedReply, UpstreamError>> {
+  async livescore(): Promise<Result<ParsedReply, UpstreamError>> {
     this.lookups.clear();
-    return Promise.resolve(this.read(this.replies.livescore()));
+    return this.read(await this.replies.livescore());
   }
 
   fixture(matchId: string): Promise<Result<MatchSnapshot | undefined, UpstreamError>> {
