@@ -14,9 +14,9 @@ import { createLogger, redactSecrets, secretsOf, secretsOfEnv, type Logger } fro
 import { feedIdentity, followFeed, openSqliteStore, simulatedMatchdayClock, startApp } from './app.js';
 import { WorkerEnv, type WorkerMessage } from './cluster/messages.js';
 import { startSupervisor } from './cluster/supervisor.js';
-import { WorkerLink } from './cluster/worker-link.js';
-import type { PrimaryChannel } from './bus/ipc-bus.js';
+import { WorkerLink, type PrimaryChannel } from './cluster/worker-link.js';
 import { DataDirInUseError } from './store/data-dir-lock.js';
+import { requireProvider } from './upstream/registry.js';
 
 let config: Config;
 let env: Env = process.env;
@@ -174,7 +174,8 @@ if (config.workers > 1 && cluster.isPrimary) {
       await followFeed(store, feedIdentity(config), logger);
       if (config.upstream.useBuiltInSim) {
         const { startSimServer } = await import('./sim/server.js');
-        const sim = await startSimServer({ speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
+        const renderer = await requireProvider().loadSimulator();
+        const sim = await startSimServer({ renderer, speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
         cleanup.unshift(() => sim.close());
         workerEnv[WorkerEnv.SimBaseUrl] = sim.baseUrl;
         workerEnv[WorkerEnv.SimPushUrl] = sim.pushUrl;

@@ -15,7 +15,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { CloseCode, MAX_INBOUND_MESSAGE_BYTES } from '../domain/protocol.js';
-import type { Client, Hub } from '../hub/hub.js';
+import type { Hub, Session } from '../hub/hub.js';
 import { FrameCache, type Connection, type OutboundFrame } from '../hub/connection.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -72,8 +72,8 @@ type TaggedWebSocket = WebSocket & { [CONNECTION]?: WsConnection };
 class WsConnection implements Connection {
   /** Set when a close starts: a client that stopped reading never completes the handshake, so it is destroyed after a grace period. */
   closeTimer: NodeJS.Timeout | undefined = undefined;
-  /** The hub's client (set right after `hub.connect`). */
-  client!: Client;
+  /** The hub's session for this client (set right after `hub.opened`). */
+  client!: Session;
   /** Last pong (or the connection time), on the wheel's monotonic clock (ms). */
   lastSeenAt = 0;
   /** Wheel visits since the last ping. */
@@ -393,7 +393,7 @@ export class WsBinding {
     const socket = (ws as unknown as { _socket?: RawSocket })._socket;
     const connection = new WsConnection(ws, socket, this.fanoutMode === 'prepared' ? this.writes : undefined, this, ticket);
     // No per-client pino child up front (the hub builds one when the client first logs): ~0.5 KiB each at 100k.
-    connection.client = hub.connect(connection, logger, { ip: ticket.ip });
+    connection.client = hub.opened(connection, logger, { ip: ticket.ip });
     connection.lastSeenAt = this.heartbeat.now;
     this.connections.add(connection);
     this.heartbeat.add(connection);
@@ -407,7 +407,7 @@ export class WsBinding {
 
   /** @internal a message from a client */
   receive(connection: WsConnection, data: string, isBinary: boolean): void {
-    this.options.hub.receive(connection.client, data, isBinary);
+    connection.client.message(data, isBinary);
   }
 
   /** @internal */
@@ -421,11 +421,11 @@ export class WsBinding {
 
   /** @internal the socket closed */
   detach(connection: WsConnection, code: number): void {
-    const { hub, logger } = this.options;
+    const { logger } = this.options;
     if (connection.closeTimer) clearTimeout(connection.closeTimer);
     if (!this.connections.delete(connection)) return;
     this.heartbeat.remove(connection);
-    hub.disconnect(connection.client);
+    connection.client.closed();
     connection.ticket.release();
     if (logger.isLevelEnabled('debug')) logger.debug({ ip: connection.ticket.ip, client_id: connection.client.id, code }, 'client disconnected');
   }
@@ -435,19 +435,19 @@ export class WsBinding {
    * monotonic clock) or its token expired (`wallNow`: epoch ms), else pinged when `ping` is given.
    */
   private visit(connection: WsConnection, now: number, wallNow: number, ping: Buffer | undefined): void {
-    const { heartbeatTimeoutMs, hub, metrics } = this.options;
+    const { heartbeatTimeoutMs, metrics } = this.options;
     const { client } = connection;
-    if (client.closed) return;
+    if (client.isClosed) return;
     if (now - connection.lastSeenAt > heartbeatTimeoutMs) {
       metrics?.clientCloses.inc({ reason: 'heartbeat_timeout' });
       client.logger.info('heartbeat timeout; terminating client');
-      hub.disconnect(client);
+      client.closed();
       connection.ws.terminate();
       return;
     }
     const { expiresAt } = connection;
     if (expiresAt !== undefined && wallNow >= expiresAt) {
-      hub.closeClient(client, CloseCode.TokenExpired, 'token_expired');
+      client.close(CloseCode.TokenExpired, 'token_expired');
       return;
     }
     if (ping !== undefined) connection.ping(ping);
