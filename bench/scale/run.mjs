@@ -681,7 +681,8 @@ async function runSystem(system, systemIndex, targets) {
 // ---------------------------------------------------------------------------------------------
 const table = [];
 // Socket.IO last: it is the one taken "as far as it goes", so the deadline may cut it, not the others.
-const order = ['ours', 'before', 'floor', 'single', 'sio'].filter((s) => systems.includes(s));
+// --order=before,ours runs the two builds the other way round (is a difference the build or the time it ran?).
+const order = (args.order ? args.order.split(',') : ['ours', 'before', 'floor', 'single', 'sio']).filter((s) => systems.includes(s));
 if (!order.includes('ours') || order[0] !== 'ours') {
   // floor and sio send the JSON our service sends: learn it from a short single-process start.
   const probe = await startOurs(1);
