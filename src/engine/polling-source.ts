@@ -24,7 +24,7 @@ export const DEFAULT_LOOKUP_CONCURRENCY = 4;
 /** Look-ups of vanished matches per poll, by default (`VANISHED_LOOKUPS_PER_POLL`). */
 export const DEFAULT_LOOKUPS_PER_POLL = 20;
 /** Refusals after which the poll starts no further look-up: asking again now only spends the key. */
-const STOP_LOOKUPS_ON: ReadonlySet<UpstreamFailureKind> = new Set(['rate_limited', 'auth']);
+const STOP_LOOKUPS_ON: ReadonlySet<UpstreamFailureKind> = new Set(['rate_limited', 'quota', 'auth']);
 
 /** What the polling loop needs from the provider client. */
 export interface LiveFeed {

@@ -10,6 +10,10 @@ export const UPSTREAM_FAILURE_KINDS = [
   'http_5xx',
   'http_4xx',
   'rate_limited',
+  /** The provider's daily request quota is used up (API-Football `errors.requests`): nothing until it resets. */
+  'quota',
+  /** The provider's plan refuses a parameter (API-Football `errors.plan`, e.g. `ids` on the Free plan). */
+  'plan',
   'auth',
   'provider_error',
   'bad_json',
