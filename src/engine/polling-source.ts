@@ -45,6 +45,11 @@ export interface PollingSourceOptions {
    * reconcile while the push feed is healthy).
    */
   readonly intervalOverride?: () => number | undefined;
+  /**
+   * The shortest interval the provider's request budget allows now (API-Football: the day's quota
+   * spread until it resets); the cadence is never faster. Absent: no budget.
+   */
+  readonly minIntervalMs?: () => number;
   /** Called after every poll, good or failed. */
   readonly onPolled?: (outcome: PollOutcome) => void;
   /** Look-ups of vanished matches in flight at once. @default 4 */
@@ -134,7 +139,7 @@ export class PollingSource {
           // failure the live cadence applies (the breaker and Retry-After do the backing off).
           const { book, pollIdleIntervalMs, pollIntervalMs, intervalOverride } = this.options;
           const idle = outcome.ok && book.liveCount === 0 && !book.kickOffPending;
-          const interval = intervalOverride?.() ?? (idle ? pollIdleIntervalMs : pollIntervalMs);
+          const interval = Math.max(intervalOverride?.() ?? (idle ? pollIdleIntervalMs : pollIntervalMs), this.options.minIntervalMs?.() ?? 0);
           const retryAfter = outcome.ok ? 0 : (outcome.error.details.retryAfterMs ?? 0);
           this.schedule(Math.max(interval - (Date.now() - started), retryAfter));
         },
