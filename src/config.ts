@@ -36,8 +36,19 @@ export class ConfigError extends Error {
   }
 }
 
+/** `PROVIDER`: which football data provider the service polls. */
+export type ProviderName = 'allsportsapi' | 'api-football';
+const PROVIDER_NAMES: readonly ProviderName[] = ['allsportsapi', 'api-football'];
+
+/** API-Football's default base URL (the API-SPORTS account's host). */
+export const DEFAULT_APIFOOTBALL_BASE_URL = 'https://v3.football.api-sports.io/';
+
 export interface UpstreamConfig {
-  /** AllSportsAPI key; `undefined` on the simulated feed. Never logged. */
+  /** `PROVIDER`. @default 'allsportsapi' */
+  readonly provider: ProviderName;
+  /** `APIFOOTBALL_LEAGUES`: API-Football league ids to follow (`live=39-61`); empty: every live match (`live=all`). */
+  readonly leagues: readonly string[];
+  /** The provider's key (`ALLSPORTS_API_KEY` or `APIFOOTBALL_API_KEY`); `undefined` on the simulated feed. Never logged. */
   readonly apiKey: string | undefined;
   /** Base URL, always ending in `/`. */
   readonly baseUrl: string;
@@ -63,7 +74,10 @@ export interface UpstreamConfig {
    * @default wss://wss.allsportsapi.com/live_events
    */
   readonly wsUrl: string;
-  /** `ALLSPORTS_TIMEZONE`: sent as `timezone=` on REST requests and the push URL; unset: sent on neither. */
+  /**
+   * `PROVIDER_TIMEZONE` (alias `ALLSPORTS_TIMEZONE`): sent as `timezone=` on REST requests and the
+   * push URL; unset: sent on neither.
+   */
   readonly timezone: string | undefined;
   /** In push mode, Livescore polls that reconcile while the push feed is healthy. @default 60 s */
   readonly reconcileIntervalMs: number;
@@ -366,11 +380,84 @@ function isKnownTimezone(name: string): boolean {
   }
 }
 
-function timezone(env: Env): string | undefined {
-  const raw = read(env, 'ALLSPORTS_TIMEZONE');
+function timezone(env: Env, provider: ProviderName): string | undefined {
+  const current = read(env, 'PROVIDER_TIMEZONE');
+  const alias = read(env, 'ALLSPORTS_TIMEZONE');
+  if (current !== undefined && alias !== undefined && current !== alias) {
+    throw new ConfigError('PROVIDER_TIMEZONE, ALLSPORTS_TIMEZONE', `set one of them (ALLSPORTS_TIMEZONE is the old name of PROVIDER_TIMEZONE), got ${shown(current)} and ${shown(alias)}`);
+  }
+  const name = current !== undefined ? 'PROVIDER_TIMEZONE' : 'ALLSPORTS_TIMEZONE';
+  const raw = current ?? alias;
   if (raw === undefined) return undefined;
-  if (OFFSET_TIMEZONE.test(raw) || (/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(raw) && isKnownTimezone(raw))) return raw;
-  throw new ConfigError('ALLSPORTS_TIMEZONE', `expected an offset such as "+02:00" or a time zone such as "Europe/Berlin", got ${shown(raw)}`);
+  const isZone = /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(raw) && isKnownTimezone(raw);
+  // API-Football takes zone names only (its `GET /timezone` list), not offsets.
+  if (provider === 'api-football') {
+    if (isZone) return raw;
+    throw new ConfigError(name, `expected a time zone such as "Europe/London" (API-Football takes names, not offsets), got ${shown(raw)}`);
+  }
+  if (OFFSET_TIMEZONE.test(raw) || isZone) return raw;
+  throw new ConfigError(name, `expected an offset such as "+02:00" or a time zone such as "Europe/Berlin", got ${shown(raw)}`);
+}
+
+/** `PROVIDER`. */
+function providerName(env: Env): ProviderName {
+  const raw = read(env, 'PROVIDER');
+  if (raw === undefined) return 'allsportsapi';
+  const name = raw.toLowerCase() as ProviderName;
+  if (!PROVIDER_NAMES.includes(name)) throw new ConfigError('PROVIDER', `expected "allsportsapi" or "api-football", got ${shown(raw)}`);
+  return name;
+}
+
+function apiFootballBaseUrl(env: Env): string | undefined {
+  const raw = read(env, 'APIFOOTBALL_BASE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('APIFOOTBALL_BASE_URL', `expected an http(s) URL such as ${DEFAULT_APIFOOTBALL_BASE_URL}, got ${shown(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('APIFOOTBALL_BASE_URL', `expected an http(s) URL, got protocol ${shown(url.protocol)}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError('APIFOOTBALL_BASE_URL', 'expected a URL without credentials (the key is sent from APIFOOTBALL_API_KEY)');
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url.toString();
+}
+
+/**
+ * The provider, its key and base URL, with the combinations that cannot work refused in one line
+ * naming the variables: a push feed API-Football does not have, a key set for the other provider only.
+ */
+function providerSettings(env: Env): { provider: ProviderName; apiKey: string | undefined; baseUrl: string | undefined; leagues: readonly string[] } {
+  const provider = providerName(env);
+  const allsportsKey = read(env, 'ALLSPORTS_API_KEY');
+  const apiFootballKey = read(env, 'APIFOOTBALL_API_KEY');
+  if (provider === 'allsportsapi') {
+    if (apiFootballKey !== undefined && allsportsKey === undefined) {
+      throw new ConfigError('PROVIDER, APIFOOTBALL_API_KEY', 'APIFOOTBALL_API_KEY is set but PROVIDER is allsportsapi (the default): set PROVIDER=api-football, or ALLSPORTS_API_KEY');
+    }
+    if (read(env, 'APIFOOTBALL_LEAGUES') !== undefined) {
+      throw new ConfigError('PROVIDER, APIFOOTBALL_LEAGUES', 'APIFOOTBALL_LEAGUES is set but PROVIDER is allsportsapi (the default): set PROVIDER=api-football');
+    }
+    return { provider, apiKey: allsportsKey, baseUrl: baseUrl(env), leagues: [] };
+  }
+  if (allsportsKey !== undefined && apiFootballKey === undefined) {
+    throw new ConfigError('PROVIDER, ALLSPORTS_API_KEY', 'ALLSPORTS_API_KEY is set but PROVIDER=api-football reads APIFOOTBALL_API_KEY: set APIFOOTBALL_API_KEY, or PROVIDER=allsportsapi');
+  }
+  if (read(env, 'UPSTREAM_MODE')?.toLowerCase() === 'push') {
+    throw new ConfigError('PROVIDER, UPSTREAM_MODE', 'API-Football has no push feed: with PROVIDER=api-football use UPSTREAM_MODE=poll (the default)');
+  }
+  for (const name of ['ALLSPORTS_BASE_URL', 'ALLSPORTS_WS_URL']) {
+    if (read(env, name) !== undefined) throw new ConfigError(`PROVIDER, ${name}`, `${name} is for AllSportsAPI; with PROVIDER=api-football use APIFOOTBALL_BASE_URL`);
+  }
+  const leagues = list(env, 'APIFOOTBALL_LEAGUES');
+  for (const league of leagues) {
+    if (!/^\d{1,9}$/.test(league)) throw new ConfigError('APIFOOTBALL_LEAGUES', `expected comma-separated league ids such as 39,61, got ${shown(league)}`);
+  }
+  return { provider, apiKey: apiFootballKey, baseUrl: apiFootballBaseUrl(env), leagues };
 }
 
 function origins(env: Env): readonly string[] | undefined {
@@ -401,8 +488,7 @@ export function environmentWithDotenv(env: Env, dotenvPath = '.env'): Env {
 
 /** Validates the environment; throws `ConfigError` with a one-line message on the first bad value. */
 export function loadConfig(env: Env): Config {
-  const apiKey = read(env, 'ALLSPORTS_API_KEY');
-  const explicitBaseUrl = baseUrl(env);
+  const { provider, apiKey, baseUrl: explicitBaseUrl, leagues } = providerSettings(env);
   const simulated = apiKey === undefined;
   const { bind, bindSource } = bindAddress(env);
   const pollIntervalSecs = positiveNumber(env, 'POLL_INTERVAL_SECS', simulated ? 1 : 15, { max: 86_400 });
@@ -425,8 +511,10 @@ export function loadConfig(env: Env): Config {
 
   const config: Config = {
     upstream: {
+      provider,
+      leagues,
       apiKey,
-      baseUrl: explicitBaseUrl ?? DEFAULT_BASE_URL,
+      baseUrl: explicitBaseUrl ?? (provider === 'api-football' ? DEFAULT_APIFOOTBALL_BASE_URL : DEFAULT_BASE_URL),
       useBuiltInSim: simulated && explicitBaseUrl === undefined,
       connectTimeoutMs: positiveNumber(env, 'UPSTREAM_CONNECT_TIMEOUT_SECS', 10, { max: 600 }) * 1000,
       requestTimeoutMs: positiveNumber(env, 'UPSTREAM_TIMEOUT_SECS', 30, { max: 600 }) * 1000,
@@ -436,7 +524,7 @@ export function loadConfig(env: Env): Config {
       breakerCooldownMs: positiveNumber(env, 'UPSTREAM_BREAKER_COOLDOWN_SECS', 30, { max: 3_600 }) * 1000,
       mode: upstreamMode(env),
       wsUrl: wsUrl(env),
-      timezone: timezone(env),
+      timezone: timezone(env, provider),
       reconcileIntervalMs: positiveNumber(env, 'RECONCILE_INTERVAL_SECS', 60, { max: 86_400 }) * 1000,
       pushStaleMs: positiveNumber(env, 'PUSH_STALE_SECS', 120, { max: 86_400 }) * 1000,
     },

@@ -38,6 +38,8 @@ describe('defaults', () => {
     const config = loadConfig(KEY);
     expect(config).toEqual({
       upstream: {
+        provider: 'allsportsapi',
+        leagues: [],
         apiKey: 'k-123',
         baseUrl: 'https://apiv2.allsportsapi.com/football/',
         useBuiltInSim: false,

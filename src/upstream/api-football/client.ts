@@ -40,8 +40,6 @@ export const RAPIDAPI_HOST = 'api-football-v1.p.rapidapi.com';
 export const DEFAULT_BASE_URL = 'https://v3.football.api-sports.io/';
 /** Fixtures per `ids=` request (FORMAT.md §1, changelog 3.9.2). */
 export const MAX_IDS_PER_REQUEST = 20;
-/** The feed refreshes about every 15 s (FORMAT.md §1, §7): polling faster buys nothing. */
-export const PROVIDER_REFRESH_MS = 15_000;
 /** Share of the day's remaining requests kept for look-ups of vanished matches. */
 const LOOKUP_RESERVE = 0.1;
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -71,8 +69,6 @@ export interface ApiFootballClientOptions {
   readonly leagues?: readonly string[];
   /** The configured live cadence (POLL_INTERVAL_SECS), to say once when the plan cannot sustain it. */
   readonly pollIntervalMs?: number;
-  /** The operator set POLL_INTERVAL_SECS: no ~15 s floor. Also set for the built-in simulator. */
-  readonly pollIntervalExplicit?: boolean;
   /** Clock (tests). @default Date.now */
   readonly now?: () => number;
 }
@@ -225,13 +221,14 @@ export class ApiFootballClient implements ProviderClient {
   }
 
   /**
-   * The shortest interval between polls the budget allows now (ms): the ~15 s provider refresh
-   * unless the operator chose the interval; the day's remaining requests (less a reserve for
-   * look-ups) spread until 00:00 UTC; the rest of the minute when the minute's requests are spent.
+   * The shortest interval between polls the budget allows now (ms): the day's remaining requests
+   * (less a reserve for look-ups) spread until 00:00 UTC; the rest of the minute when the minute's
+   * requests are spent. (The ~15 s refresh of the feed is POLL_INTERVAL_SECS's default: a shorter
+   * interval is only ever one the operator set.)
    */
   minIntervalMs(): number {
     const now = this.now();
-    let floor = this.options.pollIntervalExplicit === true ? 0 : PROVIDER_REFRESH_MS;
+    let floor = 0;
     const remaining = this.quota.day_remaining;
     if (remaining !== null) {
       const untilReset = msUntilQuotaReset(now);
