@@ -41,7 +41,8 @@ import { redisKeys, RedisEventStore, type InvalidEntry } from './store/redis-eve
 import { within } from './store/deadline.js';
 import { SqliteEventStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
-import { UpstreamClient, type UpstreamHealth } from './upstream/client.js';
+import { UpstreamClient } from './upstream/allsportsapi/client.js';
+import type { UpstreamHealth } from './upstream/provider.js';
 import { PushFeed } from './upstream/push-feed.js';
 import { redactApiKey, redactUrlCredentials } from './upstream/errors.js';
 

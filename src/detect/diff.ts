@@ -6,24 +6,13 @@
  * re-polling an unchanged feed emits nothing; a disappeared incident is cancelled, never dropped;
  * a corrected one is updated, never re-announced; `MATCH_ENDED` is emitted exactly once.
  */
-import type {
-  CardItem,
-  CardRecord,
-  GoalItem,
-  GoalRecord,
-  MatchSnapshot,
-  MatchState,
-  Phase,
-  Score,
-  SubItem,
-  SubRecord,
-  VarItem,
-} from '../domain/match.js';
+import type { CardRecord, GoalRecord, MatchState, Phase, Score, SubRecord } from '../domain/match.js';
+import type { CardItem, GoalItem, MatchSnapshot, SubItem } from '../upstream/provider.js';
 import { formatScore, type MatchEvent } from '../domain/events.js';
 import { cardView, goalView, substitutionView } from '../domain/views.js';
 import { eventId, incidentCost, MINUTE_TOLERANCE, normaliseName, pairIncidents, playerRelation } from './identity.js';
 import { minuteDistance, minuteSortKey } from './minute.js';
-import { hasKickedOff, isCalledOff, isShootout, isTerminal, phaseOf, phaseRank } from './phase.js';
+import { hasKickedOff, isCalledOff, isTerminal, phaseRank } from './phase.js';
 
 export interface Detection {
   /** The new state; `null` when the match should be forgotten. */
@@ -59,9 +48,6 @@ const playerKey = (id: string, name: string): string => (id !== '' ? id : normal
 
 const teamFields = (s: MatchState) => ({ home_team: s.homeTeam, away_team: s.awayTeam, league_id: s.leagueId });
 
-const isPenalty = (info: string): boolean => /penalty/i.test(info) && !/miss/i.test(info);
-const isOwnGoal = (info: string, scorer: string): boolean => /own/i.test(info) || /\(o\.?g\.?\)/i.test(scorer);
-
 function newGoal(item: GoalItem, ctx: Context): GoalRecord {
   return {
     eventId: freshId(ctx, 'goal', item.side, item.minute, playerKey(item.scorerId, item.scorer)),
@@ -71,8 +57,8 @@ function newGoal(item: GoalItem, ctx: Context): GoalRecord {
     scorerId: item.scorerId,
     assist: item.assist,
     assistId: item.assistId,
-    penalty: isPenalty(item.info),
-    ownGoal: isOwnGoal(item.info, item.scorer),
+    penalty: item.penalty,
+    ownGoal: item.ownGoal,
     revision: 0,
   };
 }
@@ -92,7 +78,6 @@ function newCard(item: CardItem, ctx: Context, earlier: readonly CardRecord[]): 
         c.color === 'yellow' &&
         playerRelation(c.playerId, c.player, item.playerId, item.player) === 'same',
     );
-  const coaches = new Set(ctx.snapshot.coaches.map(normaliseName));
   return {
     eventId: freshId(ctx, 'card', item.side, item.minute, playerKey(item.playerId, item.player), item.color),
     side: item.side,
@@ -101,8 +86,8 @@ function newCard(item: CardItem, ctx: Context, earlier: readonly CardRecord[]): 
     playerId: item.playerId,
     card: item.card,
     color: item.color,
-    secondYellow: item.color === 'red' && (/yellow/i.test(item.card) || hadYellow),
-    coach: item.player !== '' && coaches.has(normaliseName(item.player)),
+    secondYellow: item.color === 'red' && (item.secondYellow || hadYellow),
+    coach: item.coach,
     revision: 0,
   };
 }
@@ -158,16 +143,18 @@ function metadata(snapshot: MatchSnapshot) {
     leagueId: snapshot.leagueId,
     league: snapshot.league,
     country: snapshot.country,
-    startTime: `${snapshot.date} ${snapshot.time}`.trim(),
+    startTime: snapshot.startTime,
   };
 }
 
+/** The shoot-out is under way or decided the match: its winner is decided by the shoot-out score. */
+const inShootout = (phase: Phase, snapshot: MatchSnapshot): boolean => phase === 'penalties' || snapshot.shootout;
+
 /** Score the provider shows, or `undefined` when it shows none we can trust. */
 function observedScore(snapshot: MatchSnapshot, phase: Phase): Score | undefined {
-  // During and after a shoot-out event_final_result is not a real score; event_ft_result is, once
-  // the match is over. Until then (ft is "" during the shoot-out) the goals listed are the score.
-  if (isShootout(phase, snapshot.status)) return snapshot.ftResult ?? tally(snapshot.goals);
-  return snapshot.finalResult ?? undefined;
+  // During a shoot-out the provider may show no trusted score yet: the goals listed are the score.
+  if (inShootout(phase, snapshot)) return snapshot.score ?? tally(snapshot.goals);
+  return snapshot.score ?? undefined;
 }
 
 /** The goals listed, counted. */
@@ -208,16 +195,17 @@ const kickedOff = (phase: Phase, snapshot: MatchSnapshot): boolean =>
   phase === 'unknown' ? snapshot.live : hasKickedOff(phase);
 
 function firstSight(snapshot: MatchSnapshot): Detection {
-  const phase = phaseOf(snapshot.status);
+  const phase = snapshot.phase;
   const blank: MatchState = {
     ...metadata(snapshot),
-    status: snapshot.status,
+    status: snapshot.statusText,
     phase,
+    minute: snapshot.minute,
     started: false,
     ended: false,
     score: ZERO,
-    halftimeScore: snapshot.halftimeResult,
-    penaltyScore: snapshot.penaltyResult,
+    halftimeScore: snapshot.halftimeScore,
+    penaltyScore: snapshot.shootoutScore,
     goals: [],
     cards: [],
     substitutions: [],
@@ -285,16 +273,6 @@ function matchEnded(state: MatchState, shootout: boolean): MatchEvent {
 interface Timed {
   readonly minute: string;
   readonly event: MatchEvent;
-}
-
-/**
- * A VAR entry that cancelled a goal. The decision says what VAR decided; the type only what was
- * reviewed (FORMAT.md §8 records type "Goal cancelled" with decision "Goal confirmed"), so the type
- * decides only when the provider gave no decision.
- */
-function cancelsGoal(v: VarItem): boolean {
-  const verdict = v.decision.trim() !== '' ? v.decision : v.type;
-  return /goal\s*cancel/i.test(verdict);
 }
 
 /** What every incident record has: its identity, when it happened, and how often it was revised. */
@@ -379,8 +357,8 @@ const GOALS: IncidentKind<GoalRecord, GoalItem> = {
     scorerId: item.scorerId || record.scorerId,
     assist: item.assist,
     assistId: item.assistId || record.assistId,
-    penalty: isPenalty(item.info),
-    ownGoal: isOwnGoal(item.info, item.scorer),
+    penalty: item.penalty,
+    ownGoal: item.ownGoal,
   }),
   changed: (a, b) =>
     a.minute !== b.minute || a.scorer !== b.scorer || a.assist !== b.assist || a.penalty !== b.penalty || a.ownGoal !== b.ownGoal,
@@ -415,7 +393,7 @@ const GOALS: IncidentKind<GoalRecord, GoalItem> = {
   }),
   cancelled: (record, { state, snapshot }, score, id) => {
     const byVar = snapshot.vars.some(
-      (v) => v.side === record.side && cancelsGoal(v) && minuteDistance(v.minute, record.minute) <= MINUTE_TOLERANCE,
+      (v) => v.side === record.side && v.cancelsGoal && minuteDistance(v.minute, record.minute) <= MINUTE_TOLERANCE,
     );
     return {
       type: 'GOAL_CANCELLED',
@@ -551,25 +529,26 @@ export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): D
   if (prev === undefined) return firstSight(snapshot);
   if (prev.ended) return { state: prev.absentPolls === 0 ? prev : { ...prev, absentPolls: 0 }, events: [] };
 
-  const reported = phaseOf(snapshot.status);
+  const reported = snapshot.phase;
   const events: MatchEvent[] = [];
   let state: MatchState = {
     ...prev,
     ...metadata(snapshot),
     absentPolls: 0,
-    halftimeScore: snapshot.halftimeResult ?? prev.halftimeScore,
-    penaltyScore: snapshot.penaltyResult ?? prev.penaltyScore,
+    halftimeScore: snapshot.halftimeScore ?? prev.halftimeScore,
+    penaltyScore: snapshot.shootoutScore ?? prev.penaltyScore,
   };
 
   if (!prev.started) {
     if (!kickedOff(reported, snapshot)) {
-      return { state: { ...state, status: snapshot.status, phase: reported }, events };
+      return { state: { ...state, status: snapshot.statusText, minute: snapshot.minute, phase: reported }, events };
     }
     if (isCalledOff(reported)) {
       // Postponed or called off before kick-off: say so, and stop following it.
       const ended: MatchState = {
         ...state,
-        status: snapshot.status,
+        status: snapshot.statusText,
+        minute: snapshot.minute,
         phase: reported,
         ended: true,
         phaseHistory: [...prev.phaseHistory, reported],
@@ -582,7 +561,8 @@ export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): D
     state = {
       ...state,
       started: true,
-      status: snapshot.status,
+      status: snapshot.statusText,
+      minute: snapshot.minute,
       phase: kickOffPhase,
       // Recorded so the no-regression rule knows the match has kicked off.
       phaseHistory: [...prev.phaseHistory, kickOffPhase],
@@ -592,9 +572,10 @@ export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): D
 
   const isLateReply = isRegression(state, reported);
   const phase = isLateReply ? state.phase : reported;
-  // A late reply's status text is as stale as its phase.
-  const status = isLateReply ? state.status : snapshot.status;
-  const shootout = isShootout(phase, snapshot.status);
+  // A late reply's status text and minute are as stale as its phase.
+  const status = isLateReply ? state.status : snapshot.statusText;
+  const minute = isLateReply ? (state.minute ?? null) : snapshot.minute;
+  const shootout = inShootout(phase, snapshot);
   const score = observedScore(snapshot, phase) ?? state.score;
   const usedIds = new Set<string>([
     ...state.retiredEventIds,
@@ -620,6 +601,7 @@ export function detect(prev: MatchState | undefined, snapshot: MatchSnapshot): D
     substitutions,
     retiredEventIds: retired.length > 0 ? [...state.retiredEventIds, ...retired] : state.retiredEventIds,
     status,
+    minute,
   };
 
   if (!sameScore(score, state.score)) {
@@ -695,5 +677,5 @@ export function detectAbsent(prev: MatchState, outcome: AbsenceOutcome, missingP
   }
   if (absentPolls < missingPollsBeforeEnd) return { state: { ...prev, absentPolls }, events: [] };
   const ended: MatchState = { ...prev, absentPolls, ended: true };
-  return { state: ended, events: [matchEnded(ended, isShootout(prev.phase, prev.status))] };
+  return { state: ended, events: [matchEnded(ended, prev.phase === 'penalties')] };
 }

@@ -5,20 +5,13 @@
  * corrected spelling under the same id all keep the incident's identity.
  */
 import { createHash } from 'node:crypto';
+import { normaliseName } from '../domain/names.js';
 import { minuteDistance } from './minute.js';
 
 /** Greatest minute correction still treated as the same incident. */
 export const MINUTE_TOLERANCE = 5;
 
-/** Lower-case, accents and punctuation removed: "Dembélé, O." ~ "dembele o". */
-export function normaliseName(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
+export { normaliseName } from '../domain/names.js';
 
 /** How two player references relate. */
 export type PlayerRelation = 'same' | 'different' | 'conflict';

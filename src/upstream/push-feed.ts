@@ -6,25 +6,13 @@
  * mean (detection, order against polls, absences).
  */
 import { WebSocket, type RawData } from 'ws';
-import type { MatchSnapshot } from '../domain/match.js';
+import type { MatchSnapshot, PushHealth, PushState } from './provider.js';
 import type { Logger } from '../log.js';
 import type { Metrics, PushFrameOutcome } from '../metrics.js';
 import { redactApiKey } from './errors.js';
-import { parseReply, preview, projectMatch } from './parse.js';
+import { parseReply, preview, projectMatch } from './allsportsapi/parse.js';
 
-/**
- * `connected`: the socket is open and not silent while matches are live. `reconnecting`: no socket
- * yet or any more; the next attempt is scheduled. `down`: the provider refused the key, or the feed
- * went silent while matches were live (it stays down until a frame arrives or nothing is live).
- */
-export type PushState = 'connected' | 'reconnecting' | 'down';
-
-/** `/health` `upstream.push`. */
-export interface PushHealth {
-  readonly state: PushState;
-  /** ISO time of the last frame that was a match list (empty and duplicate ones included); `null` before any. */
-  readonly last_frame_at: string | null;
-}
+export type { PushHealth, PushState } from './provider.js';
 
 /** Reconnection timing; tests shrink it. */
 export interface PushBackoff {

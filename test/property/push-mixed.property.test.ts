@@ -15,14 +15,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { MatchEvent } from '../../src/domain/events.js';
-import type { MatchSnapshot } from '../../src/domain/match.js';
+import type { MatchSnapshot } from '../../src/upstream/provider.js';
 import type { AbsenceOutcome } from '../../src/detect/diff.js';
 import { Ingestor, isBehind } from '../../src/engine/ingestor.js';
 import { MatchBook } from '../../src/engine/match-book.js';
 import { SqliteEventStore } from '../../src/store/sqlite.js';
 import { LocalBus } from '../../src/bus/local-bus.js';
 import { createLogger } from '../../src/log.js';
-import { parseReply } from '../../src/upstream/parse.js';
+import { parseReply } from '../../src/upstream/allsportsapi/parse.js';
 import { wireEnvelope, type WireObject } from '../helpers/wire.js';
 import {
   MISSING_POLLS_BEFORE_END, MatchOracle, buildMatch, displayAt, isListed, listedUntil, matchdayArb,

@@ -64,7 +64,7 @@ import type { MatchEvent } from '../../src/domain/events.js';
 import type { MatchState, Phase } from '../../src/domain/match.js';
 import { detect, detectAbsent, type AbsenceOutcome } from '../../src/detect/diff.js';
 import { MINUTE_TOLERANCE } from '../../src/detect/identity.js';
-import { parseReply, parseReplyText } from '../../src/upstream/parse.js';
+import { parseReply, parseReplyText } from '../../src/upstream/allsportsapi/parse.js';
 import { wireCard, wireEnvelope, wireGoal, wireMatch, wireSub, wireVar, wireVars, type WireObject } from '../helpers/wire.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -6,9 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MatchEvent } from '../../src/domain/events.js';
-import type { MatchSnapshot, MatchState } from '../../src/domain/match.js';
+import type { MatchState } from '../../src/domain/match.js';
+import type { MatchSnapshot } from '../../src/upstream/provider.js';
 import { detect } from '../../src/detect/diff.js';
-import { parseReply } from '../../src/upstream/parse.js';
+import { parseReply } from '../../src/upstream/allsportsapi/parse.js';
 import { wireEnvelope, wireGoal, wireMatch, wireSub, wireVars, type MatchSpec, type WireObject } from '../helpers/wire.js';
 
 function snap(spec: MatchSpec): MatchSnapshot {

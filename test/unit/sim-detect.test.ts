@@ -8,7 +8,7 @@ import type { MatchEvent } from '../../src/domain/events.js';
 import type { MatchState } from '../../src/domain/match.js';
 import { detect, detectAbsent, type AbsenceOutcome } from '../../src/detect/diff.js';
 import { matchdayLengthSecs, renderFixture, renderLivescore, scriptedMatches, toProviderJson, type ScriptedMatchInfo } from '../../src/sim/render.js';
-import { parseReplyText } from '../../src/upstream/parse.js';
+import { parseReplyText } from '../../src/upstream/allsportsapi/parse.js';
 
 const POLL_EVERY_SECS = 20;
 const MISSING_POLLS_BEFORE_END = 3;
