@@ -42,7 +42,7 @@ import { within } from './store/deadline.js';
 import { SqliteEventStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
 import { UpstreamClient } from './upstream/allsportsapi/client.js';
-import type { UpstreamHealth } from './upstream/provider.js';
+import type { SimRenderer, UpstreamHealth } from './upstream/provider.js';
 import { PushFeed } from './upstream/push-feed.js';
 import { redactApiKey, redactUrlCredentials } from './upstream/errors.js';
 
@@ -245,6 +245,31 @@ async function pingRedis(redis: Redis): Promise<{ connected: boolean; latency_ms
   return answered ? { connected: true, latency_ms: Math.round((performance.now() - started) * 100) / 100 } : { connected: false, latency_ms: null };
 }
 
+/** How logs name the chosen provider's variables (`PROVIDER`). */
+function providerWords(config: Config): { keyVariable: string; baseUrlVariable: string; displayName: string } {
+  return config.upstream.provider === 'api-football'
+    ? { keyVariable: 'APIFOOTBALL_API_KEY', baseUrlVariable: 'APIFOOTBALL_BASE_URL', displayName: 'API-Football' }
+    : { keyVariable: 'ALLSPORTS_API_KEY', baseUrlVariable: 'ALLSPORTS_BASE_URL', displayName: 'AllSportsAPI' };
+}
+
+/** The simulator's wire format for `PROVIDER` (AllSportsAPI's unless told otherwise). Lazy: only the simulator loads it. */
+export async function simRendererFor(config: Config): Promise<{ renderer?: SimRenderer }> {
+  if (config.upstream.provider !== 'api-football') return {};
+  const { apiFootballSimRenderer } = await import('./sim/api-football.js');
+  return { renderer: apiFootballSimRenderer };
+}
+
+/** `PROVIDER=api-football`: its client, polling `baseUrl` within the plan's request budget. */
+async function apiFootballClient(config: Config, baseUrl: string, metrics: Metrics, logger: Logger) {
+  const { createApiFootballClient } = await import('./upstream/api-football/index.js');
+  return createApiFootballClient(
+    { ...config.upstream, baseUrl },
+    metrics,
+    { leagues: config.upstream.leagues, pollIntervalMs: config.pollIntervalMs },
+    logger,
+  );
+}
+
 /** The feed the match states are recorded from (URL credentials and key redacted). */
 export function feedIdentity(config: Config): string {
   return config.upstream.useBuiltInSim ? 'built-in simulated matchday' : redactApiKey(config.upstream.baseUrl);
@@ -318,21 +343,25 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       const sim: Closable & { baseUrl: string; pushUrl: string } = await startSimServer({
         speed: config.simSpeed,
         startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed),
+        ...(await simRendererFor(config)),
       });
       cleanup.push(() => sim.close());
       baseUrl = sim.baseUrl;
       pushUrl = sim.pushUrl;
+      const { keyVariable, displayName } = providerWords(config);
       logger.info(
-        { upstream: baseUrl, sim_speed: config.simSpeed },
-        `No ALLSPORTS_API_KEY set: using the built-in simulated matchday (a 90-minute match takes about ${Math.round(5400 / config.simSpeed / 6) / 10} minutes). Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.`,
+        { upstream: baseUrl, sim_speed: config.simSpeed, provider: config.upstream.provider },
+        `No ${keyVariable} set: using the built-in simulated matchday (a 90-minute match takes about ${Math.round(5400 / config.simSpeed / 6) / 10} minutes). Set ${keyVariable} to poll the real ${displayName}.`,
       );
     } else if (config.upstream.apiKey === undefined) {
-      logger.info({ upstream: redactApiKey(baseUrl) }, 'No ALLSPORTS_API_KEY set: polling ALLSPORTS_BASE_URL without a key');
+      const { keyVariable, baseUrlVariable } = providerWords(config);
+      logger.info({ upstream: redactApiKey(baseUrl) }, `No ${keyVariable} set: polling ${baseUrlVariable} without a key`);
     } else {
-      logger.info({ upstream: redactApiKey(baseUrl) }, 'polling AllSportsAPI');
+      logger.info({ upstream: redactApiKey(baseUrl) }, `polling ${providerWords(config).displayName}`);
     }
 
-    const upstream = new UpstreamClient({ config: { ...config.upstream, baseUrl }, metrics });
+    const apiFootball = config.upstream.provider === 'api-football' ? await apiFootballClient(config, baseUrl, metrics, logger) : undefined;
+    const upstream = apiFootball ?? new UpstreamClient({ config: { ...config.upstream, baseUrl }, metrics });
     cleanup.push(() => upstream.close());
     upstream.onRetry((event) => {
       const error = 'error' in event ? event.error : undefined;
@@ -507,6 +536,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         pollIdleIntervalMs: config.pollIdleIntervalMs,
         lookupConcurrency: config.vanishedLookupConcurrency,
         lookupsPerPoll: config.vanishedLookupsPerPoll,
+        ...(apiFootball ? { minIntervalMs: () => apiFootball.minIntervalMs() } : {}),
         ...(push ? { intervalOverride: () => (push.health().state === 'connected' ? config.upstream.reconcileIntervalMs : undefined) } : {}),
         ...(shared ? { onPolled: recordUpstreamHealth } : {}),
       });
@@ -601,7 +631,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       authenticator,
       metricsToken: config.auth.metricsToken,
       allowedOrigins: config.allowedOrigins,
-      upstreamSource: config.upstream.useBuiltInSim ? 'simulated' : 'allsportsapi',
+      upstreamSource: config.upstream.useBuiltInSim ? 'simulated' : config.upstream.provider,
       upstreamHealth: async () => {
         if (writer !== undefined || !shared) return writerUpstreamHealth();
         // A follower does not poll: it shows what the writer last recorded (when it can be read in

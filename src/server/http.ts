@@ -50,7 +50,7 @@ export interface HttpDeps {
   readonly authenticator: Authenticator;
   readonly metricsToken: string | undefined;
   readonly allowedOrigins: readonly string[] | undefined;
-  readonly upstreamSource: 'allsportsapi' | 'simulated';
+  readonly upstreamSource: 'allsportsapi' | 'api-football' | 'simulated';
   /** The writer's view of the provider (a follower reads what the writer last recorded). */
   readonly upstreamHealth: () => UpstreamHealth | Promise<UpstreamHealth>;
   /** Consecutive store failures: `/health` is `unhealthy` while the store keeps failing. */

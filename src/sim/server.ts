@@ -11,6 +11,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { answerQuery, type AnswerKind } from './api.js';
 import { PushTracker } from './push.js';
 import { renderError, toProviderJson } from './render.js';
+import type { SimRenderer } from '../upstream/provider.js';
 
 /** Options of {@link startSimServer}. */
 export interface SimServerOptions {
@@ -29,6 +30,11 @@ export interface SimServerOptions {
    * @default 20 (a change reaches push clients within about 20 ms of its sim time)
    */
   pushIntervalMs?: number;
+  /**
+   * Another provider's wire format for the HTTP answers (`PROVIDER=api-football`: the same matchday
+   * as API-Football's `/fixtures`); absent: AllSportsAPI's. The push feed stays AllSportsAPI's.
+   */
+  renderer?: SimRenderer;
 }
 
 /** A running simulated provider. */
@@ -149,6 +155,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         status = HTTP_METHOD_NOT_ALLOWED;
         body = toProviderJson(renderError('method', `Method ${req.method ?? '?'} not allowed, use GET`));
+      } else if (options.renderer !== undefined) {
+        const answer = options.renderer.answer(new URL(req.url ?? '/', 'http://sim.invalid'), simSecs());
+        kind = answer.kind;
+        status = answer.status;
+        body = answer.body;
       } else {
         const query = new URL(req.url ?? '/', 'http://sim.invalid').searchParams;
         const answer = answerQuery(query, simSecs());
@@ -230,7 +241,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   });
 
   return {
-    baseUrl: `http://${urlHost(host)}:${port}${BASE_PATH}`,
+    baseUrl: `http://${urlHost(host)}:${port}${options.renderer?.basePath ?? BASE_PATH}`,
     pushUrl: `ws://${urlHost(host)}:${port}${PUSH_PATH}`,
     port,
     simSecs,
