@@ -201,6 +201,11 @@ export function parseUpstreamHealthRecord(recorded: string | undefined): Upstrea
   const nullableText = (v: unknown): v is string | null => v === null || (typeof v === 'string' && v.length <= 200);
   const push = record['push'] as Record<string, unknown> | undefined;
   const pushOk = push === undefined || (typeof push === 'object' && push !== null && PUSH_STATES.has(String(push['state'])) && nullableText(push['last_frame_at']));
+  const quota = record['quota'] as Record<string, unknown> | undefined;
+  const count = (v: unknown): boolean => v === null || (Number.isSafeInteger(v) && (v as number) >= 0);
+  const quotaOk =
+    quota === undefined ||
+    (typeof quota === 'object' && quota !== null && count(quota['day_remaining']) && count(quota['day_limit']) && count(quota['minute_remaining']));
   if (
     !nullableText(record['lastSuccessAt']) ||
     !nullableText(record['lastFailureAt']) ||
@@ -208,11 +213,15 @@ export function parseUpstreamHealthRecord(recorded: string | undefined): Upstrea
     !Number.isSafeInteger(record['consecutiveFailures']) ||
     (record['consecutiveFailures'] as number) < 0 ||
     !BREAKER_STATES.has(String(record['breaker'])) ||
-    !pushOk
+    !pushOk ||
+    !quotaOk
   ) {
     return undefined;
   }
-  return value as UpstreamHealth;
+  if (quota === undefined) return value as UpstreamHealth;
+  // Only the three counts: a record anyone with store access can write never adds fields to /health.
+  const { day_remaining, day_limit, minute_remaining } = quota;
+  return { ...(value as UpstreamHealth), quota: { day_remaining, day_limit, minute_remaining } } as UpstreamHealth;
 }
 
 /** Counts (and logs, each entry once per process, a bounded number) stream entries left out as invalid. */

@@ -23,6 +23,16 @@ import { within } from '../store/deadline.js';
 import type { StoreHealth } from '../store/monitored-store.js';
 import { isCorruption } from '../store/validate.js';
 import type { UpstreamHealth } from '../upstream/provider.js';
+
+/** `/health` `upstream.quota` (API-Football): the request budget its last answer reported. */
+export interface QuotaView {
+  readonly day_remaining: number | null;
+  readonly day_limit: number | null;
+  readonly minute_remaining: number | null;
+}
+
+/** What `/health` shows of the provider: its health, and its request budget when it has one. */
+export type UpstreamHealthView = UpstreamHealth & { readonly quota?: QuotaView };
 import { httpServerTimeouts, type AdmissionControl } from './admission.js';
 import { asyncApiYaml } from './asyncapi.js';
 import { registerClientBundle } from './client-bundle.js';
@@ -52,7 +62,7 @@ export interface HttpDeps {
   readonly allowedOrigins: readonly string[] | undefined;
   readonly upstreamSource: 'allsportsapi' | 'api-football' | 'simulated';
   /** The writer's view of the provider (a follower reads what the writer last recorded). */
-  readonly upstreamHealth: () => UpstreamHealth | Promise<UpstreamHealth>;
+  readonly upstreamHealth: () => UpstreamHealthView | Promise<UpstreamHealthView>;
   /** Consecutive store failures: `/health` is `unhealthy` while the store keeps failing. */
   readonly storeHealth: () => StoreHealth;
   /** The instance-wide metrics text (a `WORKERS` instance aggregates every worker's); default: this process's registry. */
@@ -249,7 +259,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
         // A safety net: the calls inside have their own deadline of HEALTH_CALL_TIMEOUT_MS, and answer what they saw.
         deps.extraHealth === undefined ? Promise.resolve(undefined) : within(deps.extraHealth, HEALTH_CALL_TIMEOUT_MS + 500, 'the shared parts (Redis)'),
       ]);
-      const upstream: UpstreamHealth =
+      const upstream: UpstreamHealthView =
         upstreamResult.status === 'fulfilled'
           ? upstreamResult.value
           : { lastSuccessAt: null, lastFailureAt: null, lastFailureKind: null, lastFailureMessage: null, consecutiveFailures: 0, breaker: 'closed' };
@@ -283,7 +293,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       const storeOutageDegrades = deps.storeOutage === 'degraded';
       // A store whose own data is damaged fails until an operator repairs it: unhealthy even on
       // Redis, where an outage (which passes) only degrades.
-      const unhealthy = (!storeOk && (!storeOutageDegrades || storeCorrupt)) || extra?.unhealthy === true || deps.shuttingDown();
+      // API-Football with its key refused cannot serve a single match until an operator acts (issue 21).
+      const keyRefused = deps.upstreamSource === 'api-football' && upstream.consecutiveFailures > 0 && upstream.lastFailureKind === 'auth';
+      const unhealthy = (!storeOk && (!storeOutageDegrades || storeCorrupt)) || extra?.unhealthy === true || deps.shuttingDown() || keyRefused;
       const degraded =
         upstreamResult.status === 'rejected' ||
         extraResult.status === 'rejected' ||
@@ -308,6 +320,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
           consecutive_failures: upstream.consecutiveFailures,
           breaker: upstream.breaker,
           ...(upstream.push === undefined ? {} : { push: upstream.push }),
+          ...(upstream.quota === undefined ? {} : { quota: upstream.quota }),
           ...(upstreamResult.status === 'rejected' ? { error: errorText(upstreamResult.reason) } : {}),
         },
         store,

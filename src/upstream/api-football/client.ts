@@ -73,6 +73,16 @@ export interface ApiFootballClientOptions {
   readonly now?: () => number;
 }
 
+/**
+ * The key's headers for a base URL: `x-rapidapi-key` + `x-rapidapi-host` on a RapidAPI host (its
+ * own accounts and keys, FORMAT.md §1), `x-apisports-key` everywhere else; none without a key.
+ */
+export function keyHeaders(baseUrl: string, key: string | undefined): Record<string, string> {
+  if (key === undefined) return {};
+  const host = new URL(baseUrl).hostname.toLowerCase();
+  return host === RAPIDAPI_HOST || host.endsWith('.rapidapi.com') ? { 'x-rapidapi-key': key, 'x-rapidapi-host': host } : { 'x-apisports-key': key };
+}
+
 function header(headers: Record<string, string | string[] | undefined>, name: string): number | null {
   const raw = headers[name.toLowerCase()];
   const text = Array.isArray(raw) ? raw[0] : raw;
@@ -142,14 +152,7 @@ export class ApiFootballClient implements ProviderClient {
     private readonly options: ApiFootballClientOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    const base = new URL(settings.baseUrl);
-    const key = settings.apiKey;
-    this.headers =
-      key === undefined
-        ? {}
-        : base.hostname.toLowerCase().endsWith('.rapidapi.com')
-          ? { 'x-rapidapi-key': key, 'x-rapidapi-host': base.hostname }
-          : { 'x-apisports-key': key };
+    this.headers = keyHeaders(settings.baseUrl, settings.apiKey);
     this.agent = new Agent({
       connect: { timeout: settings.connectTimeoutMs },
       keepAliveTimeout: 60_000,
@@ -359,8 +362,10 @@ export class ApiFootballClient implements ProviderClient {
         });
         this.quota = { ...this.quota, day_remaining: 0 };
       }
-      if (failure.kind === 'rate_limited' && failure.details.retryAfterMs === undefined) {
-        failure = new UpstreamError('rate_limited', `${failure.message}: waiting for the next minute`, { ...failure.details, retryAfterMs: MINUTE_MS });
+      if (failure.kind === 'rate_limited') {
+        if (failure.details.retryAfterMs === undefined) {
+          failure = new UpstreamError('rate_limited', `${failure.message}: waiting for the next minute`, { ...failure.details, retryAfterMs: MINUTE_MS });
+        }
         this.minuteExhaustedAt = this.now();
       }
       outcome = failure.kind;
