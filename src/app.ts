@@ -41,8 +41,8 @@ import { redisKeys, RedisEventStore, type InvalidEntry } from './store/redis-eve
 import { within } from './store/deadline.js';
 import { SqliteEventStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
-import { UpstreamClient } from './upstream/allsportsapi/client.js';
-import type { SimRenderer, UpstreamHealth } from './upstream/provider.js';
+import type { UpstreamHealth } from './upstream/provider.js';
+import { requireProvider } from './upstream/registry.js';
 import { PushFeed } from './upstream/push-feed.js';
 import { redactApiKey, redactUrlCredentials } from './upstream/errors.js';
 
@@ -261,13 +261,6 @@ function providerWords(config: Config): { keyVariable: string; baseUrlVariable: 
     : { keyVariable: 'ALLSPORTS_API_KEY', baseUrlVariable: 'ALLSPORTS_BASE_URL', displayName: 'AllSportsAPI' };
 }
 
-/** The simulator's wire format for `PROVIDER` (AllSportsAPI's unless told otherwise). Lazy: only the simulator loads it. */
-export async function simRendererFor(config: Config): Promise<{ renderer?: SimRenderer }> {
-  if (config.upstream.provider !== 'api-football') return {};
-  const { apiFootballSimRenderer } = await import('./sim/api-football.js');
-  return { renderer: apiFootballSimRenderer };
-}
-
 /** `PROVIDER=api-football`: its client, polling `baseUrl` within the plan's request budget. */
 async function apiFootballClient(config: Config, baseUrl: string, metrics: Metrics, logger: Logger) {
   const { createApiFootballClient } = await import('./upstream/api-football/index.js');
@@ -350,9 +343,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       // Lazy import: the simulator ships for the demo, but only this branch ever loads it.
       const { startSimServer } = await import('./sim/server.js');
       const sim: Closable & { baseUrl: string; pushUrl: string } = await startSimServer({
+        renderer: await requireProvider(config.upstream.provider).loadSimulator(),
         speed: config.simSpeed,
         startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed),
-        ...(await simRendererFor(config)),
       });
       cleanup.push(() => sim.close());
       baseUrl = sim.baseUrl;
@@ -369,8 +362,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       logger.info({ upstream: redactApiKey(baseUrl) }, `polling ${providerWords(config).displayName}`);
     }
 
+    // The provider selection point (issue 17 §3): its client, push feed and simulator. API-Football's
+    // client also takes the followed leagues, the cadence its budget is checked against, and a logger.
+    const provider = requireProvider(config.upstream.provider);
     const apiFootball = config.upstream.provider === 'api-football' ? await apiFootballClient(config, baseUrl, metrics, logger) : undefined;
-    const upstream = apiFootball ?? new UpstreamClient({ config: { ...config.upstream, baseUrl }, metrics });
+    const upstream = apiFootball ?? provider.createClient({ ...config.upstream, baseUrl }, metrics);
     cleanup.push(() => upstream.close());
     upstream.onRetry((event) => {
       const error = 'error' in event ? event.error : undefined;
@@ -510,9 +506,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       });
       // Push mode: the provider's push feed brings changes at once; polling only reconciles while
       // it is healthy, and takes over at the live cadence while it is not.
+      const pushCapability = provider.push;
       const push =
-        config.upstream.mode === 'push'
+        config.upstream.mode === 'push' && pushCapability !== undefined
           ? new PushFeed({
+              provider: pushCapability,
               url: pushUrl,
               apiKey: config.upstream.apiKey,
               timezone: config.upstream.timezone,

@@ -9,12 +9,13 @@
 import cluster from 'node:cluster';
 import { ConfigError, environmentWithDotenv, loadConfig, type Config, type Env } from './config.js';
 import { createLogger, redactSecrets, secretsOf, secretsOfEnv, type Logger } from './log.js';
-import { feedIdentity, followFeed, openSqliteStore, simRendererFor, simulatedMatchdayClock, startApp } from './app.js';
+import { feedIdentity, followFeed, openSqliteStore, simulatedMatchdayClock, startApp } from './app.js';
 import { WorkerEnv, type WorkerMessage } from './cluster/messages.js';
 import { startSupervisor } from './cluster/supervisor.js';
 import { WorkerLink } from './cluster/worker-link.js';
 import type { PrimaryChannel } from './bus/ipc-bus.js';
 import { DataDirInUseError } from './store/data-dir-lock.js';
+import { requireProvider } from './upstream/registry.js';
 
 let config: Config;
 let env: Env = process.env;
@@ -172,18 +173,15 @@ if (config.workers > 1 && cluster.isPrimary) {
       await followFeed(store, feedIdentity(config), logger);
       if (config.upstream.useBuiltInSim) {
         const { startSimServer } = await import('./sim/server.js');
-        const sim = await startSimServer({
-          speed: config.simSpeed,
-          startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed),
-          ...(await simRendererFor(config)),
-        });
+        const renderer = await requireProvider(config.upstream.provider).loadSimulator();
+        const sim = await startSimServer({ renderer, speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
         cleanup.unshift(() => sim.close());
         workerEnv[WorkerEnv.SimBaseUrl] = sim.baseUrl;
         workerEnv[WorkerEnv.SimPushUrl] = sim.pushUrl;
         logger.info(
           { upstream: sim.baseUrl, sim_speed: config.simSpeed },
           config.upstream.provider === 'api-football'
-            ? 'No APIFOOTBALL_API_KEY set: using the built-in simulated matchday in API-Football\'s format. Set APIFOOTBALL_API_KEY to poll the real API-Football.'
+            ? "No APIFOOTBALL_API_KEY set: using the built-in simulated matchday in API-Football's format. Set APIFOOTBALL_API_KEY to poll the real API-Football."
             : 'No ALLSPORTS_API_KEY set: using the built-in simulated matchday. Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.',
         );
       }

@@ -366,5 +366,9 @@ export interface Provider {
   createClient(settings: ProviderClientSettings, metrics?: Metrics): ProviderClient;
   /** Absent: the provider has no push feed (`UPSTREAM_MODE=push` is refused for it). */
   readonly push?: PushCapability;
-  readonly simulator: SimRenderer;
+  /**
+   * Loads the simulator renderer of this provider's wire format (lazily: only the built-in
+   * simulator and the tests ever load it).
+   */
+  loadSimulator(): Promise<SimRenderer>;
 }

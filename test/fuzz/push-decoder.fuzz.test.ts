@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PushFrameDecoder } from '../../src/upstream/push-feed.js';
+import { PushFrameDecoder } from '../../src/upstream/allsportsapi/push.js';
 import { MAX_LIST_ITEMS, MAX_TEXT_LENGTH } from '../../src/upstream/allsportsapi/parse.js';
 import type { MatchSnapshot } from '../../src/upstream/provider.js';
 import { wireGoal, wireMatch, type WireObject } from '../helpers/wire.js';

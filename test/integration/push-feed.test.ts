@@ -9,13 +9,14 @@ import type { MatchSnapshot } from '../../src/upstream/provider.js';
 import { createLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { UpstreamClient } from '../../src/upstream/allsportsapi/client.js';
-import { PushFeed, PushFrameDecoder, pushFeedUrl, type PushBackoff, type PushFeedOptions, type PushState } from '../../src/upstream/push-feed.js';
+import { PushFeed, type PushBackoff, type PushFeedOptions, type PushState } from '../../src/upstream/push-feed.js';
+import { PushFrameDecoder, allSportsApiPush, pushFeedUrl } from '../../src/upstream/allsportsapi/push.js';
 import { loadConfig } from '../../src/config.js';
 import { startPushProvider, type PushProvider } from '../helpers/push-provider.js';
 import { envelope, startStandIn } from '../helpers/stand-in.js';
 import { until } from '../helpers/waits.js';
 import { wireGoal, wireMatch } from '../helpers/wire.js';
-import { incidentSecs, scriptedMatches } from '../../src/sim/render.js';
+import { incidentSecs, scriptedMatches } from '../../src/sim/render/allsportsapi/index.js';
 import { startSimServer } from '../../src/sim/server.js';
 
 const KEY = 'secret-key+/= 123';
@@ -63,6 +64,7 @@ async function rig(options: Partial<PushFeedOptions> = {}, provider?: PushProvid
     feed: undefined as unknown as PushFeed,
   };
   const feed = new PushFeed({
+    provider: allSportsApiPush,
     url: server.url,
     apiKey: KEY,
     staleMs: 60_000,
@@ -388,7 +390,7 @@ describe('keeping the feed alive', () => {
     await r.feed.close();
     await until(() => r.provider.open().length === 0, 'the socket to close');
     // A marker: a fresh feed on the same server connects as attempt 2; had the closed one reconnected, there would be 3.
-    const other = new PushFeed({ url: r.provider.url, apiKey: KEY, staleMs: 1_000, isLive: () => false, onMatches: () => undefined, logger: createLogger({ logLevel: 'silent', logFormat: 'json' }, []), backoff: FAST });
+    const other = new PushFeed({ provider: allSportsApiPush, url: r.provider.url, apiKey: KEY, staleMs: 1_000, isLive: () => false, onMatches: () => undefined, logger: createLogger({ logLevel: 'silent', logFormat: 'json' }, []), backoff: FAST });
     other.start();
     await until(() => other.health().state === 'connected', 'the second feed');
     await other.close();

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { MatchEvent } from '../../src/domain/events.js';
 import type { MatchState } from '../../src/domain/match.js';
 import { detect, detectAbsent, type AbsenceOutcome } from '../../src/detect/diff.js';
-import { matchdayLengthSecs, renderFixture, renderLivescore, scriptedMatches, toProviderJson, type ScriptedMatchInfo } from '../../src/sim/render.js';
+import { matchdayLengthSecs, renderFixture, renderLivescore, scriptedMatches, toProviderJson, type ScriptedMatchInfo } from '../../src/sim/render/allsportsapi/index.js';
 import { parseReplyText } from '../../src/upstream/allsportsapi/parse.js';
 
 const POLL_EVERY_SECS = 20;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { stampClocks } from '../../src/domain/clock.js';
 import type { MatchState } from '../../src/domain/match.js';
 import { detect, detectAbsent } from '../../src/detect/diff.js';
-import { matchdayLengthSecs, renderLivescore, toProviderJson } from '../../src/sim/render.js';
+import { matchdayLengthSecs, renderLivescore, toProviderJson } from '../../src/sim/render/allsportsapi/index.js';
 import { isCorruption, matchStateSchema, parseCounter, parseEpoch, parseMatchState, StoreCorruptError } from '../../src/store/validate.js';
 import { parseReplyText } from '../../src/upstream/allsportsapi/parse.js';
 

@@ -14,7 +14,7 @@
  */
 import { normaliseName } from '../../domain/names.js';
 import { err, ok, type Result } from '../../domain/result.js';
-import { UpstreamError, redactApiKey, type ProviderMessage } from '../errors.js';
+import { UpstreamError } from '../errors.js';
 import {
   MAX_LIST_ITEMS,
   MAX_TEXT_LENGTH,
@@ -29,7 +29,8 @@ import {
   type SubItem,
   type VarItem,
 } from '../provider.js';
-import { FormatError, Fields, bounded, describe, isRecord, parseScore, preview } from './fields.js';
+import { refusal } from './errors.js';
+import { FormatError, Fields, bounded, describe, isRecord, parseScore } from './fields.js';
 import { isShootoutStatus, minuteOf, phaseOf } from './status.js';
 
 export { MAX_LIST_ITEMS, MAX_TEXT_LENGTH, type ParsedReply } from '../provider.js';
@@ -37,9 +38,6 @@ export { parseScore, preview } from './fields.js';
 
 /** Warnings kept per reply; the rest are counted in one last line. */
 const MAX_WARNINGS = 100;
-/** Provider messages kept from an error envelope, and the length each is cut to. */
-const MAX_PROVIDER_MESSAGES = 5;
-const MAX_PROVIDER_MESSAGE_LENGTH = 300;
 
 function sideFromInfo(info: string): Side | undefined {
   const normalised = info.trim().toLowerCase();
@@ -334,36 +332,6 @@ export function parseMatch(raw: unknown, path: string): Result<ParsedMatch, Upst
   }
 }
 
-function providerMessages(body: Record<string, unknown>): ProviderMessage[] {
-  const messages: ProviderMessage[] = [];
-  // Redacted before it is cut (a cut through a URL's credentials would hide them from the pattern);
-  // only a message longer than 64 KB is cut first, far past anything that is kept.
-  const clean = (text: string) => bounded(redactApiKey(text.slice(0, 64 * 1024)), MAX_PROVIDER_MESSAGE_LENGTH);
-  const result = body['result'];
-  if (Array.isArray(result)) {
-    for (const entry of result) {
-      if (messages.length >= MAX_PROVIDER_MESSAGES) break;
-      if (isRecord(entry) && typeof entry['msg'] === 'string') {
-        const cod = entry['cod'];
-        const param = entry['param'];
-        messages.push({
-          // A provider message may echo the request URL, key included.
-          msg: clean(entry['msg']),
-          cod: typeof cod === 'number' || (typeof cod === 'string' && cod.length <= 40) ? cod : null,
-          param: typeof param === 'string' ? bounded(param, 100) : null,
-        });
-      }
-    }
-  }
-  for (const key of ['message', 'msg', 'error']) {
-    const value = body[key];
-    if (typeof value === 'string' && value !== '' && value !== '1' && messages.length === 0) {
-      messages.push({ msg: clean(value), cod: null, param: null });
-    }
-  }
-  return messages;
-}
-
 /**
  * Validates the envelope and every match of a Livescore or Fixtures reply. An error envelope
  * (HTTP 200 with `success` other than 1) becomes an `UpstreamError` of kind `auth` or
@@ -373,23 +341,7 @@ export function parseReply(body: unknown): Result<ParsedReply, UpstreamError> {
   if (!isRecord(body)) {
     return err(new UpstreamError('bad_format', `reply: expected a JSON object, got ${describe(body)}`));
   }
-  if (body['success'] !== 1) {
-    const messages = providerMessages(body);
-    // 1004 "Wrong login credentials"; 1005 "The field is mandatory" only when the field is the key.
-    const isAuth = messages.some(
-      (m) =>
-        String(m.cod) === '1004' ||
-        (String(m.cod) === '1005' && /^apikey$/i.test(m.param ?? '')) ||
-        /login|credential/i.test(m.msg),
-    );
-    const text = messages.length > 0 ? bounded(messages.map((m) => m.msg).join('; '), 2 * MAX_PROVIDER_MESSAGE_LENGTH) : 'no message';
-    const detail = body['success'] === undefined ? 'success field missing' : `success is ${preview(body['success'])}`;
-    return err(
-      new UpstreamError(isAuth ? 'auth' : 'provider_error', `provider refused the request (${detail}): ${text}`, {
-        providerMessages: messages,
-      }),
-    );
-  }
+  if (body['success'] !== 1) return err(refusal(body));
   const result = body['result'];
   if (result !== undefined && result !== null && !Array.isArray(result)) {
     return err(new UpstreamError('bad_format', `reply.result: expected array, got ${describe(result)}`));

@@ -4,7 +4,6 @@
  */
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
-import { apiFootballSimRenderer } from '../../sim/api-football.js';
 import type { Provider, ProviderClientSettings } from '../provider.js';
 import { ApiFootballClient, type ApiFootballClientOptions } from './client.js';
 import { apiFootballParser } from './parser.js';
@@ -35,5 +34,5 @@ export const apiFootballProvider: Provider = {
   displayName: 'API-Football',
   parser: apiFootballParser,
   createClient: (settings, metrics) => new ApiFootballClient(settings, metrics),
-  simulator: apiFootballSimRenderer,
+  loadSimulator: async () => (await import('../../sim/render/api-football/index.js')).apiFootballSimRenderer,
 };

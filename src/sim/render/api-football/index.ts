@@ -3,8 +3,9 @@
  * the built-in simulator with `PROVIDER=api-football`: `GET /fixtures?live=all` (or
  * `live=<league ids>`), `GET /fixtures?ids=A-B-…` (≤ 20) and `GET /fixtures?id=N`.
  *
- * It renders the same moments as the AllSportsAPI renderer (render.ts: same script, same clock),
- * re-expressed field by field, with API-Football's own habits:
+ * It renders the same moments as the AllSportsAPI renderer (../allsportsapi: same script, same
+ * clock), re-expressed field by field — so the two formats cannot drift apart — with API-Football's
+ * own habits:
  * - a match leaves `live=all` the moment it ends (FT/AET/PEN), so the service must confirm the end
  *   with `ids=`; not-started and postponed matches are not listed live at all;
  * - stoppage time is `elapsed` 45/90 with `extra` counting — or `extra` absent (`null`) in every
@@ -18,10 +19,10 @@
  *   `goals` excludes them, `score.penalty` holds the shoot-out.
  * Pure: no clock, no I/O.
  */
-import type { AfEvent, AfFixture, AfLineup, AfPair, AfTeamRef } from '../upstream/api-football/wire.js';
-import type { SimAnswer, SimRenderer } from '../upstream/provider.js';
-import { phaseAt } from './clock.js';
-import { cycleOf, renderFixture, renderLivescore, scriptedMatches, type ScriptedMatchInfo, type WireMatch } from './render.js';
+import type { AfEvent, AfFixture, AfLineup, AfPair, AfTeamRef } from '../../../upstream/api-football/wire.js';
+import type { SimAnswer, SimRenderer } from '../../../upstream/provider.js';
+import { phaseAt } from '../../clock.js';
+import { cycleOf, renderFixture, renderLivescore, scriptedMatches, type ScriptedMatchInfo, type WireMatch } from '../allsportsapi/index.js';
 
 const LOGO = 'https://media.api-sports.io/football';
 const MAX_IDS = 20;
