@@ -96,6 +96,8 @@ describe('errors inside a 200 body are failed polls, never "no live matches"', (
     expect(wait).toBeGreaterThan(msUntilQuotaReset(Date.now()) - 60_000);
     expect(wait).toBeLessThanOrEqual(msUntilQuotaReset(before));
     expect(client.health().quota.day_remaining).toBe(0);
+    // The cadence the polling loop reads: nothing more today.
+    expect(client.minIntervalMs()).toBeGreaterThan(msUntilQuotaReset(Date.now()) - 60_000);
   });
 
   it.each([
