@@ -65,3 +65,15 @@ export const apiFootballParser: ProviderParser = {
     return ok({ snapshot, warnings: parsed.value.warnings.map((w) => `${path}: ${w}`) });
   },
 };
+
+/** Parses a raw body (text): invalid JSON is `bad_json`, everything else as `parseApiFootballReply`. */
+export function parseApiFootballText(text: string): Result<ApiFootballReply, UpstreamError> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return err(new UpstreamError('bad_json', `reply is not valid JSON (${text.length} bytes): ${reason.slice(0, 120)}`));
+  }
+  return parseApiFootballReply(body);
+}

@@ -42,6 +42,9 @@ import { isLiveCode, minuteText, phaseOfCode, statusText } from './status.js';
  */
 export const DEFAULT_SUB_PLAYER_IS: 'out' | 'in' = 'out';
 
+/** Events this close to a substitution (2 minutes, in `order` units) are no clue to its direction. */
+const CLUE_MARGIN = 200;
+
 /** A fixture this answer's facts cannot be made of: dropped and counted by the caller. */
 export class UnusableFixture extends Error {}
 
@@ -232,7 +235,9 @@ function cards(events: readonly SidedEvent[], fixture: ParsedFixture, warnings: 
       side: s.side,
       player: s.event.player.name,
       playerId: s.event.player.id,
-      card: s.event.detail,
+      // The service's wording (the seed's `card_type`), whatever the provider's capitalisation:
+      // clients compare it. A second yellow is a red card flagged `second_yellow`.
+      card: kind === 'yellow' ? 'yellow card' : 'red card',
       color: kind === 'yellow' ? 'yellow' : 'red',
       secondYellow: kind === 'second' || (kind === 'red' && (pairedYellow || bookedEarlier)),
       coach: coach !== undefined && named(s.event) && sameRef(coach, s.event.player),
@@ -263,8 +268,9 @@ function substitutions(events: readonly SidedEvent[], fixture: ParsedFixture): S
     if (playerKey(ref) === '') return 0;
     let score = 0;
     const role = lineupRole(fixture, side, ref);
-    if (role === 'starter') score += 10;
-    if (role === 'bench') score -= 10;
+    // The line-ups are the provider's own account of who started: they outweigh every other clue.
+    if (role === 'starter') score += 100;
+    if (role === 'bench') score -= 100;
     if (cameOn.some((c) => c.side === side && c.order <= order && sameRef(c.ref, ref))) score += 5;
     if (wentOff.some((c) => c.side === side && c.order <= order && sameRef(c.ref, ref))) score -= 5;
     for (const clue of onPitchClues) {
@@ -275,8 +281,9 @@ function substitutions(events: readonly SidedEvent[], fixture: ParsedFixture): S
       if (!involved) continue;
       const weight = isType(e, 'goal') ? 2 : 1;
       // Involved before the substitution: on the pitch then; involved after: on the pitch after it.
-      if (clue.order < order) score += weight;
-      else if (clue.order > order) score -= weight;
+      // Within CLUE_MARGIN of it the clue says nothing: minutes are corrected by a minute or two.
+      if (clue.order < order - CLUE_MARGIN) score += weight;
+      else if (clue.order > order + CLUE_MARGIN) score -= weight;
     }
     return score;
   };

@@ -54,6 +54,16 @@ const numericId = (text: string | number): number | null => {
 /** Stoppage-time counting is shown (`extra`) in matches with an even key, absent (pre-2024 style) in odd ones. */
 const showsExtra = (wire: WireMatch): boolean => wire.event_key % 2 === 0;
 
+/** AllSportsAPI's other non-minute statuses, as API-Football codes (FORMAT.md §4). */
+const LABELS: ReadonlyMap<string, readonly [string, string]> = new Map([
+  ['Interrupted', ['INT', 'Match Interrupted']],
+  ['Suspended', ['SUSP', 'Match Suspended']],
+  ['Cancelled', ['CANC', 'Match Cancelled']],
+  ['Abandoned', ['ABD', 'Match Abandoned']],
+  ['Awarded', ['AWD', 'Technical Loss']],
+  ['Break Time', ['BT', 'Break Time']],
+]);
+
 interface StatusFields {
   short: string;
   long: string;
@@ -79,6 +89,8 @@ function status(wire: WireMatch, info: ScriptedMatchInfo | undefined, simSecs: n
   if (text === 'After ET') return { short: 'AET', long: 'Match Finished', elapsed: 120, extra: null };
   if (text === 'After Pen.') return { short: 'PEN', long: 'Match Finished', elapsed: 120, extra: null };
   if (text === 'Postponed') return { short: 'PST', long: 'Match Postponed', elapsed: null, extra: null };
+  const label = LABELS.get(text);
+  if (label !== undefined) return { short: label[0], long: label[1], elapsed: null, extra: null };
   const { elapsed } = minuteOf(text);
   const inStoppage = text.endsWith('+');
   const extra = inStoppage ? stoppage() : null;
@@ -118,9 +130,15 @@ function events(wire: WireMatch): AfEvent[] {
     const name = side === 'home' ? card.home_fault : card.away_fault;
     const player = { id: numericId(side === 'home' ? card.home_player_id : card.away_player_id), name: name === '' ? null : name };
     const isRed = card.card.includes('red');
-    const booked = name !== '' && wire.cards.slice(0, index).some((c) => c.card.includes('yellow') && (c.home_fault === name || c.away_fault === name));
+    const saysSecondYellow = isRed && card.card.includes('yellow');
+    const booked = name !== '' && wire.cards.slice(0, index).some((c) => c.card === 'yellow card' && (c.home_fault === name || c.away_fault === name));
     const cardEvent = (detail: string): Omit<AfEvent, 'time'> => ({ team: team(side), player, assist: { id: null, name: null }, type: 'Card', detail, comments: null });
-    if (isRed && booked) {
+    if (saysSecondYellow && name === '') {
+      // Nobody to pair a yellow with: the docs' own wording.
+      push(card.time, cardEvent('Second Yellow card'));
+      return;
+    }
+    if (isRed && (booked || saysSecondYellow)) {
       // A second yellow: a yellow and a red for the player at one minute, in either order (FORMAT.md §5).
       const pair = yellowFirst ? ['Yellow Card', 'Red Card'] : ['Red Card', 'Yellow Card'];
       for (const detail of pair) push(card.time, cardEvent(detail));
@@ -153,7 +171,9 @@ function events(wire: WireMatch): AfEvent[] {
     });
   }
   for (const side of ['home', 'away'] as const) {
-    for (const v of wire.vars[side === 'home' ? 'home_team' : 'away_team']) {
+    // `vars` is absent from AllSportsAPI answers before late 2023 (its FORMAT.md §3).
+    const vars = (wire.vars as Partial<WireMatch['vars']> | undefined)?.[side === 'home' ? 'home_team' : 'away_team'] ?? [];
+    for (const v of vars) {
       push(v.var_minute, {
         team: team(side),
         player: { id: numericId(v.var_player_id), name: v.var_player_name },
@@ -191,9 +211,9 @@ function lineups(wire: WireMatch): AfLineup[] {
   const side = (key: number, name: string, l: WireMatch['lineups']['home_team'], formation: string): AfLineup => ({
     team: teamRef(key, name),
     formation: formation === '' ? null : formation,
-    startXI: l.starting_lineups.map((p) => ({ player: { id: p.player_key, name: p.player, number: p.player_number, pos: null, grid: null } })),
-    substitutes: l.substitutes.map((p) => ({ player: { id: p.player_key, name: p.player, number: p.player_number, pos: null, grid: null } })),
-    coach: { id: null, name: l.coaches[0]?.coache ?? null, photo: null },
+    startXI: (l.starting_lineups ?? []).map((p) => ({ player: { id: p.player_key, name: p.player, number: p.player_number, pos: null, grid: null } })),
+    substitutes: (l.substitutes ?? []).map((p) => ({ player: { id: p.player_key, name: p.player, number: p.player_number, pos: null, grid: null } })),
+    coach: { id: null, name: l.coaches?.[0]?.coache ?? null, photo: null },
   });
   return [
     side(wire.home_team_key, wire.event_home_team, wire.lineups.home_team, wire.event_home_formation),
@@ -205,7 +225,8 @@ function lineups(wire: WireMatch): AfLineup[] {
 export function toApiFootballFixture(wire: WireMatch, simSecs: number, withLineups: boolean): AfFixture {
   const info = scriptedMatches(cycleOf(simSecs)).find((m) => m.eventKey === wire.event_key);
   const st = status(wire, info, simSecs);
-  const started = st.short !== 'NS' && st.short !== 'PST';
+  // Before kick-off (also a match postponed or cancelled then) AllSportsAPI shows no score.
+  const started = st.short !== 'NS' && scorePair(wire.event_final_result).home !== null;
   const count = (side: 'home' | 'away', periods?: readonly string[]): number =>
     wire.goalscorers.filter((g) => (side === 'home' ? g.home_scorer !== '' : g.away_scorer !== '') && (periods === undefined || periods.includes(g.info_time))).length;
   const goals: AfPair = started ? { home: count('home'), away: count('away') } : { home: null, away: null };
