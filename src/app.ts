@@ -16,7 +16,7 @@ import type { Config, RedisConfig } from './config.js';
 import { CloseCode } from './domain/protocol.js';
 import { LocalBus } from './bus/local-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
-import type { CommittedBatch, EventBus } from './bus/types.js';
+import type { BusReset, CommittedBatch, EventBus } from './bus/types.js';
 import { REDIS_CLIENT_OPTIONS } from './cluster/redis-client.js';
 import { RedisLease } from './cluster/redis-lease.js';
 import { IpcBus } from './bus/ipc-bus.js';
@@ -37,13 +37,15 @@ import { SseBinding } from './server/sse.js';
 import { WsBinding, type FanoutMode } from './server/ws.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { MonitoredEventStore } from './store/monitored-store.js';
-import { redisKeys, RedisEventStore, type InvalidEntry } from './store/redis-event-store.js';
+import { RedisEventStore } from './store/redis-event-store.js';
+import { redisKeys, type InvalidEntry } from './store/redis-keys.js';
 import { within } from './store/deadline.js';
-import { SqliteEventStore } from './store/sqlite.js';
+import { SqliteEventStore } from './store/sqlite-event-store.js';
 import type { EventStore } from './store/types.js';
 import type { UpstreamHealth } from './upstream/provider.js';
 import { requireProvider } from './upstream/registry.js';
-import { PushFeed } from './upstream/push-feed.js';
+import { parseUpstreamStatus, upstreamStatusFrame, UpstreamStatusTracker, type UpstreamStatus } from './upstream/status.js';
+import { PushFeed, type PushBackoff } from './upstream/push-feed.js';
 import { redactApiKey, redactUrlCredentials } from './upstream/errors.js';
 
 export interface AppOptions {
@@ -60,6 +62,8 @@ export interface AppOptions {
    * worker): open the store without taking it. @default false (true for a worker)
    */
   readonly dataDirLockHeld?: boolean;
+  /** Reconnection timing of the provider's push feed (tests shorten it). @default DEFAULT_PUSH_BACKOFF */
+  readonly pushBackoff?: Partial<PushBackoff>;
 }
 
 export interface RunningApp {
@@ -188,7 +192,7 @@ const BREAKER_STATES: ReadonlySet<string> = new Set(['closed', 'open', 'half-ope
 const PUSH_STATES: ReadonlySet<string> = new Set(['connected', 'reconnecting', 'down']);
 
 /** The writer's upstream health as recorded in the store, checked field by field (undefined when it is not one). */
-export function parseUpstreamHealthRecord(recorded: string | undefined): UpstreamHealth | undefined {
+export function parseUpstreamHealthRecord(recorded: string | undefined): (UpstreamHealth & { readonly status?: unknown }) | undefined {
   if (recorded === undefined || recorded.length > 4_096) return undefined;
   let value: unknown;
   try {
@@ -218,10 +222,14 @@ export function parseUpstreamHealthRecord(recorded: string | undefined): Upstrea
   ) {
     return undefined;
   }
-  if (quota === undefined) return value as UpstreamHealth;
+  if (quota === undefined) return value as UpstreamHealth & { readonly status?: unknown };
   // Only the three counts: a record anyone with store access can write never adds fields to /health.
   const { day_remaining, day_limit, minute_remaining } = quota;
-  return { ...(value as UpstreamHealth), quota: { day_remaining, day_limit, minute_remaining } } as UpstreamHealth;
+  const checked: UpstreamHealth & { readonly status?: unknown; readonly quota: unknown } = {
+    ...(value as UpstreamHealth & { readonly status?: unknown }),
+    quota: { day_remaining, day_limit, minute_remaining },
+  };
+  return checked;
 }
 
 /** Counts (and logs, each entry once per process, a bounded number) stream entries left out as invalid. */
@@ -389,32 +397,35 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     }
 
     const onBusError = (error: unknown) => logger.error({ err: error }, 'bus: delivering a batch failed');
-    const redisBus = redis
+    /** The bus could not go on gap-free (see `BusReset`): a new history, or one pruned past this process. */
+    const onBusReset = (reset: BusReset): void => {
+      // A new history (Redis came back empty) or one pruned past this node: every client
+      // resumes, and gets resumed:false and a SNAPSHOT when its position is gone.
+      logger.warn({ reason: reset.reason, epoch: reset.epoch, seq: reset.seq }, 'shared history reset: clients reconnect and resume');
+      if (reset.reason === 'epoch-changed' && (writer === undefined || (reset.epoch !== null && writerEpoch !== reset.epoch))) {
+        // The book still shows the lost history, and the clients closed below reconnect before
+        // it is read again: their SNAPSHOT would carry the old history's seq into the new epoch
+        // and the new history's first events would be skipped as already sent. Until the read,
+        // the book is the new history's start (no match, seq 0); clients replay what follows.
+        // A writer of the lost history loses nothing by it: its lease went with that history,
+        // so whatever it detects from this book is refused by the fence. (A writer is left
+        // alone while no new history exists: it cannot tell yet whether it took over in it.)
+        book.load({ seq: reset.seq, states: [] });
+      }
+      hub.closeAll(CloseCode.GoingAway, 'history_reset');
+      refreshBook();
+    };
+    const bus: EventBus = redis
       ? new RedisBus({
           redis,
           prefix,
           onError: (error) => logger.warn({ err: error }, 'bus: reading the shared event stream failed; retrying'),
           onInvalidEntry: (entry) => invalidEntries('bus', entry),
-          onReset: (reset) => {
-            // A new history (Redis came back empty) or one pruned past this node: every client
-            // resumes, and gets resumed:false and a SNAPSHOT when its position is gone.
-            logger.warn({ reason: reset.reason, epoch: reset.epoch, seq: reset.seq }, 'shared history reset: clients reconnect and resume');
-            if (reset.reason === 'epoch-changed' && (writer === undefined || (reset.epoch !== null && writerEpoch !== reset.epoch))) {
-              // The book still shows the lost history, and the clients closed below reconnect before
-              // it is read again: their SNAPSHOT would carry the old history's seq into the new epoch
-              // and the new history's first events would be skipped as already sent. Until the read,
-              // the book is the new history's start (no match, seq 0); clients replay what follows.
-              // A writer of the lost history loses nothing by it: its lease went with that history,
-              // so whatever it detects from this book is refused by the fence. (A writer is left
-              // alone while no new history exists: it cannot tell yet whether it took over in it.)
-              book.load({ seq: reset.seq, states: [] });
-            }
-            hub.closeAll(CloseCode.GoingAway, 'history_reset');
-            refreshBook();
-          },
+          onReset: onBusReset,
         })
-      : undefined;
-    const bus: EventBus = redisBus ?? (worker ? new IpcBus(worker.channel, store, onBusError) : new LocalBus());
+      : worker
+        ? new IpcBus({ channel: worker.channel, store, onError: onBusError, onReset: onBusReset })
+        : new LocalBus({ store, onError: onBusError, onReset: onBusReset });
     cleanup.push(() => bus.close());
     // Memory bounds hold for the instance: with WORKERS each worker's hub holds its share.
     const hubShare = worker?.workerCount ?? 1;
@@ -459,9 +470,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       if (last !== undefined) metrics.deliveryLag.observe(Math.max(0, Date.now() - Date.parse(last.timestamp)) / 1000);
       if (writer === undefined) refreshBook();
     };
-    const unsubscribe = redisBus
-      ? redisBus.subscribe(book.seq, onBatch, { epoch: (await store.bounds()).epoch })
-      : bus.subscribe(book.seq, onBatch);
+    const unsubscribe = bus.subscribe({ epoch: (await store.bounds()).epoch, seq: book.seq }, onBatch);
     cleanup.push(() => Promise.resolve(unsubscribe()));
 
     /** The provider as this process sees it; in push mode with the push feed's state. */
@@ -471,15 +480,57 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     };
     /** Several processes serve this store (workers, nodes): the writer shares its view of the provider. */
     const shared = worker !== undefined || redis !== undefined;
+    /**
+     * What clients are told about the provider (UPSTREAM_STATUS): the writer assesses its own view
+     * after every poll; the other processes take the status the writer recorded with that view.
+     */
+    const upstreamStatus = new UpstreamStatusTracker();
+    hub.setUpstreamStatus(upstreamStatusFrame(upstreamStatus.current));
+    const announceUpstream = (status: UpstreamStatus | undefined): void => {
+      if (status === undefined) return;
+      logger.info({ state: status.state, reason: status.reason, since: status.since }, 'upstream status changed');
+      hub.setUpstreamStatus(upstreamStatusFrame(status));
+    };
     let recordedAt = 0;
-    const recordUpstreamHealth = (): void => {
-      const now = Date.now();
-      if (now - recordedAt < UPSTREAM_HEALTH_EVERY_MS) return;
-      recordedAt = now;
-      store.setMeta(UPSTREAM_HEALTH_META, JSON.stringify(writerUpstreamHealth())).catch((error: unknown) => {
+    /** Records the writer's view for the other processes, at most once a second unless `now`. */
+    const recordUpstreamHealth = (now = false): void => {
+      const at = Date.now();
+      if (!now && at - recordedAt < UPSTREAM_HEALTH_EVERY_MS) return;
+      recordedAt = at;
+      const record = { ...writerUpstreamHealth(), status: upstreamStatus.current };
+      store.setMeta(UPSTREAM_HEALTH_META, JSON.stringify(record)).catch((error: unknown) => {
         logger.debug({ err: error }, 'recording the upstream health for the other processes failed');
       });
     };
+    /** The writer saw the provider again (a poll, a push feed change). */
+    const writerSawUpstream = (): void => {
+      const changed = upstreamStatus.assess(writerUpstreamHealth());
+      announceUpstream(changed);
+      if (shared) recordUpstreamHealth(changed !== undefined);
+    };
+    /** What the writer last recorded, when it can be read in time and is a record at all (anyone with access to the store can write there). */
+    const recordedUpstream = async () =>
+      parseUpstreamHealthRecord(await within(store.getMeta(UPSTREAM_HEALTH_META), HEALTH_CALL_TIMEOUT_MS, 'the upstream health record').catch(() => undefined));
+    if (shared) {
+      let following = false;
+      const followUpstreamStatus = async (): Promise<void> => {
+        if (writer !== undefined || following) return;
+        following = true;
+        try {
+          const record = await recordedUpstream();
+          if (record === undefined || writer !== undefined) return;
+          const status = parseUpstreamStatus(record.status);
+          // A writer that records no status (an older version) still has its view assessed here.
+          announceUpstream(status === undefined ? upstreamStatus.assess(record) : upstreamStatus.adopt(status));
+        } finally {
+          following = false;
+        }
+      };
+      const followTimer = setInterval(() => {
+        followUpstreamStatus().catch((error: unknown) => logger.debug({ err: error }, 'following the upstream status failed'));
+      }, UPSTREAM_HEALTH_EVERY_MS).unref();
+      cleanup.push(() => Promise.resolve(clearInterval(followTimer)));
+    }
     /** Bumped by every promotion and demotion: a promotion overtaken while it awaited gives up. */
     let roleChange = 0;
     const promote = async (fence: string | undefined): Promise<void> => {
@@ -511,6 +562,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         config.upstream.mode === 'push' && pushCapability !== undefined
           ? new PushFeed({
               provider: pushCapability,
+              ...(options.pushBackoff === undefined ? {} : { backoff: options.pushBackoff }),
               url: pushUrl,
               apiKey: config.upstream.apiKey,
               timezone: config.upstream.timezone,
@@ -528,6 +580,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
               },
               onState: (state) => {
                 logger.info({ state }, `provider push feed ${state}`);
+                writerSawUpstream();
                 // Down or reconnecting: poll now, then at the live cadence until push is back.
                 if (state !== 'connected') poller.pollSoon();
               },
@@ -545,7 +598,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         lookupsPerPoll: config.vanishedLookupsPerPoll,
         ...(apiFootball ? { minIntervalMs: () => apiFootball.minIntervalMs() } : {}),
         ...(push ? { intervalOverride: () => (push.health().state === 'connected' ? config.upstream.reconcileIntervalMs : undefined) } : {}),
-        ...(shared ? { onPolled: recordUpstreamHealth } : {}),
+        onPolled: writerSawUpstream,
       });
       writer = { ingestor, poller, push };
       metrics.leader.set(1);
@@ -641,10 +694,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       upstreamSource: config.upstream.useBuiltInSim ? 'simulated' : config.upstream.provider,
       upstreamHealth: async () => {
         if (writer !== undefined || !shared) return writerUpstreamHealth();
-        // A follower does not poll: it shows what the writer last recorded (when it can be read in
-        // time, and is a record at all: anyone with access to the store can write there).
-        const recorded = await within(store.getMeta(UPSTREAM_HEALTH_META), HEALTH_CALL_TIMEOUT_MS, 'the upstream health record').catch(() => undefined);
-        return parseUpstreamHealthRecord(recorded) ?? upstream.health();
+        // A follower does not poll: it shows what the writer last recorded.
+        return (await recordedUpstream()) ?? upstream.health();
       },
       storeHealth: () => store.health(),
       ...(worker ? { metricsText: () => worker.clusterMetrics() } : {}),

@@ -12,8 +12,7 @@ import { createLogger, redactSecrets, secretsOf, secretsOfEnv, type Logger } fro
 import { feedIdentity, followFeed, openSqliteStore, simulatedMatchdayClock, startApp } from './app.js';
 import { WorkerEnv, type WorkerMessage } from './cluster/messages.js';
 import { startSupervisor } from './cluster/supervisor.js';
-import { WorkerLink } from './cluster/worker-link.js';
-import type { PrimaryChannel } from './bus/ipc-bus.js';
+import { WorkerLink, type PrimaryChannel } from './cluster/worker-link.js';
 import { DataDirInUseError } from './store/data-dir-lock.js';
 import { requireProvider } from './upstream/registry.js';
 

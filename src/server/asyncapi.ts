@@ -7,7 +7,7 @@
 import { stringify } from 'yaml';
 import { EVENT_TYPES } from '../domain/events.js';
 import { CloseCode, CloseReason, LibraryCloseCode } from '../domain/protocol.js';
-import { clientSchemas, controlSchemas, eventSchemas } from './schemas.js';
+import { clientSchemas, controlSchemas, namedSchemas, schemaName, withRefs } from './schemas.js';
 
 const EVENT_SUMMARIES: Readonly<Record<string, string>> = {
   MATCH_STARTED: 'A match kicked off, or was first seen already in play (earlier incidents come inside it).',
@@ -30,6 +30,8 @@ const CONTROL_SUMMARIES: Readonly<Record<keyof typeof controlSchemas, string>> =
   SNAPSHOT: 'Every live match the subscription covers, and the seq it reflects.',
   UNSUBSCRIBED: 'Answer to unsubscribe.',
   PONG: 'Answer to ping.',
+  UPSTREAM_STATUS:
+    'The data provider as the service sees it: ok, degraded or down, since when and why (a short text, never a secret). Sent after every SUBSCRIBED and on every change; clients that do not know it ignore it.',
   ERROR: 'An invalid client message; the connection stays open.',
 };
 
@@ -47,31 +49,32 @@ const ref = (section: string, name: string) => ({ $ref: `#/components/${section}
 export function asyncApiDocument(): Record<string, unknown> {
   const serverFrames = [...EVENT_TYPES, ...Object.keys(controlSchemas)];
   const messages: Record<string, unknown> = {};
-  const schemas: Record<string, unknown> = {};
+  // The named shapes (`Match`, `GoalScored`, `Subscribed`, …): the same names and objects as the
+  // OpenAPI document's components.schemas (packages/client/src/schema.ts).
+  const schemas: Record<string, unknown> = Object.fromEntries(
+    Object.entries(namedSchemas).map(([name, schema]) => [name, withRefs(schema, (n) => `#/components/schemas/${n}`)]),
+  );
   for (const type of EVENT_TYPES) {
-    schemas[type] = eventSchemas[type];
-    messages[type] = { name: type, title: type, summary: EVENT_SUMMARIES[type], contentType: 'application/json', payload: ref('schemas', type) };
+    messages[type] = { name: type, title: type, summary: EVENT_SUMMARIES[type], contentType: 'application/json', payload: ref('schemas', schemaName(type)) };
   }
-  for (const [type, schema] of Object.entries(controlSchemas)) {
-    schemas[type] = schema;
+  for (const type of Object.keys(controlSchemas)) {
     messages[type] = {
       name: type,
       title: type,
       summary: CONTROL_SUMMARIES[type as keyof typeof controlSchemas],
       contentType: 'application/json',
-      payload: ref('schemas', type),
+      payload: ref('schemas', schemaName(type)),
     };
   }
   const clientActions = Object.keys(clientSchemas);
-  for (const [action, schema] of Object.entries(clientSchemas)) {
+  for (const action of clientActions) {
     const name = `client_${action}`;
-    schemas[name] = schema;
     messages[name] = {
       name: action,
       title: `{"action":"${action}"}`,
       summary: CLIENT_SUMMARIES[action as keyof typeof clientSchemas],
       contentType: 'application/json',
-      payload: ref('schemas', name),
+      payload: ref('schemas', `Client${schemaName(action)}`),
     };
   }
   const closeCodes = [
@@ -125,7 +128,7 @@ export function asyncApiDocument(): Record<string, unknown> {
         description: [
           '`GET /events/stream?match_id=&league_id=&team_id=&since=&epoch=&snapshot=1&token=` (`text/event-stream`).',
           'Each server frame is one SSE message: `id: <epoch>/<seq>` (on events and on frames that set the stream position), `event: <TYPE>`, `data: <the same JSON as on /ws>`.',
-          'Opens with `retry:` and SUBSCRIBED, then SNAPSHOT when asked for or when resume is refused. `Last-Event-ID` resumes like since + epoch.',
+          'Opens with `retry:` (1000-5000 ms, drawn per connection) and SUBSCRIBED, then SNAPSHOT when asked for or when resume is refused; the first `id:` is on SNAPSHOT when one follows, else on SUBSCRIBED. `Last-Event-ID` resumes like since + epoch; a malformed one is a refused resume (200, resumed:false, SNAPSHOT).',
           'A `: ping` comment every HEARTBEAT_INTERVAL_SECS. Slow consumers, shutdown and token expiry end the stream (a comment names the close code).',
         ].join('\n'),
         servers: [{ $ref: '#/servers/http' }],

@@ -327,6 +327,10 @@ export interface SimRenderer {
   readonly basePath: string;
   /** Answers one GET to the simulated provider (path and query) at `simSecs`; never throws. */
   answer(url: URL, simSecs: number): SimAnswer;
+  /** The live list at `simSecs`, as `answer` gives it for the request the client polls with. */
+  live(simSecs: number): SimAnswer;
+  /** The look-up of one match at `simSecs`, as `answer` gives it for the client's look-up request. */
+  fixture(matchId: string, simSecs: number): SimAnswer;
   /** The body of a refused request (method not allowed, internal error). */
   error(status: number, message: string): string;
   /** Push only: the path of the push feed, and the match objects of the live list by match id. */

@@ -10,7 +10,7 @@
  */
 import { toApiFootballFixture } from '../../src/sim/render/api-football/index.js';
 import type { WireMatch } from '../../src/upstream/allsportsapi/wire.js';
-import { parseApiFootballReply, parseApiFootballText } from '../../src/upstream/api-football/parser.js';
+import { apiFootballParser } from '../../src/upstream/api-football/parser.js';
 import { afEnvelope, afErrors } from '../helpers/api-football-stand-in.js';
 import type { ReplyCodec } from './timeline.js';
 
@@ -38,7 +38,7 @@ function fixtureOf(wire: WireMatch): unknown {
 export const apiFootballCodec: ReplyCodec = {
   name: 'api-football',
   reply: (wires) => JSON.parse(JSON.stringify(afEnvelope(wires.map((w) => fixtureOf(w as unknown as WireMatch))))),
-  parse: (body) => parseApiFootballReply(body),
+  parser: apiFootballParser,
   faulty(variant, wires) {
     switch (variant % 4) {
       case 0:
@@ -53,7 +53,6 @@ export const apiFootballCodec: ReplyCodec = {
         return '<html><body>502 Bad Gateway</body></html>';
     }
   },
-  parseText: (text) => parseApiFootballText(text),
   // API-Football's second yellow is a red (flagged second_yellow), never a "yellowred card".
   cardType: (card) => (card.includes('red') ? 'red card' : 'yellow card'),
   // No per-goal running score in API-Football: two goals shown at one minute have no order.

@@ -103,7 +103,7 @@ describe('malformed frames (issue 16.7): reported as error events, skipped, the 
         send(peer, 'not json');
         send(peer, [1, 2]);
         send(peer, { type: 'SCORE_UPDATE', seq: 'two' });
-        send(peer, { type: 'UPSTREAM_STATUS', state: 'ok', since: '2026-05-17T12:00:00.000Z', reason: '' });
+        send(peer, { type: 'FROM_A_NEWER_SERVER', state: 'ok' });
         send(peer, started(2));
         send(peer, score(3));
       }),
@@ -117,8 +117,8 @@ describe('malformed frames (issue 16.7): reported as error events, skipped, the 
     expect(errors.map((e) => e.code)).toEqual(['BAD_FRAME', 'BAD_FRAME', 'BAD_FRAME', 'BAD_FRAME', 'BAD_FRAME']);
     expect(errors[0]?.message).toMatch(/SNAPSHOT\.matches: missing/);
     expect(errors[1]?.message).toMatch(/MATCH_STARTED\.goals: missing/);
-    // A frame type of a newer server (UPSTREAM_STATUS here) is ignored, not an error.
-    expect(errors.map((e) => e.message).join()).not.toContain('UPSTREAM_STATUS');
+    // A frame type of a newer server is ignored, not an error.
+    expect(errors.map((e) => e.message).join()).not.toContain('FROM_A_NEWER_SERVER');
   });
 
   it('a SUBSCRIBED {resumed:true} in another epoch than the position is a reset, not a resume', async () => {
@@ -143,6 +143,42 @@ describe('malformed frames (issue 16.7): reported as error events, skipped, the 
     expect(infos).toEqual([false]);
     expect(events.map((e) => e.seq)).toEqual([6]);
     expect(feed.position).toEqual({ seq: 6, epoch: 'NEW' });
+  });
+});
+
+describe('the provider status (UPSTREAM_STATUS, 18 §2)', () => {
+  it('is the upstream event and feed.upstream; a reconnection that brings the same status does not repeat it; a malformed one is a BAD_FRAME', async () => {
+    const down = { type: 'UPSTREAM_STATUS', state: 'down', since: '2026-12-07T10:00:00.000Z', reason: 'the provider refuses the API key' };
+    const ok = { type: 'UPSTREAM_STATUS', state: 'ok', since: '2026-12-07T10:05:00.000Z', reason: 'no provider problem reported' };
+    const { url, peers } = await scriptedPeer((peer, index) =>
+      onSubscribe(peer, () => {
+        send(peer, subscribed('E', 0));
+        if (index === 0) {
+          send(peer, down);
+          send(peer, { type: 'SNAPSHOT', seq: 0, matches: [] });
+          send(peer, { ...down, state: 'broken' });
+          send(peer, ok);
+          // The connection drops: the next one starts with the same status.
+          peer.socket.terminate();
+        } else {
+          send(peer, ok);
+          send(peer, { type: 'SNAPSHOT', seq: 0, matches: [] });
+          send(peer, started(1));
+        }
+      }),
+    );
+    const { feed, errors, events } = feedFor({ url });
+    expect(feed.upstream).toBeUndefined();
+    const heard: Array<{ state: string; since: string; reason: string }> = [];
+    feed.on('upstream', (status) => heard.push(status));
+    await feed.connect();
+    await until(() => events.length === 1 && peers.length === 2, 'the second connection and its event');
+    expect(heard).toEqual([
+      { state: 'down', since: down.since, reason: down.reason },
+      { state: 'ok', since: ok.since, reason: ok.reason },
+    ]);
+    expect(feed.upstream).toEqual({ state: 'ok', since: ok.since, reason: ok.reason });
+    expect(errors.filter((e) => e.code === 'BAD_FRAME').map((e) => e.message)).toEqual([expect.stringMatching(/UPSTREAM_STATUS\.state/)]);
   });
 });
 
@@ -243,7 +279,7 @@ describe('connect() settles (18 §2)', () => {
     const { url, peers } = await scriptedPeer((peer) =>
       onSubscribe(peer, () => send(peer, { type: 'ERROR', code: 'INVALID_FILTER', message: 'league_ids[0]: expected digits' })),
     );
-    const { feed, errors } = feedFor({ url, filter: { league_ids: ['x'] } });
+    const { feed, errors } = feedFor({ url, filter: { league_ids: ['9152'] } });
     const error = await feed.connect().then(
       () => undefined,
       (e: unknown) => e,
@@ -274,7 +310,11 @@ describe('connect() settles (18 §2)', () => {
       [{ url: 'ws://h/ws', filter: { league_ids: [{ id: 1 }] } }, 'filter.league_ids[0]'],
       [{ url: 'ws://h/ws', filter: { league_ids: '9152' } }, 'filter.league_ids'],
       [{ url: 'ws://h/ws', filter: { leagues: ['1'] } }, 'filter.leagues'],
-      [{ url: 'ws://h/ws', filter: { match_ids: ['x'.repeat(65)] } }, 'filter'],
+      [{ url: 'ws://h/ws', filter: { match_ids: ['x'.repeat(65)] } }, 'filter.match_ids[0]'],
+      // One id rule everywhere (18 §5): 1 to 20 digits.
+      [{ url: 'ws://h/ws', filter: { team_ids: ['7301', 'abc'] } }, 'filter.team_ids[1]'],
+      [{ url: 'ws://h/ws', filter: { league_ids: ['1'.repeat(21)] } }, 'filter.league_ids[0]'],
+      [{ url: 'ws://h/ws', filter: { match_ids: Array.from({ length: 501 }, (_, i) => String(i)) } }, 'filter'],
       [{ url: 'ws://h/ws', heartbeatIntervalMs: -1 }, 'heartbeatIntervalMs'],
       [{ url: 'ws://h/ws', baseDelayMs: '1000' }, 'baseDelayMs'],
       [{ url: 'ws://h/ws', position: { seq: '5', epoch: 'E' } }, 'position.seq'],

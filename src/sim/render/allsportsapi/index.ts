@@ -139,6 +139,9 @@ export const allSportsApiSim: SimRenderer = {
     const answer = answerQuery(url.searchParams, simSecs);
     return { kind: answer.kind, status: HTTP_OK, body: toProviderJson(answer.body) };
   },
+  live: (simSecs) => allSportsApiSim.answer(new URL('http://sim.invalid/football/?met=Livescore'), simSecs),
+  fixture: (matchId, simSecs) =>
+    allSportsApiSim.answer(new URL(`http://sim.invalid/football/?met=Fixtures&matchId=${encodeURIComponent(matchId)}`), simSecs),
   error(status: number, message: string): string {
     return toProviderJson(renderError(status >= 500 ? 'server' : 'method', message, status >= 500 ? status : ProviderErrorCode.InvalidParameter));
   },

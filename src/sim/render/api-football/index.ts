@@ -308,14 +308,19 @@ export function answerApiFootball(url: URL, simSecs: number): SimAnswer {
   return answer('other', envelope(params, [], { required: 'At least one parameter is required.' }));
 }
 
+/** Answers without ever throwing: a renderer bug is the provider's `{"bug": …}` error (FORMAT.md §2). */
+function safely(url: URL, simSecs: number): SimAnswer {
+  try {
+    return answerApiFootball(url, simSecs);
+  } catch {
+    return answer('other', envelope({}, [], { bug: 'Internal error of the simulator' }), 500);
+  }
+}
+
 export const apiFootballSimRenderer: SimRenderer = {
   basePath: '/',
-  answer: (url, simSecs) => {
-    try {
-      return answerApiFootball(url, simSecs);
-    } catch {
-      return answer('other', envelope({}, [], { bug: 'Internal error of the simulator' }), 500);
-    }
-  },
+  answer: safely,
+  live: (simSecs) => safely(new URL('http://sim.invalid/fixtures?live=all'), simSecs),
+  fixture: (matchId, simSecs) => safely(new URL(`http://sim.invalid/fixtures?id=${encodeURIComponent(matchId)}`), simSecs),
   error: (_status, message) => envelope({}, [], { request: message }),
 };
