@@ -594,7 +594,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         metrics,
         pollIntervalMs: config.pollIntervalMs,
         pollIdleIntervalMs: config.pollIdleIntervalMs,
-        lookupConcurrency: config.vanishedLookupConcurrency,
+        // API-Football answers up to 20 look-ups asked together with one ids= request: let 20 be asked together.
+        lookupConcurrency: apiFootball ? Math.max(config.vanishedLookupConcurrency, 20) : config.vanishedLookupConcurrency,
         lookupsPerPoll: config.vanishedLookupsPerPoll,
         ...(apiFootball ? { minIntervalMs: () => apiFootball.minIntervalMs() } : {}),
         ...(push ? { intervalOverride: () => (push.health().state === 'connected' ? config.upstream.reconcileIntervalMs : undefined) } : {}),

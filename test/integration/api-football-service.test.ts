@@ -6,12 +6,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startService, type TestService } from '../helpers/service.js';
-import { afEnvelope, afErrors, startAfStandIn, type AfReply, type AfStandIn } from '../helpers/api-football-stand-in.js';
+import { afEnvelope, afErrors, startAfStandIn, type AfHandler, type AfStandIn } from '../helpers/api-football-stand-in.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-function liveFixture(elapsed: number): Record<string, unknown> {
+function liveFixture(elapsed: number, id = 5001, short = '1H'): Record<string, unknown> {
   return {
-    fixture: { id: 5001, referee: null, timezone: 'UTC', date: '2026-12-07T15:00:00+00:00', timestamp: 1, periods: { first: null, second: null }, venue: { id: null, name: null, city: null }, status: { long: 'First Half', short: '1H', elapsed, extra: null } },
+    fixture: { id, referee: null, timezone: 'UTC', date: '2026-12-07T15:00:00+00:00', timestamp: 1, periods: { first: null, second: null }, venue: { id: null, name: null, city: null }, status: { long: 'First Half', short, elapsed, extra: null } },
     league: { id: 39, name: 'Premier League', country: 'England', logo: null, flag: null, season: 2026, round: 'R' },
     teams: { home: { id: 1, name: 'Home', logo: null, winner: null }, away: { id: 2, name: 'Away', logo: null, winner: null } },
     goals: { home: 0, away: 0 },
@@ -32,7 +32,7 @@ afterEach(async () => {
   standIn = undefined;
 });
 
-async function start(reply: () => AfReply): Promise<{ standIn: AfStandIn; service: TestService }> {
+async function start(reply: AfHandler): Promise<{ standIn: AfStandIn; service: TestService }> {
   standIn = await startAfStandIn();
   standIn.handle(reply);
   service = await startService({
@@ -46,6 +46,27 @@ async function start(reply: () => AfReply): Promise<{ standIn: AfStandIn; servic
   });
   return { standIn, service };
 }
+
+describe('confirming ends', () => {
+  it('six matches leaving live=all at once are confirmed with one ids= request, and end', async () => {
+    const ids = [6001, 6002, 6003, 6004, 6005, 6006];
+    let stage: 'nothing' | 'live' | 'over' = 'nothing';
+    const { standIn: stand, service: svc } = await start((request) => {
+      if (request.query.has('ids')) return { body: afEnvelope((request.query.get('ids') ?? '').split('-').map((id) => liveFixture(90, Number(id), 'FT'))), headers: QUOTA };
+      return { body: afEnvelope(stage === 'live' ? ids.map((id) => liveFixture(80, id, '2H')) : []), headers: QUOTA };
+    });
+    const client = await TestClient.open(svc.wsUrl);
+    client.send({ action: 'subscribe_all' });
+    await client.nextOfType('SUBSCRIBED');
+    stage = 'live';
+    for (let i = 0; i < ids.length; i += 1) await client.nextOfType('MATCH_STARTED', 20_000);
+    stage = 'over';
+    for (let i = 0; i < ids.length; i += 1) await client.nextOfType('MATCH_ENDED', 20_000);
+    const lookups = stand.requests.filter((r) => r.query.has('ids') || r.query.has('id'));
+    expect(lookups.map((r) => r.query.get('ids')?.split('-').length)).toEqual([6]);
+    client.close();
+  });
+});
 
 describe('API-Football errors are failed polls', () => {
   it('a refused key after a match was live: no MATCH_ENDED, /health unhealthy naming APIFOOTBALL_API_KEY, one log line, no key anywhere', async () => {
