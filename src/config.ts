@@ -571,6 +571,8 @@ export function loadConfig(env: Env): Config {
 
 /** Settings of `npm run sim` (the simulated provider on its own). */
 export interface SimCliConfig {
+  /** `PROVIDER`: whose wire format the simulator speaks. @default 'allsportsapi' */
+  readonly provider: ProviderName;
   readonly host: string;
   readonly port: number;
   readonly speed: number;
@@ -580,6 +582,7 @@ export interface SimCliConfig {
 export function loadSimCliConfig(env: Env): SimCliConfig {
   const host = read(env, 'SIM_HOST') ?? '127.0.0.1';
   return Object.freeze({
+    provider: providerName(env),
     host,
     port: integer(env, 'SIM_PORT', 8081, { max: 65_535 }),
     speed: positiveNumber(env, 'SIM_SPEED', 30, { max: 100_000, unit: 'a speed factor' }),

@@ -121,8 +121,10 @@ describe('defaults', () => {
   });
 
   it('the simulated CLI (npm run sim) defaults', () => {
-    expect(loadSimCliConfig({})).toEqual({ host: '127.0.0.1', port: 8081, speed: 30, startAtSimSecs: 0 });
+    expect(loadSimCliConfig({})).toEqual({ provider: 'allsportsapi', host: '127.0.0.1', port: 8081, speed: 30, startAtSimSecs: 0 });
+    expect(loadSimCliConfig({ PROVIDER: 'api-football' }).provider).toBe('api-football');
     expect(loadSimCliConfig({ SIM_HOST: '0.0.0.0', SIM_PORT: '0', SIM_SPEED: '120', SIM_START_AT_SECS: '600' })).toEqual({
+      provider: 'allsportsapi',
       host: '0.0.0.0',
       port: 0,
       speed: 120,
