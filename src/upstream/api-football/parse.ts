@@ -326,7 +326,11 @@ export function refusalError(refusal: Refusal, status?: number): UpstreamError {
           : refusal.kind === 'plan'
             ? 'plan'
             : 'provider_error';
-  return new UpstreamError(kind, `API-Football refused the request (${bounded(quoted, 2 * MAX_PROVIDER_MESSAGE_LENGTH)})`, {
+  const what =
+    refusal.kind === 'plan' && refusal.parameter !== undefined
+      ? `the API-Football plan refuses the ${refusal.parameter} parameter`
+      : 'API-Football refused the request';
+  return new UpstreamError(kind, `${what} (${bounded(quoted, 2 * MAX_PROVIDER_MESSAGE_LENGTH)})`, {
     providerMessages: refusal.messages,
     ...(status === undefined ? {} : { status }),
   });
