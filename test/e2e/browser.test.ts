@@ -87,14 +87,15 @@ async function openPage(errors: string[], viewport = { width: 1366, height: 900 
 }
 
 /**
- * The first stored event that passes `predicate`: already in the history, or the next one to come
- * (a live subscription opened before the history is read, so none falls between the two).
+ * The newest stored event that passes `predicate` (the page's log keeps the newest 500): already in
+ * the history, or the next one to come (a live subscription opened before the history is read, so
+ * none falls between the two).
  */
 async function storedOrNext(service: TestService, predicate: (event: WireEvent) => boolean, timeoutMs = WAIT_MS * 4): Promise<WireEvent> {
   const client = await TestClient.open(service.wsUrl);
   try {
     await subscribe(client, { action: 'subscribe_all' });
-    const past = (await history(service.url)).find(predicate);
+    const past = (await history(service.url)).findLast(predicate);
     if (past !== undefined) return past;
     return (await client.next((m: Message) => isEvent(m) && predicate(m as unknown as WireEvent), timeoutMs)) as unknown as WireEvent;
   } finally {
