@@ -360,6 +360,21 @@ describe('scoreboard in Chromium', () => {
       { timeout: WAIT_MS },
     );
     expect(await page.evaluate(`localStorage.getItem('fsc.filter')`)).toContain(leagueId);
+    // Reloaded while following it: today's results are read for that league only.
+    const eventsQueries: URLSearchParams[] = [];
+    const onRequest = (request: { url(): string }) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/events') eventsQueries.push(url.searchParams);
+    };
+    page.on('request', onRequest);
+    await page.reload();
+    await waitFor('#matches .match[data-live="false"]');
+    page.off('request', onRequest);
+    expect(eventsQueries.length).toBeGreaterThan(0);
+    expect(eventsQueries.map((q) => q.get('league_id'))).toEqual(eventsQueries.map(() => leagueId));
+    const shownLeagues = await page.locator('#matches .match').evaluateAll((items) => [...new Set(items.map((i) => i.getAttribute('data-league-id')))]);
+    expect(shownLeagues).toEqual([leagueId]);
+    await page.locator('#connection > summary').click();
     await page.locator('#f-all').click();
     await page.waitForFunction(`document.querySelectorAll('#matches section.group').length > 1`, undefined, { timeout: WAIT_MS });
     expect(await page.evaluate(`localStorage.getItem('fsc.filter')`)).toBe('null');
