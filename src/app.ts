@@ -42,9 +42,10 @@ import { redisKeys, type InvalidEntry } from './store/redis-keys.js';
 import { within } from './store/deadline.js';
 import { SqliteEventStore } from './store/sqlite-event-store.js';
 import type { EventStore } from './store/types.js';
-import { UpstreamClient, type UpstreamHealth } from './upstream/client.js';
+import type { UpstreamHealth } from './upstream/provider.js';
+import { requireProvider } from './upstream/registry.js';
 import { parseUpstreamStatus, upstreamStatusFrame, UpstreamStatusTracker, type UpstreamStatus } from './upstream/status.js';
-import { PushFeed } from './upstream/push-feed.js';
+import { PushFeed, type PushBackoff } from './upstream/push-feed.js';
 import { redactApiKey, redactUrlCredentials } from './upstream/errors.js';
 
 export interface AppOptions {
@@ -61,6 +62,8 @@ export interface AppOptions {
    * worker): open the store without taking it. @default false (true for a worker)
    */
   readonly dataDirLockHeld?: boolean;
+  /** Reconnection timing of the provider's push feed (tests shorten it). @default DEFAULT_PUSH_BACKOFF */
+  readonly pushBackoff?: Partial<PushBackoff>;
 }
 
 export interface RunningApp {
@@ -317,6 +320,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       // Lazy import: the simulator ships for the demo, but only this branch ever loads it.
       const { startSimServer } = await import('./sim/server.js');
       const sim: Closable & { baseUrl: string; pushUrl: string } = await startSimServer({
+        renderer: await requireProvider().loadSimulator(),
         speed: config.simSpeed,
         startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed),
       });
@@ -333,7 +337,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       logger.info({ upstream: redactApiKey(baseUrl) }, 'polling AllSportsAPI');
     }
 
-    const upstream = new UpstreamClient({ config: { ...config.upstream, baseUrl }, metrics });
+    // The provider selection point (issue 17 §3): its client, push feed and simulator.
+    const provider = requireProvider();
+    const upstream = provider.createClient({ ...config.upstream, baseUrl }, metrics);
     cleanup.push(() => upstream.close());
     upstream.onRetry((event) => {
       const error = 'error' in event ? event.error : undefined;
@@ -516,9 +522,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       });
       // Push mode: the provider's push feed brings changes at once; polling only reconciles while
       // it is healthy, and takes over at the live cadence while it is not.
+      const pushCapability = provider.push;
       const push =
-        config.upstream.mode === 'push'
+        config.upstream.mode === 'push' && pushCapability !== undefined
           ? new PushFeed({
+              provider: pushCapability,
+              ...(options.pushBackoff === undefined ? {} : { backoff: options.pushBackoff }),
               url: pushUrl,
               apiKey: config.upstream.apiKey,
               timezone: config.upstream.timezone,

@@ -23,7 +23,7 @@ import type { EventStore } from '../store/types.js';
 import { within } from '../store/deadline.js';
 import type { StoreHealth } from '../store/monitored-store.js';
 import { isCorruption } from '../store/validate.js';
-import type { UpstreamHealth } from '../upstream/client.js';
+import type { UpstreamHealth } from '../upstream/provider.js';
 import { httpServerTimeouts, type AdmissionControl } from './admission.js';
 import { asyncApiYaml } from './asyncapi.js';
 import { docsCsp, swaggerUiStyleHashes } from './docs-csp.js';
