@@ -5,7 +5,7 @@
  * joined late, or a relay was lost with a dying writer), the missing events are read from the
  * shared store first (see `OrderedBus`).
  */
-import { isBatchMessage, type BatchMessage } from './ipc-messages.js';
+import { isBatchEnvelope, isBatchMessage, type BatchMessage } from './ipc-messages.js';
 import { OrderedBus, type OrderedBusOptions } from './ordered-bus.js';
 import type { CommittedBatch } from './types.js';
 
@@ -14,6 +14,12 @@ export interface PrimaryChannel {
   send(message: BatchMessage): unknown;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   off(event: 'message', listener: (message: unknown) => void): unknown;
+}
+
+/** A relayed batch that is not what the writer sends: dropped, and reported to `onError`. */
+export class MalformedBatchError extends Error {
+  override readonly name = 'MalformedBatchError';
+  readonly code = 'IPC_MALFORMED_BATCH';
 }
 
 export interface IpcBusOptions extends OrderedBusOptions {
@@ -31,6 +37,7 @@ export class IpcBus extends OrderedBus {
 
   private readonly onMessage = (message: unknown): void => {
     if (isBatchMessage(message)) this.receive(message.batch);
+    else if (isBatchEnvelope(message)) this.report(new MalformedBatchError('a relayed batch is malformed; dropped (the next batch reads the hole from the store)'));
   };
 
   protected transmit(batch: CommittedBatch): void {

@@ -40,6 +40,7 @@ import { docsCsp, swaggerUiStyleHashes } from './docs-csp.js';
 import { registerClientBundle } from './client-bundle.js';
 import { matchesToken, redactTokenParam, tokenFrom, type Authenticator } from './auth.js';
 import { registerProbes, type Readiness } from './probes.js';
+import { ID_PATTERN, isId } from '@football-streaming-core/client/protocol';
 import { apiSchemas, namedSchemas, withRefs } from './schemas.js';
 import { idFilters, idListHint, integerParam, matchesFilters, ParameterError, queryParser, rejectUnknown, type Query } from './query.js';
 import { parseStreamRequest, type SseBinding } from './sse.js';
@@ -416,14 +417,14 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
         operationId: 'getMatch',
         tags: ['matches'],
         summary: 'One followed match with its events in order',
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^\\d{1,20}$', description: 'match id' } } },
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: ID_PATTERN, description: 'match id (1 to 20 digits)' } } },
         querystring: { type: 'object', properties: { token: tokenParam } },
         response: { 200: ref('MatchWithEvents'), ...errorResponses(400, 401, 404) },
       },
     };
     api.get<{ Params: { id: string } }>('/matches/:id', matchRoute, async (request, reply) => {
       const { id } = request.params;
-      if (!/^\d{1,20}$/.test(id)) {
+      if (!isId(id)) {
         return sendError(reply, 400, HttpErrorCode.InvalidParameter, 'id: expected a numeric match id', { parameter: 'id' });
       }
       const state = deps.match(id);
