@@ -157,21 +157,26 @@ function goalsAndVars(
     }
     scoring.push(s);
   }
-  // A goal VAR ruled out may still be listed beside its `Var` event: when `goals` no longer counts
-  // it, the latest goal of that side that a cancellation names is left out.
+  // More Goal events than `goals` counts for a side: first the shoot-out kicks listed without their
+  // "Penalty Shootout" comment (as before the comment existed: penalties at 120+n once the match
+  // went to a shoot-out), then a goal VAR ruled out that is still listed beside its `Var` event —
+  // latest first. Any other surplus is left to the events (the score stays `goals`).
   const counted = fixture.goals;
+  const shootout = /^(P|PEN)$/i.test(fixture.status.short.trim()) || fixture.penalty !== null;
   if (counted !== null) {
     for (const side of ['home', 'away'] as const) {
       let surplus = scoring.filter((g) => g.side === side).length - counted[side];
       const cancels = events.filter((v) => v.side === side && isType(v.event, 'var') && cancelsGoal(v.event));
-      for (let i = scoring.length - 1; i >= 0 && surplus > 0; i -= 1) {
-        const goal = scoring[i] as SidedEvent;
-        if (goal.side !== side) continue;
-        const ruledOut = cancels.some((v) => sameRef(v.event.player, goal.event.player) && Math.abs(v.order - goal.order) <= 300);
-        if (!ruledOut) continue;
-        scoring = scoring.filter((_, j) => j !== i);
-        surplus -= 1;
-      }
+      const dropLatest = (matches: (goal: SidedEvent) => boolean): void => {
+        for (let i = scoring.length - 1; i >= 0 && surplus > 0; i -= 1) {
+          const goal = scoring[i] as SidedEvent;
+          if (goal.side !== side || !matches(goal)) continue;
+          scoring = scoring.filter((_, j) => j !== i);
+          surplus -= 1;
+        }
+      };
+      if (shootout) dropLatest((goal) => (goal.event.elapsed ?? 0) >= 120 && goal.event.extra !== null && isPenaltyGoal(goal.event));
+      dropLatest((goal) => cancels.some((v) => sameRef(v.event.player, goal.event.player) && Math.abs(v.order - goal.order) <= 300));
     }
   }
   const running = { home: 0, away: 0 };

@@ -253,6 +253,18 @@ describe('goals', () => {
   });
 });
 
+describe('shoot-out kicks without their comment', () => {
+  it('penalties at 120+n beyond `goals` in a shoot-out are kicks, not goals (listed before the comment existed)', () => {
+    const kick = (n: number, team: 'home' | 'away'): EventSpec => ({ at: [120, n], team, player: [null, `${team} taker ${n}`], type: 'Goal', detail: 'Penalty' });
+    const events = [goal(30, 9), goal(70, 21, 'Normal Goal', 'away'), kick(1, 'home'), kick(2, 'away'), kick(3, 'home')];
+    const m = snapshot({ short: 'PEN', elapsed: 120, goals: [1, 1], penalty: [2, 1], events });
+    expect(m.goals.map((g) => g.minute)).toEqual(['30', '70']);
+    // A penalty at 120+1 in extra time proper (no shoot-out, counted in goals) stays a goal.
+    const inEt = snapshot({ short: 'ET', elapsed: 120, extra: 2, goals: [2, 1], events: [goal(30, 9), goal(70, 21, 'Normal Goal', 'away'), { ...kick(1, 'home'), player: [9, 'P9'] }] });
+    expect(inEt.goals.map((g) => g.minute)).toEqual(['30', '70', '120+1']);
+  });
+});
+
 describe('minutes and statuses', () => {
   it('elapsed stuck at 45 with extra → "45+3" in the first half (never "48", which would read as the second half)', () => {
     const { events, state } = run(kickOff, { short: '1H', elapsed: 45, extra: 3, goals: [1, 0], events: [goal(45, 9, 'Normal Goal', 'home', 2)] });
