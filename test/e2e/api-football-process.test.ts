@@ -57,6 +57,8 @@ describe('a wrong combination stops start-up with one line naming the variables'
     [{ PROVIDER: 'api-football', UPSTREAM_MODE: 'push' }, 'PROVIDER, UPSTREAM_MODE'],
     [{ PROVIDER: 'api-football', ALLSPORTS_API_KEY: 'some-allsports-key' }, 'PROVIDER, ALLSPORTS_API_KEY'],
     [{ APIFOOTBALL_API_KEY: 'some-apifootball-key' }, 'PROVIDER, APIFOOTBALL_API_KEY'],
+    // The key pasted into the wrong variable: the line names it, never shows it.
+    [{ PROVIDER: 'api-football', APIFOOTBALL_API_KEY: 'some-apifootball-key', APIFOOTBALL_LEAGUES: 'some-apifootball-key' }, 'APIFOOTBALL_LEAGUES'],
   ])('%j', async (env, variables) => {
     const service = spawnService({ BIND_ADDRESS: '127.0.0.1:0', DATA_DIR: dataDir(), ...env });
     running.push(service);
