@@ -9,7 +9,10 @@
 import cluster from 'node:cluster';
 import { ConfigError, environmentWithDotenv, loadConfig, type Config, type Env } from './config.js';
 import { createLogger, redactSecrets, secretsOf, secretsOfEnv, type Logger } from './log.js';
-import { feedIdentity, followFeed, openSqliteStore, simulatedMatchdayClock, startApp } from './app.js';
+import { startApp } from './app.js';
+import { feedIdentity, followFeed } from './app/feed.js';
+import { simulatedMatchdayClock } from './app/sim-clock.js';
+import { openSqliteStore } from './app/store.js';
 import { WorkerEnv, type WorkerMessage } from './cluster/messages.js';
 import { startSupervisor } from './cluster/supervisor.js';
 import { WorkerLink } from './cluster/worker-link.js';

@@ -1,0 +1,82 @@
+/**
+ * The upstream part: which provider this instance polls (AllSportsAPI, or the built-in simulated
+ * matchday when no key is set) and the client that polls it.
+ */
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { EventStore } from '../store/types.js';
+import { UpstreamClient } from '../upstream/client.js';
+import { redactApiKey } from '../upstream/errors.js';
+import type { Parts } from './parts.js';
+import { simulatedMatchdayClock } from './sim-clock.js';
+
+/** The simulated provider a `WORKERS` primary runs for its instance (its workers poll it). */
+export interface PrimarySimulator {
+  readonly baseUrl: string;
+  readonly pushUrl: string | undefined;
+}
+
+export interface UpstreamOptions {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Where the simulator clock is kept. */
+  readonly store: EventStore;
+  /** Registers the `upstream` closing steps (the client, then the simulator). */
+  readonly parts: Parts;
+  /** This process is a worker whose primary runs the instance's simulator: poll that one. */
+  readonly primarySimulator?: PrimarySimulator | undefined;
+}
+
+export interface ResolvedUpstream {
+  readonly client: UpstreamClient;
+  /** The base URL polled (the built-in simulator's when no key is set). */
+  readonly baseUrl: string;
+  /** The push feed's URL (UPSTREAM_MODE=push), the simulator's own with the built-in one. */
+  readonly pushUrl: string;
+}
+
+/** Chooses the provider (starting the built-in simulator if it is the one) and opens its client. */
+export async function resolveUpstream(config: Config, options: UpstreamOptions): Promise<ResolvedUpstream> {
+  const { logger, metrics, parts } = options;
+  let baseUrl = config.upstream.baseUrl;
+  let pushUrl = config.upstream.wsUrl;
+  const primarySimulator = options.primarySimulator;
+  if (config.upstream.useBuiltInSim && primarySimulator !== undefined) {
+    // The primary runs the instance's simulated provider (and kept its clock); workers poll it.
+    baseUrl = primarySimulator.baseUrl;
+    pushUrl = primarySimulator.pushUrl ?? pushUrl;
+  } else if (config.upstream.useBuiltInSim) {
+    // Lazy import: the simulator ships for the demo, but only this branch ever loads it.
+    const { startSimServer } = await import('../sim/server.js');
+    const sim = await startSimServer({
+      speed: config.simSpeed,
+      startAtSimSecs: await simulatedMatchdayClock(options.store, config.simSpeed),
+    });
+    parts.add('upstream', () => sim.close());
+    baseUrl = sim.baseUrl;
+    pushUrl = sim.pushUrl;
+    logger.info(
+      { upstream: baseUrl, sim_speed: config.simSpeed },
+      `No ALLSPORTS_API_KEY set: using the built-in simulated matchday (a 90-minute match takes about ${Math.round(5400 / config.simSpeed / 6) / 10} minutes). Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.`,
+    );
+  } else if (config.upstream.apiKey === undefined) {
+    logger.info({ upstream: redactApiKey(baseUrl) }, 'No ALLSPORTS_API_KEY set: polling ALLSPORTS_BASE_URL without a key');
+  } else {
+    logger.info({ upstream: redactApiKey(baseUrl) }, 'polling AllSportsAPI');
+  }
+
+  const client = new UpstreamClient({ config: { ...config.upstream, baseUrl }, metrics });
+  parts.add('upstream', () => client.close());
+  client.onRetry((event) => {
+    const error = 'error' in event ? event.error : undefined;
+    logger.info(
+      { attempt: event.attempt, delay_ms: event.delay, kind: (error as { kind?: string } | undefined)?.kind },
+      'retrying upstream request',
+    );
+  });
+  client.onBreakerStateChange((state) => {
+    logger.warn({ breaker: client.health().breaker, state }, 'upstream circuit breaker changed state');
+  });
+  return { client, baseUrl, pushUrl };
+}
