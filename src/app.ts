@@ -11,10 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
-import type { Config } from './config.js';
+import { DEFAULT_REDIS_PREFIX, type Config } from './config.js';
 import type { CommittedBatch } from './bus/types.js';
 import type { WorkerLink, WorkerRole } from './cluster/worker-link.js';
-import { WorkerEnv } from './cluster/messages.js';
 import type { MatchBook } from './engine/match-book.js';
 import type { PollingSource } from './engine/polling-source.js';
 import { Hub } from './hub/hub.js';
@@ -30,10 +29,19 @@ import { Leadership } from './app/leadership.js';
 import { Parts, type PartName } from './app/parts.js';
 import { Roles } from './app/roles.js';
 import { openStore, restoreBook } from './app/store.js';
-import { resolveUpstream } from './app/upstream.js';
+import { resolveUpstream, type PrimarySimulator } from './app/upstream.js';
 import { UpstreamHealthSharing } from './app/upstream-health.js';
 
 export { SHUTDOWN_ORDER, type PartName } from './app/parts.js';
+
+/** A worker of a `WORKERS` > 1 instance: its link to the primary and what the primary handed it. */
+export interface AppWorker {
+  readonly link: WorkerLink;
+  /** The simulated provider the primary runs for the instance (built-in sim): polled instead of starting one. */
+  readonly primarySimulator: PrimarySimulator | undefined;
+  /** Count connection slots in this worker alone (benchmarks only). */
+  readonly localAdmission: boolean;
+}
 
 export interface AppOptions {
   readonly config: Config;
@@ -43,7 +51,7 @@ export interface AppOptions {
   /** Use this store instead of opening the SQLite one in DATA_DIR (it is closed on stop). */
   readonly store?: EventStore;
   /** This process is a worker of a `WORKERS` > 1 instance: its role comes from the primary. */
-  readonly worker?: WorkerLink;
+  readonly worker?: AppWorker;
   /**
    * The DATA_DIR lock is already held for this instance by its primary process (a `WORKERS`
    * worker): open the store without taking it. @default false (true for a worker)
@@ -125,7 +133,8 @@ function gracefulStop(config: Config, logger: Logger, lifecycle: Lifecycle, part
 }
 
 export async function startApp(options: AppOptions): Promise<RunningApp> {
-  const { config, logger, worker } = options;
+  const { config, logger } = options;
+  const worker = options.worker?.link;
   const parts = new Parts(logger, options.onPartClosed);
   try {
     const startedAt = Date.now();
@@ -136,14 +145,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     // A worker's DATA_DIR lock is held by its primary, for the whole instance.
     const lockHeld = options.dataDirLockHeld === true || worker !== undefined;
     const { store, redis, invalidEntries } = await openStore(config, { logger, metrics, parts, store: options.store, lockHeld });
-    const simBaseUrl = redis || !worker ? undefined : process.env[WorkerEnv.SimBaseUrl];
-    const primarySimulator = simBaseUrl === undefined ? undefined : { baseUrl: simBaseUrl, pushUrl: process.env[WorkerEnv.SimPushUrl] };
+    const primarySimulator = redis ? undefined : options.worker?.primarySimulator;
     const upstream = await resolveUpstream(config, { logger, metrics, store, parts, primarySimulator });
     // Workers find the store already prepared by their primary (feed identity, simulator clock); on
     // Redis the leader checks the feed when it takes over (its commit is fenced).
     if (!worker && !redis) await followFeed(store, feedIdentity(config), logger);
     const book = await restoreBook(store, metrics, logger);
-    const prefix = config.redis?.prefix ?? 'fsc:';
+    const prefix = config.redis?.prefix ?? DEFAULT_REDIS_PREFIX;
     const onReset = (reset: Parameters<typeof onHistoryReset>[0]) => onHistoryReset(reset, { logger, book, hub, roles });
     const { bus, subscribe } = openBus({ logger, store, parts, redis, prefix, worker, invalidEntries, onReset });
     const hub = createHub(config, store, book, logger, metrics, worker);
@@ -153,13 +161,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const roleDeps = { config, logger, metrics, store, book, bus, upstream: upstream.client, pushUrl: upstream.pushUrl, health, nodeId, shuttingDown };
     const roles = new Roles({ ...roleDeps, onRedis: redis !== undefined });
     await subscribe(book.seq, (batch) => fanOut(batch, hub, metrics, roles));
-    const leadership = redis ? new Leadership({ config, redis, prefix, nodeId, roles, logger, metrics }) : undefined;
+    const leadership = redis && config.redis ? new Leadership({ config, redisConfig: config.redis, redis, prefix, nodeId, roles, logger, metrics }) : undefined;
     if (!worker && !redis) await roles.promote(undefined);
 
     const { fanoutMode } = options;
     const clients = await serveClients({
       ...{ config, logger, metrics, store, hub, book, parts, lifecycle, worker, startedAt, fanoutMode },
-      localAdmission: process.env[WorkerEnv.BenchLocalAdmission] === '1',
+      localAdmission: options.worker?.localAdmission === true,
       upstreamHealth: () => health.current(roles.writer !== undefined, roles.writer?.push),
       extraHealth: async () => {
         const fields: Record<string, unknown> = worker ? { workers: worker.workerCount } : {};

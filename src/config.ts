@@ -1,7 +1,8 @@
 /**
- * The only module that reads the environment. `loadConfig` validates every variable once, at
- * start-up, and returns a frozen object; an invalid value raises a `ConfigError` whose message is
- * one line naming the variable and what it accepts.
+ * The only module that reads the environment (`processEnvironment`; a test greps src/ for any other
+ * reader). `loadConfig` validates every variable once, at start-up, and returns a frozen object;
+ * an invalid value raises a `ConfigError` whose message is one line naming the variable and what
+ * it accepts. `loadWorkerSettings` reads what a `WORKERS` primary hands its workers.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -10,6 +11,11 @@ import { redactApiKey } from './upstream/errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** The process's environment, as it was given (`environmentWithDotenv` adds `.env`). */
+export function processEnvironment(): Env {
+  return process.env;
+}
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -17,6 +23,12 @@ export const DEFAULT_BASE_URL = 'https://apiv2.allsportsapi.com/football/';
 
 /** The provider's WebSocket push feed (FORMAT.md §9); the key goes in `APIkey=`. */
 export const DEFAULT_WS_URL = 'wss://wss.allsportsapi.com/live_events';
+
+/** `REDIS_PREFIX` when unset: the prefix of every Redis key. */
+export const DEFAULT_REDIS_PREFIX = 'fsc:';
+
+/** `SIM_SPEED` when unset: simulated seconds per second of the built-in matchday. */
+const DEFAULT_SIM_SPEED = 30;
 
 /** `poll`: Livescore on a timer (the default); `push`: the provider's WebSocket feed, reconciled by polls. */
 export type UpstreamMode = 'poll' | 'push';
@@ -236,7 +248,7 @@ function redis(env: Env): RedisConfig | undefined {
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new ConfigError('REDIS_URL', `expected a redis:// or rediss:// URL, got protocol ${shown(url.protocol)}`);
   }
-  const prefix = read(env, 'REDIS_PREFIX') ?? 'fsc:';
+  const prefix = read(env, 'REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX;
   if (!/^[A-Za-z0-9:_.{}-]{1,64}$/.test(prefix)) {
     throw new ConfigError('REDIS_PREFIX', `expected 1 to 64 letters, digits or :_.-{}, got ${shown(prefix)}`);
   }
@@ -474,11 +486,52 @@ export function loadConfig(env: Env): Config {
     },
     shutdownTimeoutMs: positiveNumber(env, 'SHUTDOWN_TIMEOUT_SECS', 10, { max: 600 }) * 1000,
     shutdownReadyGraceMs: positiveNumber(env, 'SHUTDOWN_READY_GRACE_SECS', 0, { max: 600, allowZero: true }) * 1000,
-    simSpeed: positiveNumber(env, 'SIM_SPEED', 30, { max: 100_000, unit: 'a speed factor' }),
+    simSpeed: simSpeed(env),
     workers: workers(env),
     redis: redis(env),
   };
   return deepFreeze(config);
+}
+
+function simSpeed(env: Env): number {
+  return positiveNumber(env, 'SIM_SPEED', DEFAULT_SIM_SPEED, { max: 100_000, unit: 'a speed factor' });
+}
+
+/** Environment a `WORKERS` primary starts its workers with (besides the instance's own). */
+export const WorkerEnv = {
+  /** Number of workers of this instance (for `/health`). */
+  Count: 'FSC_WORKER_COUNT',
+  /** The instance's id: the same in every worker, new on every start of the primary. */
+  InstanceId: 'FSC_INSTANCE_ID',
+  /** Base URL of the simulated provider the primary runs for the instance (built-in sim only). */
+  SimBaseUrl: 'FSC_SIM_BASE_URL',
+  /** Its push feed (`/live_events`), for UPSTREAM_MODE=push. */
+  SimPushUrl: 'FSC_SIM_PUSH_URL',
+  /**
+   * Benchmarks only (`bench/admission.mjs`, its baseline): `1` makes each worker count slots on its
+   * own, without asking the primary, so the limits no longer hold for the instance. Never set it
+   * in production.
+   */
+  BenchLocalAdmission: 'FSC_BENCH_LOCAL_ADMISSION',
+} as const;
+
+/** What a worker reads from `WorkerEnv`: set by its primary, not by the operator. */
+export interface WorkerSettings {
+  /** Workers of the instance. @default 1 */
+  readonly count: number;
+  /** The simulated provider the primary runs for the instance (built-in sim, no Redis). */
+  readonly simulator: { readonly baseUrl: string; readonly pushUrl: string | undefined } | undefined;
+  /** Count connection slots in this worker alone (benchmarks only). @default false */
+  readonly localAdmission: boolean;
+}
+
+export function loadWorkerSettings(env: Env): WorkerSettings {
+  const simBaseUrl = read(env, WorkerEnv.SimBaseUrl);
+  return Object.freeze({
+    count: integer(env, WorkerEnv.Count, 1, { min: 1, max: 256 }),
+    simulator: simBaseUrl === undefined ? undefined : { baseUrl: simBaseUrl, pushUrl: read(env, WorkerEnv.SimPushUrl) },
+    localAdmission: read(env, WorkerEnv.BenchLocalAdmission) === '1',
+  });
 }
 
 /** Settings of `npm run sim` (the simulated provider on its own). */
@@ -494,7 +547,7 @@ export function loadSimCliConfig(env: Env): SimCliConfig {
   return Object.freeze({
     host,
     port: integer(env, 'SIM_PORT', 8081, { max: 65_535 }),
-    speed: positiveNumber(env, 'SIM_SPEED', 30, { max: 100_000, unit: 'a speed factor' }),
+    speed: simSpeed(env),
     startAtSimSecs: integer(env, 'SIM_START_AT_SECS', 0),
   });
 }

@@ -3,7 +3,7 @@
  * promotes this process, losing it demotes it; a promotion that fails gives the lease back.
  */
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
+import type { Config, RedisConfig } from '../config.js';
 import { RedisLease } from '../cluster/redis-lease.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -39,6 +39,7 @@ async function leaseHeldElsewhere(redis: Redis, prefix: string, nodeId: string):
 
 export interface LeadershipOptions {
   readonly config: Config;
+  readonly redisConfig: RedisConfig;
   readonly redis: Redis;
   readonly prefix: string;
   readonly nodeId: string;
@@ -62,7 +63,7 @@ export class Leadership {
 
   constructor(private readonly options: LeadershipOptions) {
     const { config, redis, prefix, nodeId, roles, logger, metrics } = options;
-    const leaseMs = config.redis?.leaderLeaseMs ?? 10_000;
+    const leaseMs = options.redisConfig.leaderLeaseMs;
     const lease: RedisLease = new RedisLease({
       redis,
       prefix,

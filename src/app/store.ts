@@ -3,7 +3,7 @@
  * (REDIS_URL, shared by every node), wrapped so that its failures are counted and shown.
  */
 import { Redis } from 'ioredis';
-import type { Config, RedisConfig } from '../config.js';
+import { DEFAULT_REDIS_PREFIX, type Config, type RedisConfig } from '../config.js';
 import { REDIS_CLIENT_OPTIONS } from '../cluster/redis-client.js';
 import type { Logger } from '../log.js';
 import { MatchBook } from '../engine/match-book.js';
@@ -105,7 +105,7 @@ export async function openStore(config: Config, options: StoreOptions): Promise<
   const invalidEntries = invalidEntryReporter(metrics, logger);
   let raw = options.store;
   if (raw === undefined && redis !== undefined) {
-    raw = new RedisEventStore({ redis, prefix: config.redis?.prefix ?? 'fsc:', onInvalidEntry: (entry) => invalidEntries('read', entry) });
+    raw = new RedisEventStore({ redis, prefix: config.redis?.prefix ?? DEFAULT_REDIS_PREFIX, onInvalidEntry: (entry) => invalidEntries('read', entry) });
   } else if (raw === undefined) {
     const lock: Array<() => Promise<void>> = [];
     raw = openSqliteStore(config, lock, options.lockHeld, logger);

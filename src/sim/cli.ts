@@ -2,14 +2,14 @@
  * `npm run sim`: runs the simulated AllSportsAPI on its own, for the demo and for manual testing.
  * Settings (SIM_PORT, SIM_HOST, SIM_SPEED, SIM_START_AT_SECS) are validated by `loadSimCliConfig`.
  */
-import { ConfigError, environmentWithDotenv, loadSimCliConfig, type SimCliConfig } from '../config.js';
+import { ConfigError, environmentWithDotenv, loadSimCliConfig, processEnvironment, type SimCliConfig } from '../config.js';
 import { matchdayLengthSecs } from './render.js';
 import { startSimServer } from './server.js';
 
 async function main(): Promise<void> {
   let settings: SimCliConfig;
   try {
-    settings = loadSimCliConfig(environmentWithDotenv(process.env));
+    settings = loadSimCliConfig(environmentWithDotenv(processEnvironment()));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`sim: ${error.message}`);

@@ -303,8 +303,8 @@ export function eventFilter(query: EventQuery): (event: StoredEvent) => boolean 
 export interface RedisStoreOptions {
   /** A connected (or connecting) ioredis client; the store never creates or closes it. */
   readonly redis: Redis;
-  /** Prefix of every key. @default 'fsc:' */
-  readonly prefix?: string;
+  /** Prefix of every key (`REDIS_PREFIX`, see `DEFAULT_REDIS_PREFIX` in config.ts). */
+  readonly prefix: string;
   /** Told of every stream entry a read left out because it is not a valid event (metrics, log). */
   readonly onInvalidEntry?: (entry: InvalidEntry) => void;
 }
@@ -324,7 +324,7 @@ export class RedisEventStore implements EventStore {
 
   constructor(private readonly options: RedisStoreOptions) {
     this.redis = options.redis;
-    this.keys = redisKeys(options.prefix ?? 'fsc:');
+    this.keys = redisKeys(options.prefix);
     this.commitScript = defineScript(this.redis, 'fscStoreCommit', COMMIT_LUA);
     this.pruneScript = defineScript(this.redis, 'fscStorePrune', PRUNE_LUA);
     this.pruneStatesScript = defineScript(this.redis, 'fscStorePruneStates', PRUNE_STATES_LUA);
