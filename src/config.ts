@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
-import { redactApiKey } from './upstream/errors.js';
+import { ConfigError } from './errors.js';
+import { redactApiKey } from './redact.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -34,19 +35,8 @@ const DEFAULT_SIM_SPEED = 30;
 export type UpstreamMode = 'poll' | 'push';
 const UPSTREAM_MODES: readonly UpstreamMode[] = ['poll', 'push'];
 
-/**
- * An invalid variable. Its message never carries a secret: the credentials of any URL and any
- * `APIkey=` value in it are redacted, whichever path built it (a URL that fails to parse is shown).
- */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(redactApiKey(`${variable}: ${message}`));
-  }
-}
+/** Defined in the error catalogue (src/errors.ts). */
+export { ConfigError };
 
 export interface UpstreamConfig {
   /** AllSportsAPI key; `undefined` on the simulated feed. Never logged. */

@@ -28,6 +28,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { StoredEvent } from '../domain/events.js';
+import { BusResetUnhandledError } from '../errors.js';
 import { defineScript, HEAD_LUA, headFromReply, parseStreamEntry, redisKeys, type InvalidEntry, type RedisKeys } from '../store/redis-event-store.js';
 import type { CommittedBatch, EventBus } from './types.js';
 
@@ -65,11 +66,8 @@ export interface RedisBusOptions {
   readonly onInvalidEntry?: (entry: InvalidEntry) => void;
 }
 
-/** The subscription had to skip and nobody handles resets: it stopped rather than leave a silent gap. */
-export class BusResetUnhandledError extends Error {
-  override readonly name = 'BusResetUnhandledError';
-  readonly code = 'BUS_RESET_UNHANDLED';
-}
+/** Defined in the error catalogue (src/errors.ts). */
+export { BusResetUnhandledError };
 
 type XReadReply = Array<[key: string, entries: Array<[id: string, fields: string[]]>]> | null;
 

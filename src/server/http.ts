@@ -15,6 +15,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { MatchState } from '../domain/match.js';
 import { HttpErrorCode } from '../domain/protocol.js';
+import { InvalidParameterError } from '../errors.js';
 import { matchView, type MatchView } from '../domain/views.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -88,15 +89,6 @@ export interface HttpDeps {
   };
 }
 
-class BadParameter extends Error {
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
@@ -107,7 +99,7 @@ function integerParam(query: Record<string, unknown>, name: string, fallback: nu
   const raw = query[name];
   if (raw === undefined) return fallback;
   if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new BadParameter(name, `${name}: expected an integer from ${min} to ${max}`);
+    throw new InvalidParameterError(name, `${name}: expected an integer from ${min} to ${max}`);
   }
   return Number(raw);
 }
@@ -120,11 +112,11 @@ function idListParam(query: Record<string, unknown>, name: string): string[] | u
   if (raw === undefined) return undefined;
   const values = (Array.isArray(raw) ? raw : [raw]).flatMap((value) => String(value).split(','));
   if (values.length > MAX_IDS_PER_PARAMETER) {
-    throw new BadParameter(name, `${name}: at most ${MAX_IDS_PER_PARAMETER} ids per parameter, got ${values.length}`);
+    throw new InvalidParameterError(name, `${name}: at most ${MAX_IDS_PER_PARAMETER} ids per parameter, got ${values.length}`);
   }
   const ids = values.map((value) => value.trim());
   if (ids.length === 0 || ids.some((id) => !/^\d{1,20}$/.test(id))) {
-    throw new BadParameter(name, `${name}: expected numeric ids, comma-separated (e.g. ${name}=12345)`);
+    throw new InvalidParameterError(name, `${name}: expected numeric ids, comma-separated (e.g. ${name}=12345)`);
   }
   return ids;
 }
@@ -412,7 +404,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       try {
         for (const name of Object.keys(query)) {
           if (!KNOWN_EVENT_PARAMS.has(name)) {
-            throw new BadParameter(name, `${name}: unknown parameter; expected since, limit, match_id or league_id`);
+            throw new InvalidParameterError(name, `${name}: unknown parameter; expected since, limit, match_id or league_id`);
           }
         }
         const since = integerParam(query, 'since', 0, 0, Number.MAX_SAFE_INTEGER);
@@ -438,7 +430,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
           `"oldest_available_seq":${bounds.prunedThrough + 1},"truncated":${since < bounds.prunedThrough}}`;
         return reply.type('application/json').send(body);
       } catch (error) {
-        if (error instanceof BadParameter) {
+        if (error instanceof InvalidParameterError) {
           return sendError(reply, 400, HttpErrorCode.InvalidParameter, error.message, { parameter: error.parameter });
         }
         throw error;

@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CloseCode, HttpErrorCode } from '../domain/protocol.js';
+import { InvalidParameterError as StreamParameterError } from '../errors.js';
 import type { Filter } from '../domain/protocol.js';
 import { FrameCache, type Connection, type OutboundFrame } from '../hub/connection.js';
 import type { Client, Hub, SubscribeRequest } from '../hub/hub.js';
@@ -30,15 +31,8 @@ const MAX_IDS = 500;
 const PING = Buffer.from(': ping\n\n');
 
 /** A query parameter (or the `Last-Event-ID` header) that is not what the stream accepts. */
-export class StreamParameterError extends Error {
-  override readonly name = 'StreamParameterError';
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** A bad query parameter or `Last-Event-ID` (the catalogue's `InvalidParameterError`, src/errors.ts). */
+export { StreamParameterError };
 
 /** Query parameters `/events/stream` accepts. */
 export const STREAM_PARAMS = ['match_id', 'league_id', 'team_id', 'since', 'epoch', 'snapshot', 'token'] as const;

@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { EVENT_TYPES, type EventType, type StoredEvent } from '../domain/events.js';
 import type { MatchState } from '../domain/match.js';
+import { StoreClosedError, StoreUnavailableError } from '../errors.js';
 import { FencedError, type Commit, type EventQuery, type EventStore, type HistoryBounds, type MatchBookSnapshot } from './types.js';
 import { parseCounter, parseEpoch, parseMatchStates, quote } from './validate.js';
 
@@ -71,23 +72,8 @@ export function defineScript(redis: Redis, name: string, lua: string): RedisScri
   };
 }
 
-/** Commit, refused by Redis when the store is not reachable (no queued, late writes). */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
-  readonly code = 'STORE_UNAVAILABLE';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
-}
-
-/** The store was used after `close()`. */
-export class StoreClosedError extends Error {
-  override readonly name = 'StoreClosedError';
-  readonly code = 'STORE_CLOSED';
-  constructor() {
-    super('the Redis event store is closed');
-  }
-}
+/** Defined in the error catalogue (src/errors.ts). */
+export { StoreClosedError, StoreUnavailableError };
 
 const FENCED_REPLY = 'FENCED';
 

@@ -19,6 +19,7 @@ import type {
   VarItem,
 } from '../domain/match.js';
 import { err, ok, type Result } from '../domain/result.js';
+import { UpstreamFormatError as FormatError } from '../errors.js';
 import { UpstreamError, redactApiKey, type ProviderMessage } from './errors.js';
 
 /** A parsed reply: the matches, plus notes about items that were unusable and skipped. */
@@ -43,7 +44,6 @@ const MAX_WARNINGS = 100;
 const MAX_PROVIDER_MESSAGES = 5;
 const MAX_PROVIDER_MESSAGE_LENGTH = 300;
 
-class FormatError extends Error {}
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
