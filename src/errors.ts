@@ -5,7 +5,7 @@
  * what each means; `MESSAGES` holds the messages that are fixed.
  *
  * Classes that had a `code` field before keep it as an own field (log lines show it, as before);
- * the others expose `code` as a getter, so their log lines are unchanged. Modules that raised an
+ * the others carry it on their prototype, so their log lines are unchanged. Modules that raised an
  * error before re-export its class from here, so existing imports keep working.
  */
 import { redactApiKey } from './redact.js';
@@ -56,9 +56,7 @@ export class ConfigError extends Error implements CodedError {
     super(redactApiKey(`${variable}: ${message}`));
   }
 
-  get code(): 'CONFIG_INVALID' {
-    return 'CONFIG_INVALID';
-  }
+  declare readonly code: 'CONFIG_INVALID';
 }
 
 /** Why start-up was refused; `code` is stable for callers (main.ts prints the message alone). */
@@ -107,9 +105,7 @@ export class StoreError extends Error implements CodedError {
     super(message, options);
   }
 
-  get code(): 'STORE_FAILED' {
-    return 'STORE_FAILED';
-  }
+  declare readonly code: 'STORE_FAILED';
 }
 
 /** A commit refused because its fencing token is no longer the current writer's. */
@@ -119,9 +115,7 @@ export class FencedError extends Error implements CodedError {
     super(message);
   }
 
-  get code(): 'FENCED' {
-    return 'FENCED';
-  }
+  declare readonly code: 'FENCED';
 }
 
 /** The call did not settle in time; it may still complete (or fail) later, unobserved. */
@@ -152,9 +146,7 @@ export class UpstreamError extends Error implements CodedError {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
   }
 
-  get code(): 'UPSTREAM_FAILED' {
-    return 'UPSTREAM_FAILED';
-  }
+  declare readonly code: 'UPSTREAM_FAILED';
 
   /** Network errors, timeouts and HTTP 5xx may succeed on a retry; the provider's refusals will not. */
   get transient(): boolean {
@@ -165,9 +157,7 @@ export class UpstreamError extends Error implements CodedError {
 /** Inside the parser: a provider object is not shaped as expected (reported as an `UpstreamError` of kind `bad_format`). */
 export class UpstreamFormatError extends Error implements CodedError {
   override readonly name = 'UpstreamFormatError';
-  get code(): 'UPSTREAM_BAD_FORMAT' {
-    return 'UPSTREAM_BAD_FORMAT';
-  }
+  declare readonly code: 'UPSTREAM_BAD_FORMAT';
 }
 
 /** A request parameter (REST query, SSE query or `Last-Event-ID`) is invalid: HTTP 400 naming it. */
@@ -180,10 +170,23 @@ export class InvalidParameterError extends Error implements CodedError {
     super(message);
   }
 
-  get code(): 'INVALID_PARAMETER' {
-    return 'INVALID_PARAMETER';
-  }
+  declare readonly code: 'INVALID_PARAMETER';
 }
+
+/**
+ * `code` of the classes that had none before the catalogue: on the prototype, not an own field, so
+ * their log lines (which show own fields) stay as they were; writable, as fastify sets `code` on
+ * an error a validator returns.
+ */
+function codeOnPrototype(errorClass: abstract new (...args: never[]) => Error, code: ErrorCode): void {
+  Object.defineProperty(errorClass.prototype, 'code', { value: code, writable: true, enumerable: false, configurable: true });
+}
+codeOnPrototype(ConfigError, 'CONFIG_INVALID');
+codeOnPrototype(StoreError, 'STORE_FAILED');
+codeOnPrototype(FencedError, 'FENCED');
+codeOnPrototype(UpstreamError, 'UPSTREAM_FAILED');
+codeOnPrototype(UpstreamFormatError, 'UPSTREAM_BAD_FORMAT');
+codeOnPrototype(InvalidParameterError, 'INVALID_PARAMETER');
 
 /** The class of each code (`instanceof` works on each). */
 export const ERRORS = {

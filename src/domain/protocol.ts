@@ -4,7 +4,7 @@
  * the frames' schemas and types have one copy, the SDK's protocol module
  * (`@football-streaming-core/client/protocol` and `/wire`), shared by the service and the SDK.
  */
-import { ErrorCode } from '@football-streaming-core/client/protocol';
+import { ErrorCode, isId, MAX_FILTER_IDS_PER_LIST } from '@football-streaming-core/client/protocol';
 import type { ServerMessage as WireServerMessage } from '@football-streaming-core/client/wire';
 
 export { CloseCode, CloseReason, ErrorCode, LibraryCloseCode } from '@football-streaming-core/client/protocol';
@@ -39,8 +39,6 @@ export const RefusalStatus = {
 /** Largest inbound text frame accepted; larger ones close the connection with 1009. */
 export const MAX_INBOUND_MESSAGE_BYTES = 4096;
 
-const MAX_FILTER_IDS = 500;
-const MAX_ID_LENGTH = 64;
 
 /** What to deliver to a subscriber. `all` is the seed's `subscribe_all`. */
 export type Filter =
@@ -90,15 +88,16 @@ function parseIdList(value: unknown, field: string): Parsed<string[]> {
   if (!Array.isArray(value)) {
     return fail(ErrorCode.InvalidFilter, `${field}: expected an array of id strings, got ${describe(value)}`);
   }
-  if (value.length > MAX_FILTER_IDS) {
-    return fail(ErrorCode.InvalidFilter, `${field}: at most ${MAX_FILTER_IDS} ids`);
+  if (value.length > MAX_FILTER_IDS_PER_LIST) {
+    return fail(ErrorCode.InvalidFilter, `${field}: at most ${MAX_FILTER_IDS_PER_LIST} ids`);
   }
   const ids: string[] = [];
   for (const [index, id] of value.entries()) {
-    if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
+    // The one id rule of every filter (REST, SSE, the SDK): 1 to 20 digits, as a string.
+    if (!isId(id)) {
       return fail(
         ErrorCode.InvalidFilter,
-        `${field}[${index}]: expected a non-empty id string (e.g. "12345"), got ${describe(id)}`,
+        `${field}[${index}]: expected an id of 1 to 20 digits as a string (e.g. "12345"), got ${describe(id)}`,
       );
     }
     ids.push(id);

@@ -7,7 +7,7 @@
 import { stringify } from 'yaml';
 import { EVENT_TYPES } from '../domain/events.js';
 import { CloseCode, CloseReason, LibraryCloseCode } from '../domain/protocol.js';
-import { clientSchemas, controlSchemas, eventSchemas } from './schemas.js';
+import { clientSchemas, controlSchemas, namedSchemas, schemaName, withRefs } from './schemas.js';
 
 const EVENT_SUMMARIES: Readonly<Record<string, string>> = {
   MATCH_STARTED: 'A match kicked off, or was first seen already in play (earlier incidents come inside it).',
@@ -47,31 +47,32 @@ const ref = (section: string, name: string) => ({ $ref: `#/components/${section}
 export function asyncApiDocument(): Record<string, unknown> {
   const serverFrames = [...EVENT_TYPES, ...Object.keys(controlSchemas)];
   const messages: Record<string, unknown> = {};
-  const schemas: Record<string, unknown> = {};
+  // The named shapes (`Match`, `GoalScored`, `Subscribed`, …): the same names and objects as the
+  // OpenAPI document's components.schemas (packages/client/src/schema.ts).
+  const schemas: Record<string, unknown> = Object.fromEntries(
+    Object.entries(namedSchemas).map(([name, schema]) => [name, withRefs(schema, (n) => `#/components/schemas/${n}`)]),
+  );
   for (const type of EVENT_TYPES) {
-    schemas[type] = eventSchemas[type];
-    messages[type] = { name: type, title: type, summary: EVENT_SUMMARIES[type], contentType: 'application/json', payload: ref('schemas', type) };
+    messages[type] = { name: type, title: type, summary: EVENT_SUMMARIES[type], contentType: 'application/json', payload: ref('schemas', schemaName(type)) };
   }
-  for (const [type, schema] of Object.entries(controlSchemas)) {
-    schemas[type] = schema;
+  for (const type of Object.keys(controlSchemas)) {
     messages[type] = {
       name: type,
       title: type,
       summary: CONTROL_SUMMARIES[type as keyof typeof controlSchemas],
       contentType: 'application/json',
-      payload: ref('schemas', type),
+      payload: ref('schemas', schemaName(type)),
     };
   }
   const clientActions = Object.keys(clientSchemas);
-  for (const [action, schema] of Object.entries(clientSchemas)) {
+  for (const action of clientActions) {
     const name = `client_${action}`;
-    schemas[name] = schema;
     messages[name] = {
       name: action,
       title: `{"action":"${action}"}`,
       summary: CLIENT_SUMMARIES[action as keyof typeof clientSchemas],
       contentType: 'application/json',
-      payload: ref('schemas', name),
+      payload: ref('schemas', `Client${schemaName(action)}`),
     };
   }
   const closeCodes = [

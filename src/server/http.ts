@@ -15,7 +15,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { MatchState } from '../domain/match.js';
 import { HttpErrorCode } from '../domain/protocol.js';
-import { InvalidParameterError } from '../errors.js';
 import { matchView, type MatchView } from '../domain/views.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -26,11 +25,13 @@ import { isCorruption } from '../store/validate.js';
 import type { UpstreamHealth } from '../upstream/client.js';
 import { httpServerTimeouts, type AdmissionControl } from './admission.js';
 import { asyncApiYaml } from './asyncapi.js';
+import { docsCsp, swaggerUiStyleHashes } from './docs-csp.js';
 import { registerClientBundle } from './client-bundle.js';
 import { matchesToken, redactTokenParam, tokenFrom, type Authenticator } from './auth.js';
 import { registerProbes, type Readiness } from './probes.js';
-import { eventsPageSchema, healthSchema, httpErrorSchema, matchesSchema, matchWithEventsSchema } from './schemas.js';
-import { parseStreamRequest, StreamParameterError, type SseBinding } from './sse.js';
+import { apiSchemas, namedSchemas, withRefs } from './schemas.js';
+import { idFilters, idListHint, integerParam, matchesFilters, ParameterError, queryParser, rejectUnknown, type Query } from './query.js';
+import { parseStreamRequest, type SseBinding } from './sse.js';
 
 
 /** Longest `/health` waits for any one store (or Redis) call; a stall past it reports the store degraded. */
@@ -95,53 +96,54 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
   return reply.code(status).type('application/json').send({ error: code, message, ...extra });
 }
 
-function integerParam(query: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
-  const raw = query[name];
-  if (raw === undefined) return fallback;
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new InvalidParameterError(name, `${name}: expected an integer from ${min} to ${max}`);
-  }
-  return Number(raw);
-}
+/** Query parameters of `GET /events` and `GET /matches`. */
+const EVENTS_PARAMS = ['since', 'limit', 'match_id', 'league_id', 'team_id', 'token'] as const;
+const MATCHES_PARAMS = ['match_id', 'league_id', 'team_id', 'token'] as const;
 
-/** Ids per REST filter parameter, as for the WebSocket filters: a longer list is refused (400). */
-const MAX_IDS_PER_PARAMETER = 500;
+const parseEventsQuery = (query: Query) => {
+  rejectUnknown(query, EVENTS_PARAMS);
+  return {
+    since: integerParam(query, 'since', 0, 0, Number.MAX_SAFE_INTEGER),
+    limit: integerParam(query, 'limit', DEFAULT_EVENTS_LIMIT, 1, MAX_EVENTS_LIMIT),
+    ...idFilters(query),
+  };
+};
 
-function idListParam(query: Record<string, unknown>, name: string): string[] | undefined {
-  const raw = query[name];
-  if (raw === undefined) return undefined;
-  const values = (Array.isArray(raw) ? raw : [raw]).flatMap((value) => String(value).split(','));
-  if (values.length > MAX_IDS_PER_PARAMETER) {
-    throw new InvalidParameterError(name, `${name}: at most ${MAX_IDS_PER_PARAMETER} ids per parameter, got ${values.length}`);
-  }
-  const ids = values.map((value) => value.trim());
-  if (ids.length === 0 || ids.some((id) => !/^\d{1,20}$/.test(id))) {
-    throw new InvalidParameterError(name, `${name}: expected numeric ids, comma-separated (e.g. ${name}=12345)`);
-  }
-  return ids;
-}
+const parseMatchesQuery = (query: Query) => {
+  rejectUnknown(query, MATCHES_PARAMS);
+  return idFilters(query);
+};
 
-const KNOWN_EVENT_PARAMS = new Set(['since', 'limit', 'match_id', 'league_id', 'token']);
+/** The stream parses its own query and `Last-Event-ID` (`parseStreamRequest`), in the handler. */
+const parsedByHandler = () => () => true;
 
 /** What each query parameter accepts, as 400 messages say it (`<name>: <hint>`). */
 const PARAMETER_HINTS: Readonly<Record<string, string>> = {
   since: `expected an integer from 0 to ${Number.MAX_SAFE_INTEGER}`,
   limit: `expected an integer from 1 to ${MAX_EVENTS_LIMIT}`,
-  match_id: 'expected numeric ids, comma-separated (e.g. match_id=12345)',
-  league_id: 'expected numeric ids, comma-separated (e.g. league_id=12345)',
-  team_id: 'expected numeric ids, comma-separated (e.g. team_id=12345)',
+  match_id: idListHint('match_id'),
+  league_id: idListHint('league_id'),
+  team_id: idListHint('team_id'),
   id: 'expected a numeric match id',
   snapshot: 'expected 1 or 0',
   epoch: 'expected the epoch string of a SUBSCRIBED frame',
 };
 
-const digits = { type: 'string', pattern: '^\\d+$' } as const;
 const idList = (what: string) => {
-  const one = { type: 'string', pattern: '^\\d{1,20}(,\\d{1,20})*$' } as const;
-  return { description: `${what} ids, comma-separated; repeated parameters add to the list`, anyOf: [one, { type: 'array', items: one }] };
+  const one = { type: 'string', pattern: '^[0-9]{1,20}(,[0-9]{1,20})*$' } as const;
+  return {
+    description: `${what} ids (1 to 20 digits each), comma-separated; repeated parameters add to the list (at most 500 ids)`,
+    anyOf: [one, { type: 'array', items: one }],
+  };
+};
+const idFilterParams = {
+  match_id: idList('Match'),
+  league_id: idList('League'),
+  team_id: idList('Team: the home or the away team'),
 };
 const tokenParam = { type: 'string', description: 'Access token, for clients that cannot send `Authorization: Bearer` (browsers).' } as const;
-const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { description: 'JSON error', ...httpErrorSchema }]));
+const ref = (name: string) => ({ $ref: `${name}#` });
+const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { description: 'JSON error', ...ref('HttpError') }]));
 
 export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -170,13 +172,39 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
         description:
           'REST API of the football events service. The WebSocket protocol (/ws) and the SSE stream are described in AsyncAPI at /asyncapi.yaml.',
       },
+      tags: [
+        { name: 'matches', description: 'Followed matches and their state.' },
+        { name: 'events', description: 'The event history, paged, and the live event stream (SSE).' },
+        { name: 'operations', description: 'Health, probes and metrics (no access token).' },
+      ],
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'When AUTH_TOKENS or AUTH_JWT_SECRET is set; or ?token=' } },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: deps.authenticator.enabled
+              ? 'Required by this server (AUTH_TOKENS or AUTH_JWT_SECRET is set): `Authorization: Bearer <token>`, or `?token=` where a header cannot be set.'
+              : 'Required when AUTH_TOKENS or AUTH_JWT_SECRET is set (neither is on this server, so no operation requires it): `Authorization: Bearer <token>`, or `?token=`.',
+          },
+          metricsToken: { type: 'http', scheme: 'bearer', description: '`/metrics` when METRICS_TOKEN is set: that token as a bearer token.' },
+        },
       },
+      // Every operation needs the token when the server requires one; those that do not say so.
+      ...(deps.authenticator.enabled ? { security: [{ bearer: [] }] } : {}),
     },
+    // Shared schemas (`components.schemas`) keep their names: `Match`, `GoalScored`, `HttpError`, …
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`) },
   });
+  // The named shapes, one copy each, shared with the AsyncAPI document (packages/client/src/schema.ts).
+  for (const [name, schema] of Object.entries({ ...namedSchemas, ...apiSchemas })) app.addSchema({ $id: name, ...withRefs(schema, (n) => `${n}#`) });
   // Assets come from the package itself: the page works offline (no CDN).
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { url: '/openapi.json' } as Record<string, unknown> });
+  const styleHashes = swaggerUiStyleHashes();
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => docsCsp(header, styleHashes),
+    uiConfig: { url: '/openapi.json' } as Record<string, unknown>,
+  });
   await app.register(cors, {
     origin: deps.allowedOrigins === undefined ? '*' : [...deps.allowedOrigins],
     methods: ['GET', 'HEAD', 'OPTIONS'],
@@ -224,9 +252,12 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
 
   const healthRoute = {
     schema: {
+      operationId: 'getHealth',
+      tags: ['operations'],
+      security: [],
       summary: 'Service health',
       description: '200 while the service can serve (status healthy or degraded); 503 when it cannot (store unavailable, shutting down).',
-      response: { 200: healthSchema, 503: healthSchema },
+      response: { 200: ref('Health'), 503: ref('Health') },
     },
   };
   app.get('/health', healthRoute, async (_request, reply) => {
@@ -326,6 +357,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
 
   const metricsRoute = {
     schema: {
+      operationId: 'getMetrics',
+      tags: ['operations'],
+      security: deps.metricsToken === undefined ? [] : [{ metricsToken: [] }],
       summary: 'Prometheus metrics',
       description: 'Open unless METRICS_TOKEN is set; then it needs that token as a bearer token.',
       querystring: { type: 'object', properties: { token: tokenParam } },
@@ -344,17 +378,33 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   app.register(async (api) => {
     api.addHook('onRequest', requireAuth);
 
-    api.get('/matches', { schema: { summary: 'Live matches (the SNAPSHOT view)', querystring: { type: 'object', properties: { token: tokenParam } }, response: { 200: matchesSchema, ...errorResponses(401) } } }, async (_request, reply) => {
+    const matchesRoute = {
+      validatorCompiler: queryParser(parseMatchesQuery),
+      schema: {
+        operationId: 'listMatches',
+        tags: ['matches'],
+        summary: 'Live matches (the SNAPSHOT view)',
+        description:
+          'Narrowed like `GET /events`: each given parameter must match (a list matches when any of its ids does; `team_id` is the home or the away team). Unknown parameters are refused (400 naming them).',
+        querystring: { type: 'object', properties: { ...idFilterParams, token: tokenParam } },
+        response: { 200: ref('Matches'), ...errorResponses(400, 401) },
+      },
+    };
+    api.get<{ Querystring: ReturnType<typeof parseMatchesQuery> }>('/matches', matchesRoute, async (request, reply) => {
       const { seq, matches } = deps.snapshot();
-      return reply.send({ seq, matches });
+      const filters = request.query;
+      const filtered = filters.matchIds.length + filters.leagueIds.length + filters.teamIds.length === 0;
+      return reply.send({ seq, matches: filtered ? matches : matches.filter((match) => matchesFilters(filters, match)) });
     });
 
     const matchRoute = {
       schema: {
+        operationId: 'getMatch',
+        tags: ['matches'],
         summary: 'One followed match with its events in order',
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^\\d{1,20}$', description: 'match id' } } },
         querystring: { type: 'object', properties: { token: tokenParam } },
-        response: { 200: matchWithEventsSchema, ...errorResponses(400, 401, 404) },
+        response: { 200: ref('MatchWithEvents'), ...errorResponses(400, 401, 404) },
       },
     };
     api.get<{ Params: { id: string } }>('/matches/:id', matchRoute, async (request, reply) => {
@@ -384,57 +434,46 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     });
 
     const eventsRoute = {
+      validatorCompiler: queryParser(parseEventsQuery),
       schema: {
+        operationId: 'listEvents',
+        tags: ['events'],
         summary: 'Events after a seq, in order (paged)',
+        description:
+          'Page with `since=next_since` while `has_more`. Each given filter narrows the result (a list matches when any of its ids does; `team_id` is the home or the away team). Unknown parameters are refused (400 naming them).',
         querystring: {
           type: 'object',
           properties: {
-            since: { ...digits, description: 'Events after this seq (default 0).' },
-            limit: { ...digits, description: `Page size, 1 to ${MAX_EVENTS_LIMIT} (default ${DEFAULT_EVENTS_LIMIT}).` },
-            match_id: idList('Match'),
-            league_id: idList('League'),
+            since: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'Events after this seq (decimal digits).' },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_EVENTS_LIMIT, default: DEFAULT_EVENTS_LIMIT, description: 'Page size.' },
+            ...idFilterParams,
             token: tokenParam,
           },
         },
-        response: { 200: eventsPageSchema, ...errorResponses(400, 401) },
+        response: { 200: ref('EventsPage'), ...errorResponses(400, 401) },
       },
     };
-    api.get('/events', eventsRoute, async (request, reply) => {
-      const query = request.query as Record<string, unknown>;
-      try {
-        for (const name of Object.keys(query)) {
-          if (!KNOWN_EVENT_PARAMS.has(name)) {
-            throw new InvalidParameterError(name, `${name}: unknown parameter; expected since, limit, match_id or league_id`);
-          }
-        }
-        const since = integerParam(query, 'since', 0, 0, Number.MAX_SAFE_INTEGER);
-        const limit = integerParam(query, 'limit', DEFAULT_EVENTS_LIMIT, 1, MAX_EVENTS_LIMIT);
-        const matchIds = idListParam(query, 'match_id');
-        const leagueIds = idListParam(query, 'league_id');
-        const bounds = await deps.store.bounds();
-        // One more than asked, to know whether another page follows.
-        const rows = await deps.store.readAfter({
-          since: Math.max(since, bounds.prunedThrough),
-          limit: limit + 1,
-          mode: 'all',
-          ...(matchIds ? { matchIds } : {}),
-          ...(leagueIds ? { leagueIds } : {}),
-        });
-        const events = rows === 'too-old' ? [] : rows;
-        const page = events.slice(0, limit);
-        // An empty page leaves the cursor where the client asked from.
-        const next = page.at(-1)?.seq ?? since;
-        const body =
-          `{"epoch":${JSON.stringify(bounds.epoch)},"events":[${page.map((e) => e.json).join(',')}],` +
-          `"next_since":${next},"has_more":${events.length > limit},"latest_seq":${bounds.latestSeq},` +
-          `"oldest_available_seq":${bounds.prunedThrough + 1},"truncated":${since < bounds.prunedThrough}}`;
-        return reply.type('application/json').send(body);
-      } catch (error) {
-        if (error instanceof InvalidParameterError) {
-          return sendError(reply, 400, HttpErrorCode.InvalidParameter, error.message, { parameter: error.parameter });
-        }
-        throw error;
-      }
+    api.get<{ Querystring: ReturnType<typeof parseEventsQuery> }>('/events', eventsRoute, async (request, reply) => {
+      const { since, limit, matchIds, leagueIds, teamIds } = request.query;
+      const bounds = await deps.store.bounds();
+      // One more than asked, to know whether another page follows.
+      const rows = await deps.store.readAfter({
+        since: Math.max(since, bounds.prunedThrough),
+        limit: limit + 1,
+        mode: 'all',
+        ...(matchIds.length > 0 ? { matchIds } : {}),
+        ...(leagueIds.length > 0 ? { leagueIds } : {}),
+        ...(teamIds.length > 0 ? { teamIds } : {}),
+      });
+      const events = rows === 'too-old' ? [] : rows;
+      const page = events.slice(0, limit);
+      // An empty page leaves the cursor where the client asked from.
+      const next = page.at(-1)?.seq ?? since;
+      const body =
+        `{"epoch":${JSON.stringify(bounds.epoch)},"events":[${page.map((e) => e.json).join(',')}],` +
+        `"next_since":${next},"has_more":${events.length > limit},"latest_seq":${bounds.latestSeq},` +
+        `"oldest_available_seq":${bounds.prunedThrough + 1},"truncated":${since < bounds.prunedThrough}}`;
+      return reply.type('application/json').send(body);
     });
   });
 
@@ -442,17 +481,18 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     const { admission, sse } = deps.streams;
     const streamRoute = {
       exposeHeadRoute: false,
+      validatorCompiler: parsedByHandler,
       schema: {
+        operationId: 'streamEvents',
+        tags: ['events'],
         summary: 'Server-Sent Events: the WebSocket frames as an event stream',
         description:
           'Each message: `id: <epoch>/<seq>`, `event: <TYPE>`, `data: <the WebSocket JSON frame>`. Opens with SUBSCRIBED (then SNAPSHOT when asked or when resume is refused); `Last-Event-ID` resumes like since+epoch; `: ping` comments every HEARTBEAT_INTERVAL_SECS. Frames are described in /asyncapi.yaml. Refusals: 401, 403 (origin), 429 (per address), 503 (full or shutting down).',
         querystring: {
           type: 'object',
           properties: {
-            match_id: idList('Match'),
-            league_id: idList('League'),
-            team_id: idList('Team'),
-            since: { ...digits, description: 'Resume after this seq (with epoch).' },
+            ...idFilterParams,
+            since: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Resume after this seq (with epoch).' },
             epoch: { type: 'string', description: 'Epoch of the SUBSCRIBED frame the seq came from.' },
             snapshot: { type: 'string', enum: ['0', '1', 'true', 'false'], description: '1: a SNAPSHOT right after SUBSCRIBED.' },
             token: tokenParam,
@@ -469,9 +509,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       let subscription;
       try {
         const lastEventId = request.headers['last-event-id'];
-        subscription = parseStreamRequest(request.query as Record<string, unknown>, typeof lastEventId === 'string' ? lastEventId : undefined);
+        subscription = parseStreamRequest(request.query as Query, typeof lastEventId === 'string' ? lastEventId : undefined);
       } catch (error) {
-        if (error instanceof StreamParameterError) {
+        if (error instanceof ParameterError) {
           return sendError(reply, 400, HttpErrorCode.InvalidParameter, error.message, { parameter: error.parameter });
         }
         throw error;
@@ -497,6 +537,10 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     sendError(reply, 404, HttpErrorCode.NotFound, `no route for ${request.method} ${redactTokenParam(request.url).split('?')[0]}`),
   );
   app.setErrorHandler((error, request, reply) => {
+    // A route's own query parser refused a parameter (`queryParser`).
+    if (error instanceof ParameterError) {
+      return sendError(reply, 400, HttpErrorCode.InvalidParameter, error.message, { parameter: error.parameter });
+    }
     const validation = (error as { validation?: Array<{ instancePath?: string; params?: Record<string, unknown> }> }).validation;
     const first = validation?.[0];
     if (first !== undefined) {

@@ -22,6 +22,9 @@ export interface ProbeDeps {
 
 const livezSchema = {
   schema: {
+    operationId: 'getLiveness',
+    tags: ['operations'],
+    security: [],
     summary: 'Liveness probe',
     description: '200 while the process answers (its event loop runs). Never fails for a dependency: use it as the liveness probe.',
     response: {
@@ -42,6 +45,9 @@ const readyBody = {
 
 const readyzSchema = {
   schema: {
+    operationId: 'getReadiness',
+    tags: ['operations'],
+    security: [],
     summary: 'Readiness probe',
     description:
       '200 {"status":"ready"} when the service takes new clients; 503 {"status":"not_ready","reason":…} while starting, while draining on shutdown (SHUTDOWN_READY_GRACE_SECS before clients are closed) and while the store is failing. Use it as the readiness probe and for load balancer health checks.',

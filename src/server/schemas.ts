@@ -15,11 +15,27 @@ import {
   eventSchemas,
   goalViewSchema,
   matchViewSchema,
+  namedSchemas,
+  schemaName,
   substitutionViewSchema,
+  withRefs,
 } from '@football-streaming-core/client/protocol';
 import { EVENT_TYPES } from '../domain/events.js';
 
-export { PHASES, cardViewSchema, clientSchemas, clockSchema, controlSchemas, eventSchemas, goalViewSchema, matchViewSchema, substitutionViewSchema };
+export {
+  PHASES,
+  cardViewSchema,
+  clientSchemas,
+  clockSchema,
+  controlSchemas,
+  eventSchemas,
+  goalViewSchema,
+  matchViewSchema,
+  namedSchemas,
+  schemaName,
+  substitutionViewSchema,
+  withRefs,
+};
 
 const str = { type: 'string' } as const;
 const int = { type: 'integer', minimum: 0 } as const;
@@ -121,4 +137,16 @@ export const eventsPageSchema = {
     oldest_available_seq: int,
     truncated: { type: 'boolean', description: 'since was older than the retained history.' },
   },
+};
+
+/**
+ * The REST bodies by the name they have in the OpenAPI document's `components.schemas` (next to
+ * the protocol's `namedSchemas`: `Match`, `GoalScored`, …, which they refer to).
+ */
+export const apiSchemas: Readonly<Record<string, object>> = {
+  HttpError: httpErrorSchema,
+  Health: healthSchema,
+  Matches: matchesSchema,
+  MatchWithEvents: matchWithEventsSchema,
+  EventsPage: eventsPageSchema,
 };

@@ -10,7 +10,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CloseCode, HttpErrorCode } from '../domain/protocol.js';
-import { InvalidParameterError as StreamParameterError } from '../errors.js';
 import type { Filter } from '../domain/protocol.js';
 import { FrameCache, type Connection, type OutboundFrame } from '../hub/connection.js';
 import type { Client, Hub, SubscribeRequest } from '../hub/hub.js';
@@ -18,6 +17,7 @@ import type { Logger } from '../log.js';
 import type { EventStore } from '../store/types.js';
 import type { Ticket } from './admission.js';
 import { onceDrainedOrClosed, TickCorker } from './cork.js';
+import { idFilters, ParameterError, rejectUnknown, single, type Query } from './query.js';
 
 /** How long an ended stream may take to flush before its socket is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
@@ -25,72 +25,41 @@ const CLOSE_GRACE_MS = 2_000;
 export const SSE_RETRY_MS = 2_000;
 /** `Retry-After` (seconds) of a stream refused for want of room for its filter. */
 const FILTER_RETRY_AFTER_SECS = 30;
-/** Ids per list parameter, as on the WebSocket. */
-const MAX_IDS = 500;
 
 const PING = Buffer.from(': ping\n\n');
 
-/** A query parameter (or the `Last-Event-ID` header) that is not what the stream accepts. */
-/** A bad query parameter or `Last-Event-ID` (the catalogue's `InvalidParameterError`, src/errors.ts). */
-export { StreamParameterError };
-
 /** Query parameters `/events/stream` accepts. */
 export const STREAM_PARAMS = ['match_id', 'league_id', 'team_id', 'since', 'epoch', 'snapshot', 'token'] as const;
-const KNOWN = new Set<string>(STREAM_PARAMS);
-
-function idList(query: Record<string, unknown>, name: string): string[] {
-  const raw = query[name];
-  if (raw === undefined) return [];
-  const ids = (Array.isArray(raw) ? raw : [raw]).flatMap((value) => String(value).split(',')).map((id) => id.trim());
-  if (ids.length === 0 || ids.some((id) => !/^\d{1,20}$/.test(id))) {
-    throw new StreamParameterError(name, `${name}: expected numeric ids, comma-separated (e.g. ${name}=12345)`);
-  }
-  if (ids.length > MAX_IDS) throw new StreamParameterError(name, `${name}: at most ${MAX_IDS} ids`);
-  return ids;
-}
-
-function single(query: Record<string, unknown>, name: string): string | undefined {
-  const raw = query[name];
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string') throw new StreamParameterError(name, `${name}: expected one value`);
-  return raw;
-}
 
 /**
  * The subscription a stream asks for: its query, and `Last-Event-ID` (which wins over `since` and
- * `epoch`: it is where this very stream stopped). Throws `StreamParameterError` naming the culprit.
+ * `epoch`: it is where this very stream stopped). Throws `ParameterError` naming the culprit.
  */
-export function parseStreamRequest(query: Record<string, unknown>, lastEventId: string | undefined): SubscribeRequest {
-  for (const name of Object.keys(query)) {
-    if (!KNOWN.has(name)) {
-      throw new StreamParameterError(name, `${name}: unknown parameter; expected one of ${STREAM_PARAMS.join(', ')}`);
-    }
-  }
-  const matchIds = idList(query, 'match_id');
-  const leagueIds = idList(query, 'league_id');
-  const teamIds = idList(query, 'team_id');
+export function parseStreamRequest(query: Query, lastEventId: string | undefined): SubscribeRequest {
+  rejectUnknown(query, STREAM_PARAMS);
+  const { matchIds, leagueIds, teamIds } = idFilters(query);
   const filter: Filter =
     matchIds.length + leagueIds.length + teamIds.length === 0 ? { kind: 'all' } : { kind: 'filtered', matchIds, leagueIds, teamIds };
   const sinceRaw = single(query, 'since');
   if (sinceRaw !== undefined && (!/^\d{1,16}$/.test(sinceRaw) || !Number.isSafeInteger(Number(sinceRaw)))) {
-    throw new StreamParameterError('since', 'since: expected a non-negative integer');
+    throw new ParameterError('since', 'since: expected a non-negative integer');
   }
   const epochRaw = single(query, 'epoch');
   if (epochRaw !== undefined && (epochRaw === '' || epochRaw.length > 128)) {
-    throw new StreamParameterError('epoch', 'epoch: expected the epoch string of a SUBSCRIBED frame');
+    throw new ParameterError('epoch', 'epoch: expected the epoch string of a SUBSCRIBED frame');
   }
   if (sinceRaw !== undefined && epochRaw === undefined) {
-    throw new StreamParameterError('epoch', 'epoch: required with since (resume needs the epoch of the history)');
+    throw new ParameterError('epoch', 'epoch: required with since (resume needs the epoch of the history)');
   }
   const snapshotRaw = single(query, 'snapshot');
   if (snapshotRaw !== undefined && !['0', '1', 'true', 'false'].includes(snapshotRaw)) {
-    throw new StreamParameterError('snapshot', 'snapshot: expected 1 or 0');
+    throw new ParameterError('snapshot', 'snapshot: expected 1 or 0');
   }
   const snapshot = snapshotRaw === '1' || snapshotRaw === 'true';
   if (lastEventId !== undefined && lastEventId !== '') {
     const match = /^(\S{1,128})\/(\d{1,16})$/.exec(lastEventId);
     if (match?.[1] === undefined || match[2] === undefined) {
-      throw new StreamParameterError('Last-Event-ID', 'Last-Event-ID: expected <epoch>/<seq>, as sent in the id field');
+      throw new ParameterError('Last-Event-ID', 'Last-Event-ID: expected <epoch>/<seq>, as sent in the id field');
     }
     // The stream already had its snapshot (or resumed); a refused resume still brings one.
     return { filter, since: Number(match[2]), epoch: match[1], snapshot: false };

@@ -100,6 +100,16 @@ async function setUp(count: number, options: { leaseSecs?: number; matches?: num
 
 const connectedAdmin = (): Redis => admin as Redis;
 
+/**
+ * A watcher's events without a leading MATCH_STARTED (seq 1): setUp waits for every node's store to
+ * hold it, but a follower's bus can hand it to a subscriber that joined a moment later. Anything
+ * else, a second seq 1 included, is kept so the test sees it.
+ */
+function afterStart(events: Message[]): Message[] {
+  const only = events.filter(isEvent);
+  return only[0]?.['seq'] === 1 && only[0]?.type === 'MATCH_STARTED' ? only.slice(1) : only;
+}
+
 it('Redis at maxmemory: new subscribers (WS and SSE) and /events are served; a goal scored meanwhile is announced once the limit is lifted', async () => {
   const feed = await setUp(2);
   const leader = await leaderOf(nodes);
@@ -247,8 +257,10 @@ it('an entry ahead of the seq counter: /health turns unhealthy with the commit f
   for (const node of nodes) {
     await waitFor(async () => sample(await metricsOf(node), 'fsc_store_invalid_entries_total{source="bus"}') >= 1, 'the dropped entry counted');
   }
-  // Nobody was sent the forged entry (their position would have jumped to 99999999).
-  for (const watcher of watchers) expect(watcher.events).toEqual([]);
+  // Nobody was sent the forged entry (their position would have jumped to 99999999). A follower's
+  // bus may deliver MATCH_STARTED (seq 1) after its /health showed it committed, so a watcher that
+  // subscribed in between gets it live: allowed once, and nothing else.
+  for (const watcher of watchers) expect(afterStart(watcher.events)).toEqual([]);
 
   // Repaired by hand: the entry deleted and the stream's last id set back.
   await connectedAdmin().xdel('fsc:events', '99999999-0');
@@ -257,7 +269,7 @@ it('an entry ahead of the seq counter: /health turns unhealthy with the commit f
   await healthUntil(leader, (x) => x.httpStatus === 200 && x.body.status === 'healthy', 'healthy after the repair');
   const replay = await fullReplay(leader.url, 3);
   expect(replay.map((e) => e.type)).toEqual(['MATCH_STARTED', 'GOAL_SCORED', 'SCORE_UPDATE']);
-  for (const watcher of watchers) expect(watcher.events.filter(isEvent).map((e) => e['seq'])).toEqual([2, 3]);
+  for (const watcher of watchers) expect(afterStart(watcher.events).map((e) => e['seq'])).toEqual([2, 3]);
 }, 90_000);
 
 it('a stalled Redis: /health answers degraded while it stalls; a commit that timed out meanwhile is applied once, never twice', async () => {
@@ -292,5 +304,5 @@ it('a stalled Redis: /health answers degraded while it stalls; a commit that tim
   for (const watcher of watchers) await watcher.reach(5);
   const replay = await fullReplay(leader.url, 5);
   expect(replay.map((e) => e.type)).toEqual(['MATCH_STARTED', 'GOAL_SCORED', 'SCORE_UPDATE', 'GOAL_SCORED', 'SCORE_UPDATE']);
-  for (const watcher of watchers) expect(watcher.events.map((e) => e['seq'])).toEqual([2, 3, 4, 5]);
+  for (const watcher of watchers) expect(afterStart(watcher.events).map((e) => e['seq'])).toEqual([2, 3, 4, 5]);
 }, 120_000);

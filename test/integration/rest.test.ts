@@ -1,7 +1,8 @@
 /**
  * The REST API over real HTTP, in-process against a stand-in provider: `/matches` agrees with the
  * WebSocket SNAPSHOT, `/matches/:id` with the events a subscriber received for that match, and
- * `/events` paged to the end with the full WebSocket stream. Bad parameters get a 400 that names them.
+ * `/events` paged to the end with the full WebSocket stream; both narrowed by `match_id`, `league_id`
+ * and `team_id`. Bad or unknown parameters get a 400 that names them.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LiveFeed } from '../helpers/live-feed.js';
@@ -104,6 +105,49 @@ describe('GET /matches', () => {
   });
 });
 
+describe('GET /matches filters (18 §5)', () => {
+  it('honours match_id, league_id and team_id as /events does (each given parameter must match)', async () => {
+    await play();
+    const all = (await get('/matches')).body['matches'] as Message[];
+    expect(all.map((m) => m['match_id'])).toEqual(['5001', '5002']);
+    const ids = async (query: string) => {
+      const { status, body } = await get(`/matches?${query}`);
+      expect(status, query).toBe(200);
+      expect(body['seq'], query).toBe((await get('/matches')).body['seq']);
+      return (body['matches'] as Message[]).map((m) => m['match_id']);
+    };
+    expect(await ids('league_id=152')).toEqual(['5001']);
+    expect(await ids('league_id=207,152')).toEqual(['5001', '5002']);
+    expect(await ids('team_id=54')).toEqual(['5002']);
+    expect(await ids('team_id=51&team_id=53')).toEqual(['5001', '5002']);
+    expect(await ids('match_id=5001,5002&league_id=207')).toEqual(['5002']);
+    expect(await ids('match_id=5001&team_id=53')).toEqual([]);
+    // A finished match is not live: not listed, whatever the filter.
+    expect(await ids('match_id=5004')).toEqual([]);
+    // The matches are those of the unfiltered list, unchanged.
+    expect((await get('/matches?team_id=52')).body['matches']).toEqual([all[0]]);
+  });
+
+  it('rejects unknown parameters and bad ids with a 400 naming them, like /events', async () => {
+    const cases: Array<[query: string, parameter: string]> = [
+      ['foo=1', 'foo'],
+      ['since=3', 'since'],
+      ['league_id=x', 'league_id'],
+      ['team_id=51,', 'team_id'],
+      ['match_id=1a', 'match_id'],
+      [`match_id=${'1'.repeat(21)}`, 'match_id'],
+      ['league_id=152&leage_id=1', 'leage_id'],
+    ];
+    for (const [query, parameter] of cases) {
+      const { status, type, body } = await get(`/matches?${query}`);
+      expect(status, query).toBe(400);
+      expect(type, query).toMatch(/^application\/json/);
+      expect(body, query).toMatchObject({ error: 'INVALID_PARAMETER', parameter });
+      expect(String(body['message']), query).toContain(parameter);
+    }
+  });
+});
+
 describe('GET /matches/:id', () => {
   it('returns one match with its events in seq order, as subscribers received them', async () => {
     await play();
@@ -191,6 +235,10 @@ describe('GET /events', () => {
     expect((await pageThrough('&league_id=152', 3)).events).toEqual(only((e) => e['league_id'] === '152'));
     expect((await pageThrough('&match_id=5002&league_id=207', 3)).events).toEqual(only((e) => e['match_id'] === '5002'));
     expect((await pageThrough('&match_id=5001&league_id=207', 3)).events).toEqual([]);
+    // team_id, as the streams take it (18 §5): the home or the away team.
+    expect((await pageThrough('&team_id=53', 3)).events).toEqual(only((e) => e['match_id'] === '5002'));
+    expect((await pageThrough('&team_id=52,58', 3)).events).toEqual(only((e) => e['match_id'] !== '5002'));
+    expect((await pageThrough('&team_id=51&league_id=207', 3)).events).toEqual([]);
     expect((await get('/events?match_id=5001&match_id=5004&limit=1000')).body['events']).toEqual(
       only((e) => e['match_id'] === '5001' || e['match_id'] === '5004'),
     );
@@ -220,6 +268,14 @@ describe('GET /events', () => {
       ['match_id=5001,', 'match_id'],
       ['league_id=x', 'league_id'],
       ['team=5', 'team'],
+      // Integers are decimal digits, as they always were (the OpenAPI document says integer).
+      ['since=1e3', 'since'],
+      ['since=%2012', 'since'],
+      ['since=0x10', 'since'],
+      ['since=1&since=2', 'since'],
+      ['limit=', 'limit'],
+      ['team_id=abc', 'team_id'],
+      [`match_id=${'1'.repeat(21)}`, 'match_id'],
       ['since=1&sinse=2', 'sinse'],
     ];
     for (const [query, parameter] of cases) {

@@ -243,7 +243,7 @@ describe('connect() settles (18 §2)', () => {
     const { url, peers } = await scriptedPeer((peer) =>
       onSubscribe(peer, () => send(peer, { type: 'ERROR', code: 'INVALID_FILTER', message: 'league_ids[0]: expected digits' })),
     );
-    const { feed, errors } = feedFor({ url, filter: { league_ids: ['x'] } });
+    const { feed, errors } = feedFor({ url, filter: { league_ids: ['9152'] } });
     const error = await feed.connect().then(
       () => undefined,
       (e: unknown) => e,
@@ -274,7 +274,11 @@ describe('connect() settles (18 §2)', () => {
       [{ url: 'ws://h/ws', filter: { league_ids: [{ id: 1 }] } }, 'filter.league_ids[0]'],
       [{ url: 'ws://h/ws', filter: { league_ids: '9152' } }, 'filter.league_ids'],
       [{ url: 'ws://h/ws', filter: { leagues: ['1'] } }, 'filter.leagues'],
-      [{ url: 'ws://h/ws', filter: { match_ids: ['x'.repeat(65)] } }, 'filter'],
+      [{ url: 'ws://h/ws', filter: { match_ids: ['x'.repeat(65)] } }, 'filter.match_ids[0]'],
+      // One id rule everywhere (18 §5): 1 to 20 digits.
+      [{ url: 'ws://h/ws', filter: { team_ids: ['7301', 'abc'] } }, 'filter.team_ids[1]'],
+      [{ url: 'ws://h/ws', filter: { league_ids: ['1'.repeat(21)] } }, 'filter.league_ids[0]'],
+      [{ url: 'ws://h/ws', filter: { match_ids: Array.from({ length: 501 }, (_, i) => String(i)) } }, 'filter'],
       [{ url: 'ws://h/ws', heartbeatIntervalMs: -1 }, 'heartbeatIntervalMs'],
       [{ url: 'ws://h/ws', baseDelayMs: '1000' }, 'baseDelayMs'],
       [{ url: 'ws://h/ws', position: { seq: '5', epoch: 'E' } }, 'position.seq'],

@@ -33,10 +33,18 @@ describe('docs/asyncapi.yaml', () => {
     for (const action of ['subscribe_all', 'subscribe', 'unsubscribe', 'snapshot', 'ping']) expect(names).toContain(action);
     for (const code of Object.values(CloseCode)) expect(ws?.description()).toContain(`\`${code}\``);
     const doc = asyncApiDocument() as { components: { schemas: Record<string, { required?: string[]; additionalProperties?: boolean }> } };
-    expect(doc.components.schemas['GOAL_SCORED']?.required).toContain('seq');
-    expect(doc.components.schemas['GOAL_SCORED']?.additionalProperties).toBe(false);
+    expect(doc.components.schemas['GoalScored']?.required).toContain('seq');
+    expect(doc.components.schemas['GoalScored']?.additionalProperties).toBe(false);
   });
 });
+
+interface OpenApi {
+  openapi: string;
+  security?: unknown[];
+  tags?: Array<{ name: string }>;
+  components?: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, { type?: string; scheme?: string; description?: string }> };
+  paths: Record<string, Record<string, { operationId?: string; summary?: string; tags?: string[]; security?: unknown[]; parameters?: Array<{ name: string; schema?: unknown }>; responses: Record<string, unknown> }>>;
+}
 
 describe('served API descriptions', () => {
   let service: TestService;
@@ -61,10 +69,75 @@ describe('served API descriptions', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(['/events', '/events/stream', '/health', '/livez', '/matches', '/matches/{id}', '/metrics', '/readyz']);
     const params = (path: string) => (doc.paths[path]?.['get']?.parameters ?? []).map((p) => p.name).sort();
-    expect(params('/events')).toEqual(['league_id', 'limit', 'match_id', 'since', 'token']);
+    expect(params('/events')).toEqual(['league_id', 'limit', 'match_id', 'since', 'team_id', 'token']);
+    expect(params('/matches')).toEqual(['league_id', 'match_id', 'team_id', 'token']);
     expect(params('/events/stream')).toEqual(['epoch', 'last-event-id', 'league_id', 'match_id', 'since', 'snapshot', 'team_id', 'token']);
     expect(Object.keys(doc.paths['/events']?.['get']?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401']));
     expect(Object.keys(doc.paths['/events/stream']?.['get']?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '403', '429', '503']));
+  });
+
+  it('types integers as integers, names every operation and tags it (18 §5)', async () => {
+    const doc = (await (await fetch(`${service.url}/openapi.json`)).json()) as OpenApi;
+    const param = (path: string, name: string) => doc.paths[path]?.['get']?.parameters?.find((p) => p.name === name)?.schema;
+    expect(param('/events', 'since')).toMatchObject({ type: 'integer', minimum: 0 });
+    expect(param('/events', 'limit')).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+    expect(param('/events/stream', 'since')).toMatchObject({ type: 'integer', minimum: 0 });
+    const operations = Object.values(doc.paths).flatMap((item) => Object.values(item));
+    expect(operations.length).toBe(8);
+    const ids = operations.map((op) => op.operationId);
+    for (const op of operations) {
+      expect(op.operationId, JSON.stringify(op.summary)).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(op.tags?.length, op.operationId).toBeGreaterThan(0);
+      for (const tag of op.tags ?? []) expect(doc.tags?.map((t) => t.name)).toContain(tag);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('names the response and event shapes in components.schemas, the same as the AsyncAPI document (18 §5)', async () => {
+    const doc = (await (await fetch(`${service.url}/openapi.json`)).json()) as OpenApi;
+    const schemas = doc.components?.schemas ?? {};
+    for (const name of ['Match', 'GoalView', 'CardView', 'SubstitutionView', 'Clock', 'Substitution', 'GoalScored', 'MatchStarted', 'MatchEnded', 'Subscribed', 'Snapshot', 'HttpError', 'EventsPage', 'Matches', 'MatchWithEvents', 'Health']) {
+      expect(Object.keys(schemas), name).toContain(name);
+    }
+    const body = (path: string, status: string) => JSON.stringify(doc.paths[path]?.['get']?.responses[status]);
+    expect(body('/matches', '200')).toContain('"#/components/schemas/Matches"');
+    expect(body('/events', '200')).toContain('"#/components/schemas/EventsPage"');
+    expect(body('/events', '400')).toContain('"#/components/schemas/HttpError"');
+    expect(JSON.stringify(schemas['Matches'])).toContain('"#/components/schemas/Match"');
+    expect(JSON.stringify(schemas['EventsPage'])).toContain('"#/components/schemas/GoalScored"');
+    // One source: every shape AsyncAPI names is in OpenAPI under the same name, with the same content.
+    const asyncSchemas = (asyncApiDocument() as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    expect(Object.keys(asyncSchemas)).toEqual(expect.arrayContaining(['Match', 'GoalScored', 'Subscribed', 'ClientSubscribe']));
+    // (@fastify/swagger writes `const: X` as `enum: [X]`, which means the same.)
+    const constAsEnum = (value: unknown): unknown =>
+      JSON.parse(JSON.stringify(value), (_key, v: unknown) => {
+        if (typeof v !== 'object' || v === null || !('const' in v)) return v;
+        const { const: only, ...rest } = v as Record<string, unknown>;
+        return { ...rest, enum: [only] };
+      });
+    for (const [name, schema] of Object.entries(asyncSchemas)) expect(constAsEnum(schemas[name]), name).toEqual(constAsEnum(schema));
+  });
+
+  it('requires the bearer scheme everywhere the server requires a token, and nowhere else (18 §5)', async () => {
+    const doc = (await (await fetch(`${service.url}/openapi.json`)).json()) as OpenApi;
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    expect(doc.components?.securitySchemes?.['bearer']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const path of ['/health', '/livez', '/readyz', '/metrics']) expect(doc.paths[path]?.['get']?.security, path).toEqual([]);
+    for (const path of ['/matches', '/matches/{id}', '/events', '/events/stream']) expect(doc.paths[path]?.['get']?.security, path).toBeUndefined();
+    // What the document says is what the server does.
+    expect((await fetch(`${service.url}/events`)).status).toBe(401);
+    expect((await fetch(`${service.url}/events`, { headers: { Authorization: 'Bearer docs-token' } })).status).toBe(200);
+
+    const open = await startService({ ALLSPORTS_BASE_URL: 'http://127.0.0.1:9/football/', METRICS_TOKEN: 'metrics-token' });
+    try {
+      const openDoc = (await (await fetch(`${open.url}/openapi.json`)).json()) as OpenApi;
+      expect(openDoc.security).toBeUndefined();
+      expect(openDoc.components?.securitySchemes?.['bearer']?.description).toMatch(/AUTH_TOKENS or AUTH_JWT_SECRET/);
+      expect(openDoc.paths['/metrics']?.['get']?.security).toEqual([{ metricsToken: [] }]);
+      expect((await fetch(`${open.url}/events`)).status).toBe(200);
+    } finally {
+      await open.stop();
+    }
   });
 
   it('serves the interactive page at /docs with its scripts and styles from the service itself (no CDN)', async () => {

@@ -96,9 +96,14 @@ describe('actions', () => {
 
 describe('INVALID_FILTER', () => {
   it.each([
-    ['numbers', { match_ids: [1061500] }, 'match_ids[0]: expected a non-empty id string (e.g. "12345"), got number'],
-    ['an empty string', { league_ids: ['152', ''] }, 'league_ids[1]: expected a non-empty id string (e.g. "12345"), got string'],
-    ['null inside', { team_ids: [null] }, 'team_ids[0]: expected a non-empty id string (e.g. "12345"), got null'],
+    ['numbers', { match_ids: [1061500] }, 'match_ids[0]: expected an id of 1 to 20 digits as a string (e.g. "12345"), got number'],
+    ['an empty string', { league_ids: ['152', ''] }, 'league_ids[1]: expected an id of 1 to 20 digits as a string (e.g. "12345"), got string'],
+    ['null inside', { team_ids: [null] }, 'team_ids[0]: expected an id of 1 to 20 digits as a string (e.g. "12345"), got null'],
+    // One id rule on every transport (18 §5): what REST and SSE refuse, the WebSocket refuses too.
+    ['letters', { match_ids: ['12a'] }, 'match_ids[0]: expected an id of 1 to 20 digits as a string (e.g. "12345"), got string'],
+    ['21 digits', { league_ids: ['1'.repeat(21)] }, 'league_ids[0]: expected an id of 1 to 20 digits as a string (e.g. "12345"), got string'],
+    ['non-ASCII digits', { team_ids: ['١٢٣'] }, 'team_ids[0]: expected an id of 1 to 20 digits as a string (e.g. "12345"), got string'],
+    ['spaces', { team_ids: [' 12'] }, 'team_ids[0]: expected an id of 1 to 20 digits as a string (e.g. "12345"), got string'],
     ['a string, not an array', { match_ids: '1061500' }, 'match_ids: expected an array of id strings, got string'],
     ['an object', { league_ids: { id: '1' } }, 'league_ids: expected an array of id strings, got object'],
     ['null', { team_ids: null }, 'team_ids: expected an array of id strings, got null'],
@@ -122,6 +127,7 @@ describe('INVALID_FILTER', () => {
       message: 'match_ids: at most 500 ids',
     });
     expect(accepted({ action: 'subscribe', match_ids: many.slice(0, 500) })).toMatchObject({ action: 'subscribe' });
+    expect(accepted({ action: 'subscribe', match_ids: ['9'.repeat(20)] })).toMatchObject({ action: 'subscribe' });
     const long = '9'.repeat(65);
     const error = refused({ action: 'subscribe', team_ids: [long] });
     expect(error.code).toBe('INVALID_FILTER');

@@ -8,7 +8,7 @@
  */
 import { CloseCode, LibraryCloseCode } from './codes.js';
 import { endedMatch, foldEvent } from './fold.js';
-import { clientSchemas } from './schema.js';
+import { clientSchemas, isId } from './schema.js';
 import { checkSchema, validateServerFrame } from './validate.js';
 import type { ClientFrame, MatchView, SnapshotMessage, SubscribedMessage, WireEvent } from './wire.js';
 
@@ -794,14 +794,14 @@ interface NormalisedFilter {
 const invalid = (option: string, message: string): FeedError =>
   new FeedError(FeedErrorCode.InvalidOption, `FeedClient: ${option} ${message}`, { option });
 
-/** The ids of one filter list as strings: numbers (safe non-negative integers) are converted. */
+/** The ids of one filter list as strings (the protocol's id rule, `ID_PATTERN`): numbers (safe non-negative integers) are converted. */
 function normaliseIds(value: unknown, option: string): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw invalid(option, `must be an array of ids (e.g. ["9152"]), got ${describeValue(value)}`);
   return value.map((id: unknown, index) => {
     if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return String(id);
-    if (typeof id === 'string' && id !== '') return id;
-    throw invalid(`${option}[${index}]`, `must be an id, a string such as "9152" (or a whole number), got ${describeValue(id)}`);
+    if (isId(id)) return id;
+    throw invalid(`${option}[${index}]`, `must be an id: 1 to 20 digits as a string such as "9152" (or a whole number), got ${describeValue(id)}`);
   });
 }
 

@@ -16,6 +16,17 @@ const nullableStr = { type: ['string', 'null'] } as const;
 const side = { type: 'string', enum: ['home', 'away'] } as const;
 const id = { type: 'string', description: 'An id (digits, as a string).' } as const;
 
+/**
+ * The one rule for an id a client sends (WebSocket filters, REST and SSE parameters, the SDK's
+ * options): 1 to 20 ASCII digits, as a string.
+ */
+export const ID_PATTERN = '^[0-9]{1,20}$';
+/** Ids per filter list (`match_ids`, `league_id`, …): a longer list is refused. */
+export const MAX_FILTER_IDS_PER_LIST = 500;
+const ID_RE = new RegExp(ID_PATTERN);
+/** Whether `value` is an id by the one rule (`ID_PATTERN`). */
+export const isId = (value: unknown): value is string => typeof value === 'string' && ID_RE.test(value);
+
 export const PHASES = [
   'not_started',
   'first_half',
@@ -384,7 +395,11 @@ const resume = {
   epoch: { type: 'string', description: 'The epoch of the SUBSCRIBED frame the seq came from.' },
   snapshot: { type: 'boolean', description: 'Send a SNAPSHOT right after SUBSCRIBED.' },
 } as const;
-const idArray = { type: 'array', maxItems: 500, items: { type: 'string', minLength: 1, maxLength: 64 } } as const;
+const idArray = {
+  type: 'array',
+  maxItems: MAX_FILTER_IDS_PER_LIST,
+  items: { type: 'string', pattern: ID_PATTERN, description: 'An id: 1 to 20 digits.' },
+} as const;
 
 /** Client messages (`action`). */
 export const clientSchemas = {
@@ -409,3 +424,54 @@ export const clientSchemas = {
   ping: { type: 'object', required: ['action'], properties: { action: { type: 'string', const: 'ping' } } },
 } as const;
 
+
+// --- Names --------------------------------------------------------------------------------------
+
+/** `GOAL_SCORED` → `GoalScored`: the name of a frame's schema in `components.schemas`. */
+export const schemaName = (type: string): string =>
+  type
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+
+/**
+ * The shapes that have a name in the API descriptions (`components.schemas` of both the OpenAPI
+ * and the AsyncAPI document): the match view and its parts, every server frame (`GoalScored`,
+ * `Subscribed`, …) and every client message (`ClientSubscribe`, …).
+ */
+export const namedSchemas: Readonly<Record<string, object>> = (() => {
+  const entries: Array<[string, object]> = [
+    ['Match', matchViewSchema],
+    ['GoalView', goalViewSchema],
+    ['CardView', cardViewSchema],
+    ['SubstitutionView', substitutionViewSchema],
+    ['Clock', clockSchema],
+    ...Object.entries(eventSchemas).map(([type, schema]): [string, object] => [schemaName(type), schema]),
+    ...Object.entries(controlSchemas).map(([type, schema]): [string, object] => [schemaName(type), schema]),
+    ...Object.entries(clientSchemas).map(([action, schema]): [string, object] => [`Client${schemaName(action)}`, schema]),
+  ];
+  const named: Record<string, object> = {};
+  for (const [name, schema] of entries) {
+    if (name in named) throw new Error(`two schemas are named ${name}`);
+    named[name] = schema;
+  }
+  return named;
+})();
+
+/**
+ * A copy of `schema` where every named shape inside it (by identity: the very objects of this
+ * module) is a `$ref` built by `ref(name)` instead, e.g. `#/components/schemas/Match`. The root
+ * itself stays inline. `names` are the shapes to refer to (default: `namedSchemas`).
+ */
+export function withRefs(schema: object, ref: (name: string) => string, names: Readonly<Record<string, object>> = namedSchemas): object {
+  const byObject = new Map<object, string>(Object.entries(names).map(([name, value]) => [value, name]));
+  const copy = (value: unknown, root: boolean): unknown => {
+    if (typeof value !== 'object' || value === null) return value;
+    const name = root ? undefined : byObject.get(value);
+    if (name !== undefined) return { $ref: ref(name) };
+    if (Array.isArray(value)) return value.map((item) => copy(item, false));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copy(item, false)]));
+  };
+  return copy(schema, true) as object;
+}

@@ -24,7 +24,18 @@ export interface Schema {
   readonly maxItems?: number;
   readonly minLength?: number;
   readonly maxLength?: number;
+  readonly pattern?: string;
 }
+
+const patterns = new Map<string, RegExp>();
+const patternOf = (source: string): RegExp => {
+  let re = patterns.get(source);
+  if (re === undefined) {
+    re = new RegExp(source, 'u');
+    patterns.set(source, re);
+  }
+  return re;
+};
 
 const FRAME_SCHEMAS: Readonly<Record<string, Schema>> = { ...eventSchemas, ...controlSchemas };
 
@@ -71,6 +82,7 @@ export function checkSchema(schema: Schema, value: unknown, path: string): strin
   if (typeof value === 'string') {
     if (schema.minLength !== undefined && value.length < schema.minLength) return `${path}: shorter than ${schema.minLength}`;
     if (schema.maxLength !== undefined && value.length > schema.maxLength) return `${path}: longer than ${schema.maxLength}`;
+    if (schema.pattern !== undefined && !patternOf(schema.pattern).test(value)) return `${path}: expected to match ${schema.pattern}, got ${describe(value)}`;
   }
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) return `${path}: fewer than ${schema.minItems} items`;
