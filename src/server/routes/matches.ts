@@ -1,0 +1,82 @@
+/**
+ * `GET /matches` (the SNAPSHOT view, narrowed by id filters) and `GET /matches/:id` (one match with
+ * its events in order). Behind the access token when one is required.
+ *
+ * One validator per part: the query is checked and converted by `parseMatchesQuery` (the route's
+ * validator; its schema documents it), the `id` path parameter by its schema alone.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { HttpErrorCode } from '../../domain/protocol.js';
+import { matchView } from '../../domain/views.js';
+import type { HttpDeps } from '../http.js';
+import { idFilters, matchesFilters, queryParser, rejectUnknown, type Query } from '../query.js';
+import { errorResponses, idFilterParams, ref, requireAuth, sendError, tokenParam } from './common.js';
+import { MAX_EVENTS_LIMIT } from './events.js';
+
+/** Query parameters of `GET /matches`. */
+const MATCHES_PARAMS = ['match_id', 'league_id', 'team_id', 'token'] as const;
+
+const parseMatchesQuery = (query: Query) => {
+  rejectUnknown(query, MATCHES_PARAMS);
+  return idFilters(query);
+};
+
+/** A match id as `/matches/:id` takes it. */
+export const MATCH_ID_HINT = 'expected a numeric match id';
+
+export const matchesRoutes: FastifyPluginAsync<HttpDeps> = async (api, deps) => {
+  api.addHook('onRequest', requireAuth(deps.authenticator, deps.metrics));
+
+  const matchesRoute = {
+    validatorCompiler: queryParser(parseMatchesQuery),
+    schema: {
+      operationId: 'listMatches',
+      tags: ['matches'],
+      summary: 'Live matches (the SNAPSHOT view)',
+      description:
+        'Narrowed like `GET /events`: each given parameter must match (a list matches when any of its ids does; `team_id` is the home or the away team). Unknown parameters are refused (400 naming them).',
+      querystring: { type: 'object', properties: { ...idFilterParams, token: tokenParam } },
+      response: { 200: ref('Matches'), ...errorResponses(400, 401) },
+    },
+  };
+  api.get<{ Querystring: ReturnType<typeof parseMatchesQuery> }>('/matches', matchesRoute, async (request, reply) => {
+    const { seq, matches } = deps.snapshot();
+    const filters = request.query;
+    const filtered = filters.matchIds.length + filters.leagueIds.length + filters.teamIds.length === 0;
+    return reply.send({ seq, matches: filtered ? matches : matches.filter((match) => matchesFilters(filters, match)) });
+  });
+
+  const matchRoute = {
+    schema: {
+      operationId: 'getMatch',
+      tags: ['matches'],
+      summary: 'One followed match with its events in order',
+      // The one check of `id`: a failure answers 400 `id: expected a numeric match id` (http.ts's error handler).
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^\\d{1,20}$', description: 'match id' } } },
+      querystring: { type: 'object', properties: { token: tokenParam } },
+      response: { 200: ref('MatchWithEvents'), ...errorResponses(400, 401, 404) },
+    },
+  };
+  api.get<{ Params: { id: string } }>('/matches/:id', matchRoute, async (request, reply) => {
+    const { id } = request.params;
+    const state = deps.match(id);
+    if (state === undefined) return sendError(reply, 404, HttpErrorCode.NotFound, `no match ${id} is followed or retained`);
+    const events: string[] = [];
+    // Start where retained history starts; if a prune lands mid-read, start again from its new start.
+    for (let since = (await deps.store.bounds()).prunedThrough; ; ) {
+      const page = await deps.store.readAfter({ since, limit: MAX_EVENTS_LIMIT, matchIds: [id] });
+      if (page === 'too-old') {
+        events.length = 0;
+        since = (await deps.store.bounds()).prunedThrough;
+        continue;
+      }
+      for (const event of page) events.push(event.json);
+      const last = page.at(-1);
+      if (last === undefined || page.length < MAX_EVENTS_LIMIT) break;
+      since = last.seq;
+    }
+    // Stored frames are already JSON: splice them in rather than parse and re-serialise.
+    const view = JSON.stringify(matchView(state));
+    return reply.type('application/json').send(`${view.slice(0, -1)},"events":[${events.join(',')}]}`);
+  });
+};
