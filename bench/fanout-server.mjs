@@ -9,7 +9,7 @@ import { Hub } from '../dist/hub/hub.js';
 import { WsBinding } from '../dist/server/ws.js';
 import { Authenticator } from '../dist/server/auth.js';
 import { AdmissionControl } from '../dist/server/admission.js';
-import { SqliteEventStore } from '../dist/store/sqlite.js';
+import { SqliteEventStore } from '../dist/store/sqlite-event-store.js';
 import { createLogger } from '../dist/log.js';
 
 const mode = process.argv[2] ?? 'prepared';

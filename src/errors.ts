@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   FENCED: 'A commit refused because its fencing token is no longer the current writer’s.',
   DEADLINE_EXCEEDED: 'A store (or Redis) call did not settle in time.',
   BUS_RESET_UNHANDLED: 'A bus subscription had to skip and nobody handles resets: it stopped.',
+  HISTORY_CHANGED: 'The history changed under a read (its retained start stopped agreeing with its pages).',
   UPSTREAM_FAILED: 'One upstream request failed; `kind` says how (network, timeout, http_5xx, …).',
   UPSTREAM_BAD_FORMAT: 'A provider object does not have the shape the parser expects; the message names the path.',
   INVALID_PARAMETER: 'A request parameter is invalid; `parameter` names it (HTTP 400 INVALID_PARAMETER).',
@@ -130,6 +131,12 @@ export class BusResetUnhandledError extends Error implements CodedError {
   readonly code = 'BUS_RESET_UNHANDLED';
 }
 
+/** The history changed under a read (its retained start stopped agreeing with its pages). */
+export class HistoryChangedError extends Error implements CodedError {
+  override readonly name = 'HistoryChangedError';
+  readonly code = 'HISTORY_CHANGED';
+}
+
 /** One upstream request failed; `kind` (the failure metric's label) says how. */
 export class UpstreamError extends Error implements CodedError {
   override readonly name = 'UpstreamError';
@@ -199,6 +206,7 @@ export const ERRORS = {
   FENCED: FencedError,
   DEADLINE_EXCEEDED: DeadlineError,
   BUS_RESET_UNHANDLED: BusResetUnhandledError,
+  HISTORY_CHANGED: HistoryChangedError,
   UPSTREAM_FAILED: UpstreamError,
   UPSTREAM_BAD_FORMAT: UpstreamFormatError,
   INVALID_PARAMETER: InvalidParameterError,

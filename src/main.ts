@@ -15,8 +15,7 @@ import { simulatedMatchdayClock } from './app/sim-clock.js';
 import { openSqliteStore } from './app/store.js';
 import type { WorkerMessage } from './cluster/messages.js';
 import { startSupervisor } from './cluster/supervisor.js';
-import { WorkerLink } from './cluster/worker-link.js';
-import type { PrimaryChannel } from './bus/ipc-bus.js';
+import { WorkerLink, type PrimaryChannel } from './cluster/worker-link.js';
 import { DataDirInUseError } from './store/data-dir-lock.js';
 
 let config: Config;

@@ -13,7 +13,7 @@ import type { WorkerLink } from '../cluster/worker-link.js';
 import type { MatchBook } from '../engine/match-book.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';
-import type { InvalidEntry } from '../store/redis-event-store.js';
+import type { InvalidEntry } from '../store/redis-keys.js';
 import type { EventStore } from '../store/types.js';
 import type { Parts } from './parts.js';
 import type { Roles } from './roles.js';

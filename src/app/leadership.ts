@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { HEALTH_CALL_TIMEOUT_MS } from '../server/http.js';
 import { within } from '../store/deadline.js';
-import { redisKeys } from '../store/redis-event-store.js';
+import { redisKeys } from '../store/redis-keys.js';
 import type { Roles } from './roles.js';
 
 /** `/health` `redis`: connected, and the round trip of a PING (null when it did not answer within a second). */

@@ -6,8 +6,9 @@
  * shared store first.
  */
 import type { StoredEvent } from '../domain/events.js';
+import { readAll } from '../store/read-all.js';
 import type { EventStore } from '../store/types.js';
-import { isFscMessage, type PrimaryMessage, type WorkerMessage } from '../cluster/messages.js';
+import { isBatchMessage, type BatchMessage } from './ipc-messages.js';
 import type { CommittedBatch, EventBus } from './types.js';
 
 /** Events read per step when filling a gap from the store. */
@@ -15,7 +16,7 @@ const GAP_PAGE = 1_000;
 
 /** The channel to the primary (the worker's `process`; tests may pass another). */
 export interface PrimaryChannel {
-  send(message: WorkerMessage): unknown;
+  send(message: BatchMessage): unknown;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }
@@ -37,8 +38,7 @@ export class IpcBus implements EventBus {
   }
 
   private readonly onMessage = (message: unknown): void => {
-    if (!isFscMessage(message) || (message as PrimaryMessage).fsc !== 'batch') return;
-    this.accept((message as Extract<PrimaryMessage, { fsc: 'batch' }>).batch);
+    if (isBatchMessage(message)) this.accept(message.batch);
   };
 
   publish(batch: CommittedBatch): void {
@@ -68,14 +68,7 @@ export class IpcBus implements EventBus {
     if (first !== undefined && first.seq > from + 1) {
       // A hole before this batch: the store has what the relay did not bring.
       const missing: StoredEvent[] = [];
-      for (let since = from; since < first.seq - 1; ) {
-        const page = await this.store.readAfter({ since, limit: GAP_PAGE });
-        if (page === 'too-old') break;
-        for (const event of page) if (event.seq < first.seq) missing.push(event);
-        const last = page.at(-1);
-        if (last === undefined || page.length < GAP_PAGE) break;
-        since = last.seq;
-      }
+      for await (const page of readAll(this.store, { since: from, until: first.seq - 1, pageSize: GAP_PAGE })) missing.push(...page.events);
       events = [...missing, ...events];
     }
     const newest = events.at(-1)?.seq;

@@ -1,6 +1,6 @@
 /**
  * The bus between nodes on Redis: every node reads the store's event stream (see
- * `store/redis-event-store.ts`) from the last entry it delivered, so a blip in its connection loses
+ * `store/redis-keys.ts`) from the last entry it delivered, so a blip in its connection loses
  * nothing, rather than relying on fire-and-forget pub/sub.
  *
  * `publish` is a no-op: the commit script that appends to the stream IS the publication, atomic with
@@ -29,7 +29,7 @@
 import type { Redis } from 'ioredis';
 import type { StoredEvent } from '../domain/events.js';
 import { BusResetUnhandledError } from '../errors.js';
-import { defineScript, HEAD_LUA, headFromReply, parseStreamEntry, redisKeys, type InvalidEntry, type RedisKeys } from '../store/redis-event-store.js';
+import { defineScript, HEAD_LUA, headFromReply, parseStreamEntry, redisKeys, type InvalidEntry, type RedisKeys } from '../store/redis-keys.js';
 import type { CommittedBatch, EventBus } from './types.js';
 
 /** Why a subscription could not continue gap-free from where it was. */

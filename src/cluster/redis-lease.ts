@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { defineScript, redisKeys, type RedisScript } from '../store/redis-event-store.js';
+import { defineScript, redisKeys, type RedisScript } from '../store/redis-keys.js';
 
 /** Why a leader stopped being one. */
 export type LeaseLossReason =

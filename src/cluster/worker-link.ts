@@ -4,7 +4,13 @@
  */
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { isFscMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
-import type { PrimaryChannel } from '../bus/ipc-bus.js';
+
+/** The channel to the primary (the worker's `process`); the IPC bus sends its batches over it too. */
+export interface PrimaryChannel {
+  send(message: WorkerMessage): unknown;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  off(event: 'message', listener: (message: unknown) => void): unknown;
+}
 
 export type WorkerRole = { readonly role: 'writer'; readonly fence: string } | { readonly role: 'follower' };
 

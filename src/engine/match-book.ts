@@ -3,18 +3,14 @@
  * detector read. In the writer process the `Ingestor` is its only writer; in a process that does
  * not write (a follower node, a worker that does not poll) it is a copy refreshed from the store.
  */
+import type { Routing } from '../domain/event-filter.js';
 import type { MatchState } from '../domain/match.js';
 import { isLive, matchView, type MatchView } from '../domain/views.js';
 import type { Metrics } from '../metrics.js';
 import type { MatchBookSnapshot } from '../store/types.js';
 
-/** The routing fields a subscription filter looks at. */
-export interface MatchRouting {
-  readonly matchId: string;
-  readonly leagueId: string;
-  readonly homeTeamKey: string;
-  readonly awayTeamKey: string;
-}
+/** The routing fields a subscription filter looks at (`eventFilter`, src/domain/event-filter.ts). */
+export type MatchRouting = Routing;
 
 /** What the hub and the REST routes read: live matches and one match. */
 export interface SnapshotSource {

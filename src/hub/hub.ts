@@ -11,6 +11,7 @@
  * poll's batch is a *unit*, and one unit at a time is exempt while it drains (`exemptBytes`).
  * Replays are paced by the client (the next page is read once the last one has left).
  */
+import { eventFilter, FILTER_LISTS, type Routing } from '../domain/event-filter.js';
 import type { StoredEvent } from '../domain/events.js';
 import type { MatchView } from '../domain/views.js';
 import {
@@ -29,7 +30,8 @@ import {
 } from '../domain/protocol.js';
 import type { Logger } from '../log.js';
 import type { CloseReasonLabel, Metrics } from '../metrics.js';
-import type { EventStore } from '../store/types.js';
+import { readAll } from '../store/read-all.js';
+import type { EventStore, HistoryBounds } from '../store/types.js';
 import { OutboundFrame, type Connection } from './connection.js';
 import { IdIndex, isSeveral } from './id-index.js';
 import { TokenBucket } from './rate-limit.js';
@@ -51,7 +53,7 @@ const FILTER_REFUSAL_LOG_MS = 10_000;
 /** Where snapshots come from: the poller's view of every followed match. */
 export interface SnapshotSource {
   /** Live matches that pass `accepts`, and the newest `seq` their state reflects. */
-  snapshot(accepts: (match: { matchId: string; leagueId: string; homeTeamKey: string; awayTeamKey: string }) => boolean): {
+  snapshot(accepts: (match: Routing) => boolean): {
     seq: number;
     matches: MatchView[];
   };
@@ -169,20 +171,16 @@ const idCount = (subscription: Subscription | undefined): number =>
   subscription?.kind === 'filtered' ? subscription.matchIds.length + subscription.leagueIds.length + subscription.teamIds.length : 0;
 
 /** Which matches a snapshot for `subscription` shows (lookup sets built once per snapshot). */
-function snapshotFilter(subscription: Subscription): (match: { matchId: string; leagueId: string; homeTeamKey: string; awayTeamKey: string }) => boolean {
-  if (subscription.kind === 'all') return () => true;
-  const matchIds = new Set(subscription.matchIds);
-  const leagueIds = new Set(subscription.leagueIds);
-  const teamIds = new Set(subscription.teamIds);
-  return (match) => matchIds.has(match.matchId) || leagueIds.has(match.leagueId) || teamIds.has(match.homeTeamKey) || teamIds.has(match.awayTeamKey);
-}
+const snapshotFilter = (subscription: Subscription): ((match: Routing) => boolean) =>
+  subscription.kind === 'all' ? () => true : eventFilter(subscription);
 
 export class Hub {
   private readonly clients = new Set<Client>();
   private readonly everything = new Set<Client>();
-  private readonly byMatch = new IdIndex<Client>();
-  private readonly byLeague = new IdIndex<Client>();
-  private readonly byTeam = new IdIndex<Client>();
+  /** One id index per filter list (`FILTER_LISTS`): match, league, team. */
+  private readonly indexes = FILTER_LISTS.map(({ list, fields }) => ({ list, fields, index: new IdIndex<Client>() }));
+  /** What a fan-out looks up for each event: an index and the routing field whose value is the key (team: home, then away). */
+  private readonly lookups = this.indexes.flatMap(({ fields, index }) => fields.map((field) => ({ field, index })));
   /** Ids held by filtered subscriptions, all together (bounded by `maxFilterIds`). */
   private filterIds = 0;
   private filterRefusalsSinceLog = 0;
@@ -376,7 +374,7 @@ export class Hub {
     }
     if (resumable && resume.snapshot) this.sendSnapshot(client, subscription, false);
     client.lastSentSeq = from;
-    await this.catchUp(client, generation);
+    await this.catchUp(client, generation, bounds);
   }
 
   /**
@@ -393,34 +391,30 @@ export class Hub {
    * is the client's: each page is read once the one before has been handed to the network, so at
    * most one page is unsent, and it is a unit (exempt from the cap while it drains) however large.
    */
-  private async catchUp(client: Client, generation: number): Promise<void> {
+  private async catchUp(client: Client, generation: number, bounds: HistoryBounds): Promise<void> {
     const subscription = client.subscription;
     if (subscription === undefined) return;
-    const filter =
-      subscription.kind === 'all'
-        ? {}
-        : { matchIds: subscription.matchIds, leagueIds: subscription.leagueIds, teamIds: subscription.teamIds };
-    for (;;) {
-      await this.drained(client);
+    const filter = subscription.kind === 'all' ? {} : subscription;
+    await this.drained(client);
+    if (client.closed || generation !== client.generation) return;
+    for await (const page of readAll(this.options.store, { ...filter, since: client.lastSentSeq, pageSize: REPLAY_PAGE, bounds })) {
       if (client.closed || generation !== client.generation) return;
-      const page = await this.options.store.readAfter({ since: client.lastSentSeq, limit: REPLAY_PAGE, ...filter });
-      if (client.closed || generation !== client.generation) return;
-      if (page === 'too-old') {
+      if (page.skipped) {
         // History was pruned under a long replay: fall back to a snapshot rather than leave a gap.
         client.lastSentSeq = this.sendSnapshot(client, subscription);
-        continue;
+        await this.drained(client);
+        if (client.closed || generation !== client.generation) return;
       }
       beginUnit(client, false);
-      for (const event of page) {
+      for (const event of page.events) {
         if (event.seq <= client.lastSentSeq) continue;
         this.deliver(client, new OutboundFrame(event.json, event.type, event.seq), event.seq);
         if (client.closed) return;
       }
       this.scheduleBudgetCheck();
-      if (page.length < REPLAY_PAGE) break;
+      await this.drained(client);
+      if (client.closed || generation !== client.generation) return;
     }
-    await this.drained(client);
-    if (client.closed || generation !== client.generation) return;
     // Events published while the replay ran are in the backlog (a store may answer from a snapshot
     // taken before they were committed); send those the replay did not cover, in the same
     // synchronous step that makes the client live, so nothing falls between the two.
@@ -487,9 +481,7 @@ export class Hub {
     } else {
       this.filteredCount += 1;
       this.filterIds += idCount(subscription);
-      for (const id of subscription.matchIds) this.byMatch.add(id, client);
-      for (const id of subscription.leagueIds) this.byLeague.add(id, client);
-      for (const id of subscription.teamIds) this.byTeam.add(id, client);
+      for (const { list, index } of this.indexes) for (const id of subscription[list]) index.add(id, client);
     }
     this.updateSubscriptionGauge();
   }
@@ -503,9 +495,7 @@ export class Hub {
     } else {
       this.filteredCount -= 1;
       this.filterIds -= idCount(subscription);
-      for (const id of subscription.matchIds) this.byMatch.remove(id, client);
-      for (const id of subscription.leagueIds) this.byLeague.remove(id, client);
-      for (const id of subscription.teamIds) this.byTeam.remove(id, client);
+      for (const { list, index } of this.indexes) for (const id of subscription[list]) index.remove(id, client);
     }
     this.updateSubscriptionGauge();
   }
@@ -665,13 +655,8 @@ export class Hub {
         const frame = frames[i] as OutboundFrame;
         // Each index is read when its turn comes, not before: a lone subscriber read before a
         // yield could have unsubscribed by the time it is offered the event.
-        for (let index = 0; index < 4; index += 1) {
-          const recipients =
-            index === 0
-              ? this.byMatch.get(event.matchId)
-              : index === 1
-                ? this.byLeague.get(event.leagueId)
-                : this.byTeam.get(index === 2 ? event.homeTeamKey : event.awayTeamKey);
+        for (const { field, index } of this.lookups) {
+          const recipients = index.get(event[field]);
           if (recipients === undefined) continue;
           if (!isSeveral(recipients)) {
             this.offer(recipients, frame, event.seq);

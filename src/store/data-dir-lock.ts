@@ -40,7 +40,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { DATABASE_FILE } from './sqlite.js';
+import { DATABASE_FILE } from './sqlite-event-store.js';
 import { DataDirInUseError } from '../errors.js';
 
 /** The lock file in DATA_DIR (its content means nothing; only its locks matter). */

@@ -3,6 +3,7 @@
  * every followed match. Small on purpose, so a Redis implementation writes the same few methods;
  * `test/contract/store.contract.ts` holds the suite every implementation must pass.
  */
+import type { EventFilter } from '../domain/event-filter.js';
 import type { MatchEvent, StoredEvent } from '../domain/events.js';
 import type { MatchState } from '../domain/match.js';
 import type { SkippedState } from './validate.js';
@@ -45,16 +46,11 @@ export interface MatchBookSnapshot {
   readonly skipped?: readonly SkippedState[];
 }
 
-/** Which events to read. Ids within a list are alternatives. */
-export interface EventQuery {
+/** Which events to read: those after `since` that pass the filter (`eventFilter`, src/domain/event-filter.ts). */
+export interface EventQuery extends EventFilter {
   /** Events with `seq` strictly greater than this. */
   readonly since: number;
   readonly limit: number;
-  readonly matchIds?: readonly string[];
-  readonly leagueIds?: readonly string[];
-  readonly teamIds?: readonly string[];
-  /** `any`: an event matching any list is returned (subscriptions); `all`: it must match every given list (REST). @default 'any' */
-  readonly mode?: 'any' | 'all';
 }
 
 export interface HistoryBounds {

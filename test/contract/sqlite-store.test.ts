@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DATABASE_FILE, SqliteEventStore } from '../../src/store/sqlite.js';
+import { DATABASE_FILE, SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { storeContract } from './store.contract.js';
 
 /** Runs `change` on the database file through a connection of its own (the store's stays open). */

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../src/store/data-dir-lock.js';
-import { DATABASE_FILE } from '../../src/store/sqlite.js';
+import { DATABASE_FILE } from '../../src/store/sqlite-event-store.js';
 import { killAll, ROOT, spawnService, startServiceProcess, type ServiceProcess } from '../helpers/process.js';
 import { startStandIn, standInEnv, type StandIn } from '../helpers/stand-in.js';
 import { tempDataDir } from '../helpers/service.js';

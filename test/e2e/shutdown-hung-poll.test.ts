@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { CloseCode } from '../../src/domain/protocol.js';
-import { SqliteEventStore } from '../../src/store/sqlite.js';
+import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { startServiceProcess, type ListeningService } from '../helpers/process.js';
 import { startStandIn, type StandIn } from '../helpers/stand-in.js';
 import { TestClient } from '../helpers/ws-client.js';

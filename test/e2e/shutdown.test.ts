@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/domain/protocol.js';
-import { DATABASE_FILE, SqliteEventStore } from '../../src/store/sqlite.js';
+import { DATABASE_FILE, SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { killAll, startServiceProcess, type ListeningService } from '../helpers/process.js';
 import { standInEnv, startStandIn, type CannedReply, type StandIn } from '../helpers/stand-in.js';
 import { subscribe, TestClient } from '../helpers/ws-client.js';

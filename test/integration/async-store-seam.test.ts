@@ -6,7 +6,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, expect, it } from 'vitest';
-import { SqliteEventStore } from '../../src/store/sqlite.js';
+import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import type { Commit, EventQuery, EventStore } from '../../src/store/types.js';
 import { LiveFeed } from '../helpers/live-feed.js';
 import { startService, tempDataDir, type TestService } from '../helpers/service.js';

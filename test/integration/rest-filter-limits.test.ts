@@ -5,7 +5,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { MonitoredEventStore } from '../../src/store/monitored-store.js';
-import { SqliteEventStore } from '../../src/store/sqlite.js';
+import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { LiveFeed } from '../helpers/live-feed.js';
 import { StandInRig } from '../helpers/service.js';
 import { settle } from '../helpers/waits.js';

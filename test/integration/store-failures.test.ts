@@ -8,7 +8,7 @@ import { openSync, closeSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
-import { DATABASE_FILE } from '../../src/store/sqlite.js';
+import { DATABASE_FILE } from '../../src/store/sqlite-event-store.js';
 import { STORE_FAILURES_UNHEALTHY } from '../../src/store/monitored-store.js';
 import { startService, tempDataDir, type TestService } from '../helpers/service.js';
 import { standInEnv, startStandIn, type StandIn } from '../helpers/stand-in.js';

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { redactSecrets, secretsOf, secretsOfEnv } from '../../src/log.js';
-import { DATABASE_FILE } from '../../src/store/sqlite.js';
+import { DATABASE_FILE } from '../../src/store/sqlite-event-store.js';
 import { redactApiKey } from '../../src/upstream/errors.js';
 import { LiveFeed } from '../helpers/live-feed.js';
 import { logLines, startService, tempDataDir, type TestService } from '../helpers/service.js';

@@ -19,7 +19,7 @@ import type { MatchSnapshot } from '../../src/domain/match.js';
 import type { AbsenceOutcome } from '../../src/detect/diff.js';
 import { Ingestor, isBehind } from '../../src/engine/ingestor.js';
 import { MatchBook } from '../../src/engine/match-book.js';
-import { SqliteEventStore } from '../../src/store/sqlite.js';
+import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { LocalBus } from '../../src/bus/local-bus.js';
 import { createLogger } from '../../src/log.js';
 import { parseReply } from '../../src/upstream/parse.js';

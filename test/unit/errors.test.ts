@@ -25,6 +25,7 @@ const samples: Record<ErrorCode, CodedError> = {
   FENCED: new ERRORS.FENCED(),
   DEADLINE_EXCEEDED: new ERRORS.DEADLINE_EXCEEDED('the store did not answer within 5 ms'),
   BUS_RESET_UNHANDLED: new ERRORS.BUS_RESET_UNHANDLED('bus subscription stopped'),
+  HISTORY_CHANGED: new ERRORS.HISTORY_CHANGED('the history changed under a read'),
   UPSTREAM_FAILED: new ERRORS.UPSTREAM_FAILED('timeout', 'timed out'),
   UPSTREAM_BAD_FORMAT: new ERRORS.UPSTREAM_BAD_FORMAT('result[0].event_key: missing'),
   INVALID_PARAMETER: new ERRORS.INVALID_PARAMETER('since', 'since: expected a non-negative integer'),

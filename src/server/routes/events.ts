@@ -4,6 +4,7 @@
  * alone (the route's validator; the schema documents it).
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { readPage } from '../../store/read-all.js';
 import type { HttpDeps } from '../http.js';
 import { idFilters, integerParam, queryParser, rejectUnknown, type Query } from '../query.js';
 import { errorResponses, idFilterParams, ref, requireAuth, tokenParam } from './common.js';
@@ -48,17 +49,15 @@ export const eventsRoutes: FastifyPluginAsync<HttpDeps> = async (api, deps) => {
   };
   api.get<{ Querystring: ReturnType<typeof parseEventsQuery> }>('/events', eventsRoute, async (request, reply) => {
     const { since, limit, matchIds, leagueIds, teamIds } = request.query;
-    const bounds = await deps.store.bounds();
-    // One more than asked, to know whether another page follows.
-    const rows = await deps.store.readAfter({
-      since: Math.max(since, bounds.prunedThrough),
-      limit: limit + 1,
+    // One more than asked, to know whether another page follows; the bounds come with the page.
+    const { events, bounds } = await readPage(deps.store, {
+      since,
+      pageSize: limit + 1,
       mode: 'all',
       ...(matchIds.length > 0 ? { matchIds } : {}),
       ...(leagueIds.length > 0 ? { leagueIds } : {}),
       ...(teamIds.length > 0 ? { teamIds } : {}),
     });
-    const events = rows === 'too-old' ? [] : rows;
     const page = events.slice(0, limit);
     // An empty page leaves the cursor where the client asked from.
     const next = page.at(-1)?.seq ?? since;

@@ -8,6 +8,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpErrorCode } from '../../domain/protocol.js';
 import { matchView } from '../../domain/views.js';
+import { readAll } from '../../store/read-all.js';
 import type { HttpDeps } from '../http.js';
 import { idFilters, matchesFilters, queryParser, rejectUnknown, type Query } from '../query.js';
 import { errorResponses, idFilterParams, ref, requireAuth, sendError, tokenParam } from './common.js';
@@ -62,18 +63,10 @@ export const matchesRoutes: FastifyPluginAsync<HttpDeps> = async (api, deps) => 
     const state = deps.match(id);
     if (state === undefined) return sendError(reply, 404, HttpErrorCode.NotFound, `no match ${id} is followed or retained`);
     const events: string[] = [];
-    // Start where retained history starts; if a prune lands mid-read, start again from its new start.
-    for (let since = (await deps.store.bounds()).prunedThrough; ; ) {
-      const page = await deps.store.readAfter({ since, limit: MAX_EVENTS_LIMIT, matchIds: [id] });
-      if (page === 'too-old') {
-        events.length = 0;
-        since = (await deps.store.bounds()).prunedThrough;
-        continue;
-      }
-      for (const event of page) events.push(event.json);
-      const last = page.at(-1);
-      if (last === undefined || page.length < MAX_EVENTS_LIMIT) break;
-      since = last.seq;
+    // The retained history of the match; a prune that lands mid-read restarts it from the new start.
+    for await (const page of readAll(deps.store, { since: 0, pageSize: MAX_EVENTS_LIMIT, matchIds: [id] })) {
+      if (page.skipped) events.length = 0;
+      for (const event of page.events) events.push(event.json);
     }
     // Stored frames are already JSON: splice them in rather than parse and re-serialise.
     const view = JSON.stringify(matchView(state));

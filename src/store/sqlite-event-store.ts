@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { activeLists, type Routing } from '../domain/event-filter.js';
 import { recordEvent, type EventType, type StoredEvent } from '../domain/events.js';
 import type { MatchState } from '../domain/match.js';
 import { FencedError, type Commit, type EventQuery, type EventStore, type HistoryBounds, type MatchBookSnapshot } from './types.js';
@@ -58,6 +59,14 @@ interface EventRow {
   created_at: string;
   payload: string;
 }
+
+/** The column of each routing field. */
+const COLUMNS: Readonly<Record<keyof Routing, string>> = {
+  matchId: 'match_id',
+  leagueId: 'league_id',
+  homeTeamKey: 'home_team_key',
+  awayTeamKey: 'away_team_key',
+};
 
 const toStored = (row: EventRow): StoredEvent => ({
   seq: row.seq,
@@ -197,16 +206,14 @@ export class SqliteEventStore implements EventStore {
     if (query.since < this.prunedThrough()) return 'too-old';
     // Each id list is one JSON array parameter, so the SQL depends on which filters are present and
     // never on how many ids they hold: one compiled statement per filter shape serves every count.
+    // The WHERE clause is generated from the filter's table (src/domain/event-filter.ts), so it
+    // selects what `eventFilter` selects (a property test checks the two agree).
     const clauses: string[] = [];
     const params: Record<string, string | number> = { since: query.since, limit: query.limit };
-    const addList = (name: string, ids: readonly string[] | undefined, columns: readonly string[]) => {
-      if (ids === undefined || ids.length === 0) return;
-      clauses.push(`(${columns.map((column) => `${column} IN (SELECT value FROM json_each(@${name}))`).join(' OR ')})`);
-      params[name] = JSON.stringify(ids);
-    };
-    addList('matchIds', query.matchIds, ['match_id']);
-    addList('leagueIds', query.leagueIds, ['league_id']);
-    addList('teamIds', query.teamIds, ['home_team_key', 'away_team_key']);
+    for (const { list, fields, ids } of activeLists(query)) {
+      clauses.push(`(${fields.map((field) => `${COLUMNS[field]} IN (SELECT value FROM json_each(@${list}))`).join(' OR ')})`);
+      params[list] = JSON.stringify(ids);
+    }
     const joiner = query.mode === 'all' ? ' AND ' : ' OR ';
     const where = clauses.length > 0 ? `AND (${clauses.join(joiner)})` : '';
     const sql = `SELECT * FROM events WHERE seq > @since ${where} ORDER BY seq LIMIT @limit`;
