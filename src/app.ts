@@ -22,7 +22,8 @@ import { Metrics } from './metrics.js';
 import type { AdmissionControl } from './server/admission.js';
 import type { FanoutMode } from './server/ws.js';
 import type { EventStore } from './store/types.js';
-import { onHistoryReset, openBus } from './app/bus.js';
+import { openBus } from './app/bus.js';
+import { onHistoryReset } from './app/history-reset.js';
 import { serveClients, type Lifecycle } from './app/clients.js';
 import { feedIdentity, followFeed } from './app/feed.js';
 import { Leadership } from './app/leadership.js';
@@ -164,9 +165,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const leadership = redis && config.redis ? new Leadership({ config, redisConfig: config.redis, redis, prefix, nodeId, roles, logger, metrics }) : undefined;
     if (!worker && !redis) await roles.promote(undefined);
 
-    const { fanoutMode } = options;
     const clients = await serveClients({
-      ...{ config, logger, metrics, store, hub, book, parts, lifecycle, worker, startedAt, fanoutMode },
+      config, logger, metrics, store, hub, book, parts, lifecycle, worker, startedAt, fanoutMode: options.fanoutMode,
       localAdmission: options.worker?.localAdmission === true,
       upstreamHealth: () => health.current(roles.writer !== undefined, roles.writer?.push),
       extraHealth: async () => {
@@ -189,7 +189,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     if (leadership !== undefined) parts.add('lease', () => leadership.lease.stop());
     parts.add('clients', () => clients.close());
     return {
-      ...{ url: clients.url, port: clients.port, book, hub, store, metrics, admission: clients.admission, upstreamBaseUrl: upstream.baseUrl },
+      url: clients.url, port: clients.port, book, hub, store, metrics, admission: clients.admission, upstreamBaseUrl: upstream.baseUrl,
       get poller(): PollingSource {
         const writer = roles.writer;
         if (writer === undefined) throw new Error('this process is not the writer: it does not poll');
