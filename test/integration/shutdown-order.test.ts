@@ -12,6 +12,7 @@ import { SHUTDOWN_ORDER, startApp, type PartName, type RunningApp } from '../../
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { deleteKeys, TEST_REDIS_URL, testPrefix, waitFor } from '../helpers/redis-server.js';
+import { lockDataDir } from '../../src/store/data-dir-lock.js';
 import { tempDataDir } from '../helpers/service.js';
 import { TestClient } from '../helpers/ws-client.js';
 
@@ -36,8 +37,7 @@ const answers = (promise: Promise<unknown>): Promise<boolean> =>
     () => false,
   );
 
-async function start(env: Record<string, string>, observe: (part: PartName) => void): Promise<RunningApp> {
-  const dataDir = tempDataDir();
+async function start(env: Record<string, string>, observe: (part: PartName) => void, dataDir = tempDataDir()): Promise<RunningApp> {
   cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const config = loadConfig({ BIND_ADDRESS: '127.0.0.1:0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   return startApp({ config, logger: createLogger(config, []), onPartClosed: observe });
@@ -111,4 +111,16 @@ it('Redis: the lease is given back after the sources stop and before clients go;
   expect(await at('http').httpAnswers).toBe(false);
   expect(await at('upstream').storeAnswers).toBe(true);
   expect(await at('redis').storeAnswers).toBe(false);
+});
+
+it('a failed start-up closes what it had opened in the same order, and lets go of the DATA_DIR', async () => {
+  const first = await start({}, () => undefined);
+  cleanup.push(() => first.stop());
+  const closed: PartName[] = [];
+  const dataDir = tempDataDir();
+  // The port is taken: the second instance fails after opening its store, provider, bus and server.
+  await expect(start({ BIND_ADDRESS: `127.0.0.1:${first.port}` }, (part) => closed.push(part), dataDir)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  expect(closed).toEqual(['clients', 'http', 'bus', 'upstream', 'store']);
+  // The store part let go of the DATA_DIR lock: another instance may take it.
+  lockDataDir(dataDir).release();
 });
