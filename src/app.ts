@@ -157,7 +157,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const { bus, subscribe } = openBus({ logger, store, parts, redis, prefix, worker, invalidEntries, onReset });
     const hub = createHub(config, store, book, logger, metrics, worker);
     const shared = worker !== undefined || redis !== undefined;
-    const health = new UpstreamHealthSharing({ config, logger, store, upstream: upstream.client, shared });
+    const isWriter = (): boolean => roles.writer !== undefined;
+    const health = new UpstreamHealthSharing({ config, logger, store, upstream: upstream.client, hub, shared, isWriter, parts });
     const shuttingDown = () => lifecycle.shuttingDown;
     const roleDeps = { config, logger, metrics, store, book, bus, upstream: upstream.client, pushUrl: upstream.pushUrl, health, nodeId, shuttingDown };
     const roles = new Roles({ ...roleDeps, onRedis: redis !== undefined });

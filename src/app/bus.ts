@@ -1,13 +1,14 @@
 /**
  * The bus part: how the writer's committed batches reach every process (in-process, over the
- * `WORKERS` IPC channel, or through the Redis stream between nodes). What a node does when the
- * shared Redis history is reset is the reset policy (history-reset.ts).
+ * `WORKERS` IPC channel, or through the Redis stream between nodes). What a process does when
+ * the bus cannot go on gap-free (a new history, or one pruned past it) is the reset policy
+ * (history-reset.ts).
  */
 import type { Redis } from 'ioredis';
 import { IpcBus } from '../bus/ipc-bus.js';
 import { LocalBus } from '../bus/local-bus.js';
-import { RedisBus, type BusReset } from '../bus/redis-bus.js';
-import type { CommittedBatch, EventBus } from '../bus/types.js';
+import { RedisBus } from '../bus/redis-bus.js';
+import type { BusReset, CommittedBatch, EventBus } from '../bus/types.js';
 import type { WorkerLink } from '../cluster/worker-link.js';
 import type { Logger } from '../log.js';
 import type { InvalidEntry } from '../store/redis-keys.js';
@@ -22,13 +23,13 @@ export interface BusOptions {
   readonly prefix: string;
   readonly worker: WorkerLink | undefined;
   readonly invalidEntries: (source: 'bus' | 'read', entry: InvalidEntry) => void;
-  /** The shared history was reset (Redis only); called once the process is composed. */
+  /** The bus could not go on gap-free (see `BusReset`); called once the process is composed. */
   readonly onReset: (reset: BusReset) => void;
 }
 
 export interface OpenedBus {
   readonly bus: EventBus;
-  /** Subscribes this process's fan-out from the book's seq (on Redis, in the store's epoch). */
+  /** Subscribes this process's fan-out from the book's seq, in the store's epoch. */
   subscribe(fromSeq: number, onBatch: (batch: CommittedBatch) => void): Promise<void>;
 }
 
@@ -36,21 +37,23 @@ export interface OpenedBus {
 export function openBus(options: BusOptions): OpenedBus {
   const { logger, store, parts, redis, worker } = options;
   const onBusError = (error: unknown) => logger.error({ err: error }, 'bus: delivering a batch failed');
-  const redisBus = redis
+  const onReset = (reset: BusReset) => options.onReset(reset);
+  const bus: EventBus = redis
     ? new RedisBus({
         redis,
         prefix: options.prefix,
         onError: (error) => logger.warn({ err: error }, 'bus: reading the shared event stream failed; retrying'),
         onInvalidEntry: (entry) => options.invalidEntries('bus', entry),
-        onReset: (reset) => options.onReset(reset),
+        onReset,
       })
-    : undefined;
-  const bus: EventBus = redisBus ?? (worker ? new IpcBus(worker.channel, store, onBusError) : new LocalBus());
+    : worker
+      ? new IpcBus({ channel: worker.channel, store, onError: onBusError, onReset })
+      : new LocalBus({ store, onError: onBusError, onReset });
   parts.add('bus', () => bus.close());
   return {
     bus,
     async subscribe(fromSeq, onBatch) {
-      const unsubscribe = redisBus ? redisBus.subscribe(fromSeq, onBatch, { epoch: (await store.bounds()).epoch }) : bus.subscribe(fromSeq, onBatch);
+      const unsubscribe = bus.subscribe({ epoch: (await store.bounds()).epoch, seq: fromSeq }, onBatch);
       parts.add('bus', () => unsubscribe());
     },
   };

@@ -1,8 +1,8 @@
 /**
- * The Redis reset policy: what a node does when the shared history it followed is gone (Redis
- * came back empty, or the history was pruned past this node).
+ * The reset policy: what a process does when the bus cannot go on gap-free from where it was (the
+ * store came back empty, or the history was pruned past this process).
  */
-import type { BusReset } from '../bus/redis-bus.js';
+import type { BusReset } from '../bus/types.js';
 import { CloseCode } from '../domain/protocol.js';
 import type { MatchBook } from '../engine/match-book.js';
 import type { Hub } from '../hub/hub.js';

@@ -12,7 +12,7 @@ import { PollingSource } from '../engine/polling-source.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { EventStore } from '../store/types.js';
-import type { UpstreamClient, UpstreamHealth } from '../upstream/client.js';
+import type { UpstreamClient } from '../upstream/client.js';
 import { PushFeed } from '../upstream/push-feed.js';
 import { feedIdentity, followFeed } from './feed.js';
 import type { UpstreamHealthSharing } from './upstream-health.js';
@@ -53,7 +53,7 @@ export class WriterRole {
     fence: string | undefined,
     readonly epoch: string | undefined,
     onFenced: () => void,
-    onPolled: () => void,
+    onUpstreamSeen: () => void,
   ) {
     const { config, logger, metrics, book } = deps;
     const ingestor = new Ingestor({
@@ -89,6 +89,7 @@ export class WriterRole {
             },
             onState: (state) => {
               logger.info({ state }, `provider push feed ${state}`);
+              onUpstreamSeen();
               // Down or reconnecting: poll now, then at the live cadence until push is back.
               if (state !== 'connected') poller.pollSoon();
             },
@@ -105,7 +106,7 @@ export class WriterRole {
       lookupConcurrency: config.vanishedLookupConcurrency,
       lookupsPerPoll: config.vanishedLookupsPerPoll,
       ...(push ? { intervalOverride: () => (push.health().state === 'connected' ? config.upstream.reconcileIntervalMs : undefined) } : {}),
-      ...(deps.health.shared ? { onPolled } : {}),
+      onPolled: onUpstreamSeen,
     });
     this.ingestor = ingestor;
     this.poller = poller;
@@ -132,11 +133,6 @@ export class WriterRole {
       await this.poller.stop();
     }
     await this.ingestor.stop();
-  }
-
-  /** The provider as this writer sees it. */
-  upstreamHealth(): UpstreamHealth {
-    return this.deps.health.own(this.push);
   }
 }
 
@@ -211,7 +207,7 @@ export class Roles {
       fence,
       epoch,
       () => void this.demote(),
-      () => this.recordHealth(),
+      () => this.deps.health.writerSaw(this.writer?.push),
     );
     if (this.current instanceof FollowerRole) this.current.retire();
     this.current = writer;
@@ -258,10 +254,5 @@ export class Roles {
     if (current === undefined) return;
     this.current = new FollowerRole(this.deps);
     await current.stop(abortSlowPoll);
-  }
-
-  private recordHealth(): void {
-    const writer = this.writer;
-    this.deps.health.record(writer === undefined ? this.deps.health.own(undefined) : writer.upstreamHealth());
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Upstream health sharing: only the writer polls the provider, but every process answers `/health`.
- * Where several processes serve one store (workers, nodes), the writer records its view of the
- * provider in the store and the others show what it last recorded.
+ * Upstream health sharing: only the writer polls the provider, but every process answers `/health`
+ * and tells its clients the provider's status (UPSTREAM_STATUS). Where several processes serve one
+ * store (workers, nodes), the writer records its view of the provider (with the status) in the
+ * store and the others show and adopt what it last recorded.
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -10,6 +11,8 @@ import { within } from '../store/deadline.js';
 import type { EventStore } from '../store/types.js';
 import type { UpstreamClient, UpstreamHealth } from '../upstream/client.js';
 import type { PushFeed } from '../upstream/push-feed.js';
+import { parseUpstreamStatus, upstreamStatusFrame, UpstreamStatusTracker, type UpstreamStatus } from '../upstream/status.js';
+import type { Parts } from './parts.js';
 
 /** Meta key under which the writer records its upstream health for processes that do not poll. */
 const UPSTREAM_HEALTH_META = 'upstream_health';
@@ -20,7 +23,7 @@ const BREAKER_STATES: ReadonlySet<string> = new Set(['closed', 'open', 'half-ope
 const PUSH_STATES: ReadonlySet<string> = new Set(['connected', 'reconnecting', 'down']);
 
 /** The writer's upstream health as recorded in the store, checked field by field (undefined when it is not one). */
-export function parseUpstreamHealthRecord(recorded: string | undefined): UpstreamHealth | undefined {
+export function parseUpstreamHealthRecord(recorded: string | undefined): (UpstreamHealth & { readonly status?: unknown }) | undefined {
   if (recorded === undefined || recorded.length > 4_096) return undefined;
   let value: unknown;
   try {
@@ -44,7 +47,7 @@ export function parseUpstreamHealthRecord(recorded: string | undefined): Upstrea
   ) {
     return undefined;
   }
-  return value as UpstreamHealth;
+  return value as UpstreamHealth & { readonly status?: unknown };
 }
 
 export interface UpstreamHealthOptions {
@@ -52,18 +55,34 @@ export interface UpstreamHealthOptions {
   readonly logger: Logger;
   readonly store: EventStore;
   readonly upstream: UpstreamClient;
+  /** Where clients are told the status (UPSTREAM_STATUS frames). */
+  readonly hub: { setUpstreamStatus(frame: string): void };
   /** Several processes serve this store (workers, nodes): the writer shares its view of the provider. */
   readonly shared: boolean;
+  /** Whether this process is the writer right now (it then assesses the provider itself). */
+  readonly isWriter: () => boolean;
+  /** Registers the timer that follows the writer's record (part `upstream`). */
+  readonly parts: Parts;
 }
 
-/** The provider's health as this process shows it: its own when it polls, else the writer's record. */
+/**
+ * The provider's health as this process shows it (`/health`) and tells its clients
+ * (UPSTREAM_STATUS): the writer assesses its own view after every poll and push feed change; the
+ * other processes take the status the writer recorded with that view.
+ */
 export class UpstreamHealthSharing {
   private recordedAt = 0;
+  private readonly status = new UpstreamStatusTracker();
+  private following = false;
 
-  constructor(private readonly options: UpstreamHealthOptions) {}
-
-  get shared(): boolean {
-    return this.options.shared;
+  constructor(private readonly options: UpstreamHealthOptions) {
+    options.hub.setUpstreamStatus(upstreamStatusFrame(this.status.current));
+    if (options.shared) {
+      const followTimer = setInterval(() => {
+        this.follow().catch((error: unknown) => options.logger.debug({ err: error }, 'following the upstream status failed'));
+      }, UPSTREAM_HEALTH_EVERY_MS).unref();
+      options.parts.add('upstream', () => clearInterval(followTimer));
+    }
   }
 
   /** The provider as the writer sees it; in push mode with the push feed's state. */
@@ -73,26 +92,59 @@ export class UpstreamHealthSharing {
     return pushHealth === undefined ? upstream.health() : { ...upstream.health(), push: pushHealth };
   }
 
-  /** Records the writer's view for the other processes (at most once a second). */
-  record(health: UpstreamHealth): void {
-    const now = Date.now();
-    if (now - this.recordedAt < UPSTREAM_HEALTH_EVERY_MS) return;
-    this.recordedAt = now;
-    this.options.store.setMeta(UPSTREAM_HEALTH_META, JSON.stringify(health)).catch((error: unknown) => {
+  /** The writer saw the provider again (a poll, a push feed change): assessed, announced, recorded for the others. */
+  writerSaw(push: PushFeed | undefined): void {
+    const changed = this.status.assess(this.own(push));
+    this.announce(changed);
+    if (this.options.shared) this.record(push, changed !== undefined);
+  }
+
+  /**
+   * `/health` `upstream`: the writer's own view (`isWriter`), else what the writer last recorded,
+   * else this process's client.
+   */
+  async current(isWriter: boolean, push: PushFeed | undefined): Promise<UpstreamHealth> {
+    if (isWriter || !this.options.shared) return this.own(push);
+    // A follower does not poll: it shows what the writer last recorded.
+    return (await this.recorded()) ?? this.options.upstream.health();
+  }
+
+  /** Records the writer's view for the other processes, at most once a second unless `now`. */
+  private record(push: PushFeed | undefined, now = false): void {
+    const at = Date.now();
+    if (!now && at - this.recordedAt < UPSTREAM_HEALTH_EVERY_MS) return;
+    this.recordedAt = at;
+    const record = { ...this.own(push), status: this.status.current };
+    this.options.store.setMeta(UPSTREAM_HEALTH_META, JSON.stringify(record)).catch((error: unknown) => {
       this.options.logger.debug({ err: error }, 'recording the upstream health for the other processes failed');
     });
   }
 
-  /**
-   * `/health` `upstream`: the writer's own view (`isWriter`), else what the writer last recorded
-   * (when it can be read in time, and is a record at all: anyone with access to the store can
-   * write there), else this process's client.
-   */
-  async current(isWriter: boolean, push: PushFeed | undefined): Promise<UpstreamHealth> {
-    if (isWriter || !this.options.shared) return this.own(push);
-    const recorded = await within(this.options.store.getMeta(UPSTREAM_HEALTH_META), HEALTH_CALL_TIMEOUT_MS, 'the upstream health record').catch(
-      () => undefined,
-    );
-    return parseUpstreamHealthRecord(recorded) ?? this.options.upstream.health();
+  private announce(status: UpstreamStatus | undefined): void {
+    if (status === undefined) return;
+    this.options.logger.info({ state: status.state, reason: status.reason, since: status.since }, 'upstream status changed');
+    this.options.hub.setUpstreamStatus(upstreamStatusFrame(status));
+  }
+
+  /** What the writer last recorded, when it can be read in time and is a record at all (anyone with access to the store can write there). */
+  private async recorded(): Promise<(UpstreamHealth & { readonly status?: unknown }) | undefined> {
+    const recorded = await within(this.options.store.getMeta(UPSTREAM_HEALTH_META), HEALTH_CALL_TIMEOUT_MS, 'the upstream health record').catch(() => undefined);
+    return parseUpstreamHealthRecord(recorded);
+  }
+
+  /** A process that does not write takes the status the writer recorded (every second). */
+  private async follow(): Promise<void> {
+    const { isWriter } = this.options;
+    if (isWriter() || this.following) return;
+    this.following = true;
+    try {
+      const record = await this.recorded();
+      if (record === undefined || isWriter()) return;
+      const status = parseUpstreamStatus(record.status);
+      // A writer that records no status (an older version) still has its view assessed here.
+      this.announce(status === undefined ? this.status.assess(record) : this.status.adopt(status));
+    } finally {
+      this.following = false;
+    }
   }
 }

@@ -1,27 +1,18 @@
 /**
  * The in-process bus of a single process: the writer and the fan-out live in the same process, so
- * a published batch is handed to every subscriber at once, synchronously — exactly today's direct
- * call from the poller to the hub, behind the bus contract.
+ * a published batch is handed to every subscriber at once, synchronously — a direct call from the
+ * writer to the hub, behind the bus contract. A subscription from behind catches up from the store
+ * first (see `OrderedBus`).
  */
-import type { CommittedBatch, EventBus } from './types.js';
+import { OrderedBus, type OrderedBusOptions } from './ordered-bus.js';
+import type { CommittedBatch } from './types.js';
 
-export class LocalBus implements EventBus {
-  private readonly subscribers = new Set<(batch: CommittedBatch) => void>();
-
-  publish(batch: CommittedBatch): void {
-    for (const subscriber of this.subscribers) subscriber(batch);
+export class LocalBus extends OrderedBus {
+  constructor(options: OrderedBusOptions = {}) {
+    super(options);
   }
 
-  /** In one process every batch is published after `subscribe` returns, so `fromSeq` needs no replay. */
-  subscribe(_fromSeq: number, onBatch: (batch: CommittedBatch) => void): () => void {
-    this.subscribers.add(onBatch);
-    return () => {
-      this.subscribers.delete(onBatch);
-    };
-  }
-
-  close(): Promise<void> {
-    this.subscribers.clear();
-    return Promise.resolve();
+  protected transmit(batch: CommittedBatch): void {
+    this.receive(batch);
   }
 }

@@ -28,26 +28,11 @@
  */
 import type { Redis } from 'ioredis';
 import type { StoredEvent } from '../domain/events.js';
-import { BusResetUnhandledError } from '../errors.js';
 import { defineScript, HEAD_LUA, headFromReply, parseStreamEntry, redisKeys, type InvalidEntry, type RedisKeys } from '../store/redis-keys.js';
-import type { CommittedBatch, EventBus } from './types.js';
+import { OrderedBus, type BusSubscription } from './ordered-bus.js';
+import type { BusReset, CommittedBatch } from './types.js';
 
-/** Why a subscription could not continue gap-free from where it was. */
-export interface BusReset {
-  /** `epoch-changed`: Redis came back empty (or was flushed): a new history. `too-old`: events after the subscriber's position were pruned. */
-  readonly reason: 'epoch-changed' | 'too-old';
-  /** The epoch delivery continues in (null while no history exists yet). */
-  readonly epoch: string | null;
-  /** Delivery continues with the events after this seq. */
-  readonly seq: number;
-}
-
-export interface RedisSubscribeOptions {
-  /** The epoch `fromSeq` belongs to (from the `bounds()` or book it was read with). @default the current epoch */
-  readonly epoch?: string;
-  /** Told when the subscription must skip (see `BusReset`); defaults to the bus's `onReset`. */
-  readonly onReset?: (reset: BusReset) => void;
-}
+export { BusResetUnhandledError, type BusReset } from './types.js';
 
 export interface RedisBusOptions {
   /** The ioredis client; each subscription uses its own `duplicate()`. The bus never closes `redis`. */
@@ -66,34 +51,29 @@ export interface RedisBusOptions {
   readonly onInvalidEntry?: (entry: InvalidEntry) => void;
 }
 
-/** Defined in the error catalogue (src/errors.ts). */
-export { BusResetUnhandledError };
-
 type XReadReply = Array<[key: string, entries: Array<[id: string, fields: string[]]>]> | null;
 
-interface Subscription {
-  active: boolean;
-  readonly connection: Redis;
-}
-
-export class RedisBus implements EventBus {
+export class RedisBus extends OrderedBus {
   private readonly keys: RedisKeys;
   private readonly blockMs: number;
   private readonly count: number;
-  private readonly subscriptions = new Set<Subscription>();
+  /** Each subscription's own connection (a blocking read would stall every other command on a shared one). */
+  private readonly connections = new Map<BusSubscription, Redis>();
 
   constructor(private readonly options: RedisBusOptions) {
+    // No store: the stream read from the subscription's position brings every event itself.
+    super({ onReset: options.onReset, onError: options.onError });
     this.keys = redisKeys(options.prefix);
     this.blockMs = options.blockMs ?? 5_000;
     this.count = options.count ?? 1_000;
   }
 
   /** No-op: the store's commit appended the batch to the stream every node reads. */
-  publish(_batch: CommittedBatch): void {
+  protected transmit(_batch: CommittedBatch): void {
     return;
   }
 
-  subscribe(fromSeq: number, onBatch: (batch: CommittedBatch) => void, options: RedisSubscribeOptions = {}): () => void {
+  protected override opened(subscription: BusSubscription): void {
     // maxRetriesPerRequest 0: a read in flight when the connection drops fails at once (it is not
     // queued or resent by the client), and this loop decides where to read from once Redis is back:
     // after the last entry it delivered. A client command timeout shorter than the blocking read
@@ -105,43 +85,23 @@ export class RedisBus implements EventBus {
       maxRetriesPerRequest: 0,
       commandTimeout: base === undefined ? undefined : this.blockMs + base,
     });
-    const subscription: Subscription = { active: true, connection };
     // The connection's errors are the read loop's to handle; ioredis reconnects by itself.
-    subscription.connection.on('error', () => undefined);
-    this.subscriptions.add(subscription);
-    void this.run(subscription, fromSeq, onBatch, options);
-    return () => this.end(subscription);
+    connection.on('error', () => undefined);
+    this.connections.set(subscription, connection);
+    void this.run(subscription, connection);
   }
 
-  close(): Promise<void> {
-    for (const subscription of this.subscriptions) this.end(subscription);
-    return Promise.resolve();
+  protected override ended(subscription: BusSubscription): void {
+    this.connections.get(subscription)?.disconnect();
+    this.connections.delete(subscription);
   }
 
-  private end(subscription: Subscription): void {
-    if (!subscription.active) return;
-    subscription.active = false;
-    this.subscriptions.delete(subscription);
-    subscription.connection.disconnect();
-  }
-
-  private report(error: unknown): void {
-    this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
-  }
-
-  private async run(
-    subscription: Subscription,
-    fromSeq: number,
-    onBatch: (batch: CommittedBatch) => void,
-    options: RedisSubscribeOptions,
-  ): Promise<void> {
-    const { connection } = subscription;
+  private async run(subscription: BusSubscription, connection: Redis): Promise<void> {
     // A script rather than MULTI: it still runs on a Redis at maxmemory (see the store).
     const readHead = defineScript(connection, 'fscStoreHead', HEAD_LUA);
-    const onReset = options.onReset ?? this.options.onReset;
-    let lastId = `${fromSeq}-0`;
-    let lastSeq = fromSeq;
-    let epoch: string | null | undefined = options.epoch;
+    let lastSeq = subscription.position.seq;
+    let lastId = `${lastSeq}-0`;
+    let epoch = subscription.position.epoch;
     let failures = 0;
     /** The newest entry dropped as invalid: the next read waits past it (see the class doc). */
     let droppedId: string | undefined;
@@ -154,7 +114,6 @@ export class RedisBus implements EventBus {
           await untilReady(connection);
           continue;
         }
-        if (epoch === undefined) epoch = await connection.get(this.keys.epoch);
         const waitPast = droppedId !== undefined && compareEntryIds(droppedId, lastId) > 0 ? droppedId : undefined;
         const reply = (await connection.xread('COUNT', this.count, 'BLOCK', this.blockMs, 'STREAMS', this.keys.events, waitPast ?? lastId)) as XReadReply;
         // Checked after the read: entries of a history that changed under the read are not
@@ -176,12 +135,7 @@ export class RedisBus implements EventBus {
           lastId = `${reset.seq}-0`;
           droppedId = undefined;
           reportedId = undefined;
-          if (onReset === undefined) {
-            this.report(new BusResetUnhandledError(`bus subscription stopped: ${reset.reason}, and no onReset handler to resnapshot`));
-            this.end(subscription);
-            return;
-          }
-          onReset(reset);
+          if (!this.reset(subscription, reset)) return;
           continue;
         }
         const entries = reply?.[0]?.[1] ?? [];
@@ -189,13 +143,7 @@ export class RedisBus implements EventBus {
         // have put the history back below it).
         if (entries.length === 0 && waitPast !== undefined) droppedId = undefined;
         let events: StoredEvent[] = [];
-        const deliver = (batch: CommittedBatch) => {
-          try {
-            onBatch(batch);
-          } catch (error) {
-            this.report(error);
-          }
-        };
+        const deliver = (batch: CommittedBatch) => this.offer(subscription, batch);
         for (const [id, fields] of entries) {
           if (!subscription.active) return;
           const entry = parseStreamEntry(id, fields, headSeq);

@@ -30,6 +30,8 @@ const CONTROL_SUMMARIES: Readonly<Record<keyof typeof controlSchemas, string>> =
   SNAPSHOT: 'Every live match the subscription covers, and the seq it reflects.',
   UNSUBSCRIBED: 'Answer to unsubscribe.',
   PONG: 'Answer to ping.',
+  UPSTREAM_STATUS:
+    'The data provider as the service sees it: ok, degraded or down, since when and why (a short text, never a secret). Sent after every SUBSCRIBED and on every change; clients that do not know it ignore it.',
   ERROR: 'An invalid client message; the connection stays open.',
 };
 
@@ -126,7 +128,7 @@ export function asyncApiDocument(): Record<string, unknown> {
         description: [
           '`GET /events/stream?match_id=&league_id=&team_id=&since=&epoch=&snapshot=1&token=` (`text/event-stream`).',
           'Each server frame is one SSE message: `id: <epoch>/<seq>` (on events and on frames that set the stream position), `event: <TYPE>`, `data: <the same JSON as on /ws>`.',
-          'Opens with `retry:` and SUBSCRIBED, then SNAPSHOT when asked for or when resume is refused. `Last-Event-ID` resumes like since + epoch.',
+          'Opens with `retry:` (1000-5000 ms, drawn per connection) and SUBSCRIBED, then SNAPSHOT when asked for or when resume is refused; the first `id:` is on SNAPSHOT when one follows, else on SUBSCRIBED. `Last-Event-ID` resumes like since + epoch; a malformed one is a refused resume (200, resumed:false, SNAPSHOT).',
           'A `: ping` comment every HEARTBEAT_INTERVAL_SECS. Slow consumers, shutdown and token expiry end the stream (a comment names the close code).',
         ].join('\n'),
         servers: [{ $ref: '#/servers/http' }],

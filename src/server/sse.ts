@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CloseCode, HttpErrorCode } from '../domain/protocol.js';
 import type { Filter } from '../domain/protocol.js';
 import { FrameCache, type Connection, type OutboundFrame } from '../hub/connection.js';
-import type { Client, Hub, SubscribeRequest } from '../hub/hub.js';
+import type { Hub, Session, SubscribeRequest } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { EventStore } from '../store/types.js';
 import type { Ticket } from './admission.js';
@@ -21,8 +21,12 @@ import { idFilters, ParameterError, rejectUnknown, single, type Query } from './
 
 /** How long an ended stream may take to flush before its socket is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
-/** Milliseconds an `EventSource` waits before reconnecting (the `retry:` field). */
-export const SSE_RETRY_MS = 2_000;
+/**
+ * Milliseconds an `EventSource` waits before reconnecting (the `retry:` field): drawn per connection
+ * in this range, so that a restart does not bring every stream back in the same millisecond.
+ */
+export const SSE_RETRY_MIN_MS = 1_000;
+export const SSE_RETRY_MAX_MS = 5_000;
 /** `Retry-After` (seconds) of a stream refused for want of room for its filter. */
 const FILTER_RETRY_AFTER_SECS = 30;
 
@@ -58,11 +62,15 @@ export function parseStreamRequest(query: Query, lastEventId: string | undefined
   const snapshot = snapshotRaw === '1' || snapshotRaw === 'true';
   if (lastEventId !== undefined && lastEventId !== '') {
     const match = /^(\S{1,128})\/(\d{1,16})$/.exec(lastEventId);
-    if (match?.[1] === undefined || match[2] === undefined) {
-      throw new ParameterError('Last-Event-ID', 'Last-Event-ID: expected <epoch>/<seq>, as sent in the id field');
+    const seq = Number(match?.[2]);
+    if (match?.[1] === undefined || !Number.isSafeInteger(seq)) {
+      // Not an id this service wrote (another server's behind the same URL, a proxy's, garbage): a
+      // position it cannot resume from, like a foreign epoch. A 400 would be fatal to an
+      // EventSource (it never retries one); this answers SUBSCRIBED {resumed:false} and a SNAPSHOT.
+      return { filter, since: 0, epoch: undefined, snapshot: false };
     }
     // The stream already had its snapshot (or resumed); a refused resume still brings one.
-    return { filter, since: Number(match[2]), epoch: match[1], snapshot: false };
+    return { filter, since: seq, epoch: match[1], snapshot: false };
   }
   return { filter, since: sinceRaw === undefined ? undefined : Number(sinceRaw), epoch: epochRaw, snapshot };
 }
@@ -72,11 +80,13 @@ export interface SseBindingOptions {
   readonly store: EventStore;
   readonly logger: Logger;
   readonly heartbeatIntervalMs: number;
+  /** Draws each stream's `retry:` (a number in [0, 1)). @default Math.random */
+  readonly random?: () => number;
 }
 
 interface Stream {
   readonly response: ServerResponse;
-  readonly client: Client;
+  readonly client: Session;
   readonly expiresAt: number | undefined;
 }
 
@@ -137,7 +147,9 @@ export class SseBinding {
       // Proxies (nginx) must pass each message on at once.
       'X-Accel-Buffering': 'no',
     });
-    response.write(`retry: ${SSE_RETRY_MS}\n\n`);
+    const random = this.options.random ?? Math.random;
+    const retryMs = SSE_RETRY_MIN_MS + Math.floor(random() * (SSE_RETRY_MAX_MS - SSE_RETRY_MIN_MS + 1));
+    response.write(`retry: ${Math.min(retryMs, SSE_RETRY_MAX_MS)}\n\n`);
     request.socket.setNoDelay(true);
 
     const { frames, corker } = this;
@@ -169,27 +181,27 @@ export class SseBinding {
         response.destroy();
       },
     };
-    const client = hub.connect(connection, logger.child({ ip: ticket.ip, transport: 'sse' }));
+    const client = hub.opened(connection, logger.child({ ip: ticket.ip, transport: 'sse' }));
     const stream: Stream = { response, client, expiresAt: ticket.expiresAt };
     this.streams.add(stream);
     ticket.onRelease(() => {
       if (closeTimer) clearTimeout(closeTimer);
       this.streams.delete(stream);
-      hub.disconnect(client);
+      client.closed();
       client.logger.debug('stream closed');
     });
     client.logger.debug('stream opened');
-    await hub.subscribe(client, subscription);
-    if (client.subscription === undefined && !client.closed && !response.writableEnded) response.end(': closed filter refused\n\n');
+    await client.subscribe(subscription);
+    if (!client.isSubscribed && !client.isClosed && !response.writableEnded) response.end(': closed filter refused\n\n');
   }
 
   /** Pings every stream (a comment line keeps proxies and browsers from timing it out) and ends those whose token expired. */
   private sweep(): void {
     const now = Date.now();
     for (const stream of this.streams) {
-      if (stream.client.closed) continue;
+      if (stream.client.isClosed) continue;
       if (stream.expiresAt !== undefined && now >= stream.expiresAt) {
-        this.options.hub.closeClient(stream.client, CloseCode.TokenExpired, 'token_expired');
+        stream.client.close(CloseCode.TokenExpired, 'token_expired');
         continue;
       }
       stream.response.write(PING);

@@ -14,7 +14,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { CloseCode, MAX_INBOUND_MESSAGE_BYTES } from '../domain/protocol.js';
-import type { Client, Hub } from '../hub/hub.js';
+import type { Hub, Session } from '../hub/hub.js';
 import { FrameCache, type Connection, type OutboundFrame } from '../hub/connection.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -127,7 +127,7 @@ export interface WsBindingOptions {
 
 interface Tracked {
   readonly ws: WebSocket;
-  readonly client: Client;
+  readonly client: Session;
   /** Last pong (or the connection time). */
   lastSeenAt: number;
   lastPingAt: number;
@@ -218,7 +218,7 @@ export class WsBinding {
     const socket = (ws as unknown as { _socket?: RawSocket })._socket;
     const connection = new WsConnection(ws, socket, this.fanoutMode === 'prepared' ? this.writes : undefined);
     // No per-client pino child up front (the hub builds one when the client first logs): ~0.5 KiB each at 100k.
-    const client = hub.connect(connection, logger, { ip });
+    const client = hub.opened(connection, logger, { ip });
     const now = Date.now();
     const entry: Tracked = { ws, client, lastSeenAt: now, lastPingAt: now, expiresAt };
     this.tracked.add(entry);
@@ -229,7 +229,7 @@ export class WsBinding {
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       // Liveness is the pong alone (as the seed did): every WebSocket client answers pings itself.
-      hub.receive(client, isBinary ? '' : rawToString(data), isBinary);
+      client.message(isBinary ? '' : rawToString(data), isBinary);
     });
     ws.on('error', (error: Error & { code?: string }) => {
       // ws closes the socket itself (e.g. 1009 for an oversized message); record why.
@@ -241,7 +241,7 @@ export class WsBinding {
     ws.on('close', (code: number) => {
       if (connection.closeTimer) clearTimeout(connection.closeTimer);
       this.tracked.delete(entry);
-      hub.disconnect(client);
+      client.closed();
       ticket.release();
       logger.debug({ ip, client_id: client.id, code }, 'client disconnected');
     });
@@ -249,19 +249,19 @@ export class WsBinding {
 
   /** Pings clients due for one; drops those silent past the timeout or whose token expired. */
   private sweep(): void {
-    const { heartbeatIntervalMs, heartbeatTimeoutMs, hub, metrics } = this.options;
+    const { heartbeatIntervalMs, heartbeatTimeoutMs, metrics } = this.options;
     const now = Date.now();
     for (const entry of this.tracked) {
-      if (entry.client.closed) continue;
+      if (entry.client.isClosed) continue;
       if (now - entry.lastSeenAt > heartbeatTimeoutMs) {
         metrics?.clientCloses.inc({ reason: 'heartbeat_timeout' });
         entry.client.logger.info('heartbeat timeout; terminating client');
-        hub.disconnect(entry.client);
+        entry.client.closed();
         entry.ws.terminate();
         continue;
       }
       if (entry.expiresAt !== undefined && now >= entry.expiresAt) {
-        hub.closeClient(entry.client, CloseCode.TokenExpired, 'token_expired');
+        entry.client.close(CloseCode.TokenExpired, 'token_expired');
         continue;
       }
       if (now - entry.lastPingAt >= heartbeatIntervalMs && entry.ws.readyState === WebSocket.OPEN) {

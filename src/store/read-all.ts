@@ -40,7 +40,8 @@ export { HistoryChangedError };
 
 /**
  * Reads every event after `query.since` that passes the filter, page by page, until the log's end
- * (or `query.until`). The first page is yielded even when empty, so a caller always has the bounds.
+ * (or `query.until`). The first page is yielded even when empty, so a caller always has the bounds,
+ * and so is a page that only says the read skipped.
  * Reads are lazy: the next page is read when the caller asks for it (a replay paces itself).
  */
 export async function* readAll(store: EventStore, query: ReadAllQuery): AsyncGenerator<LogPage, void, undefined> {
@@ -54,8 +55,13 @@ export async function* readAll(store: EventStore, query: ReadAllQuery): AsyncGen
     skipped = true;
   }
   let skipsInPlace = 0;
+  let yielded = false;
   for (;;) {
-    if (position >= until) return;
+    if (position >= until) {
+      // Nothing left to read: still a page, when the caller has none yet or must hear of a skip.
+      if (!yielded || skipped) yield { events: [], bounds, skipped };
+      return;
+    }
     const page = await store.readAfter({ ...filter, since: position, limit: pageSize });
     if (page === 'too-old') {
       bounds = await store.bounds();
@@ -73,6 +79,7 @@ export async function* readAll(store: EventStore, query: ReadAllQuery): AsyncGen
     const last = page.at(-1);
     const events = last !== undefined && last.seq > until ? page.filter((event) => event.seq <= until) : page;
     yield { events, bounds, skipped };
+    yielded = true;
     skipped = false;
     if (ended || last === undefined || last.seq >= until) return;
     position = last.seq;

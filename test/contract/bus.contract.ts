@@ -4,7 +4,8 @@
  * buses over one history. Nothing here knows the transport.
  *
  * What the fan-out relies on, and so what is checked: every committed event reaches every subscriber
- * of every bus once, in `seq` order, with no gap, from the seq it subscribed from; a commit that
+ * of every bus once, in `seq` order, with no gap, from the position it subscribed from (what was
+ * committed before it is caught up on at once); a commit that
  * changed only match states reaches every subscriber as a batch with `statesChanged`; several
  * subscribers are independent; an unsubscribed one gets nothing more.
  */
@@ -12,11 +13,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CommittedBatch, EventBus } from '../../src/bus/types.js';
 import type { GoalScoredEvent, StoredEvent } from '../../src/domain/events.js';
 import type { MatchState } from '../../src/domain/match.js';
-import type { Commit, PendingEvent } from '../../src/store/types.js';
+import type { Commit, EventStore, PendingEvent } from '../../src/store/types.js';
 
 export interface BusFixture {
   /** The buses under test (one per process or node), all over the same history; at least one. */
   readonly buses: readonly EventBus[];
+  /** The epoch of that history (subscriptions start from positions in it). */
+  readonly epoch: string;
   /** What the writer does: commits to its store and publishes the batch on its bus. */
   commit(commit: Commit): Promise<CommittedBatch>;
   /** Closes every bus and store and removes what the fixture made. */
@@ -31,7 +34,8 @@ export interface BusHarness {
 const DELIVERY_TIMEOUT_MS = 10_000;
 
 let goalNumber = 0;
-function goals(count: number, matchId = '501'): PendingEvent[] {
+/** `count` goals of one match, numbered on from the last ones made. */
+export function goals(count: number, matchId = '501'): PendingEvent[] {
   return Array.from({ length: count }, () => {
     goalNumber += 1;
     const event: GoalScoredEvent = {
@@ -79,6 +83,15 @@ function state(matchId: string, status: string): MatchState {
     phaseHistory: ['first_half'],
     retiredEventIds: [],
   };
+}
+
+/** What the writer does: commit, then publish the batch. */
+export async function commitAndPublish(store: EventStore, publish: (batch: CommittedBatch) => void, commit: Commit): Promise<CommittedBatch> {
+  const events = await store.commit(commit);
+  const seq = events.at(-1)?.seq ?? (await store.bounds()).latestSeq;
+  const batch = { events, seq, statesChanged: commit.states.length + commit.forget.length > 0 };
+  publish(batch);
+  return batch;
 }
 
 const commitOf = (events: PendingEvent[], states: MatchState[] = []): Commit => ({ events, states, forget: [] });
@@ -132,11 +145,13 @@ export function busContract(name: string, harness: BusHarness): void {
     const open = async () => {
       const fixture = await harness.open();
       fixtures.push(fixture);
+      epoch = fixture.epoch;
       return fixture;
     };
+    let epoch = '';
     const subscribe = (bus: EventBus, fromSeq: number): Recorder => {
       const recorder = new Recorder();
-      unsubscribes.push(bus.subscribe(fromSeq, recorder.onBatch));
+      unsubscribes.push(bus.subscribe({ epoch, seq: fromSeq }, recorder.onBatch));
       return recorder;
     };
     afterEach(async () => {
@@ -171,6 +186,17 @@ export function busContract(name: string, harness: BusHarness): void {
       }
     });
 
+    it('subscribing from behind catches up on what was committed before, without waiting for the next commit', async () => {
+      const fixture = await open();
+      await fixture.commit(commitOf(goals(5)));
+      await fixture.commit(commitOf(goals(3)));
+      const recorders = fixture.buses.map((bus) => subscribe(bus, 2));
+      for (const recorder of recorders) {
+        await recorder.untilSeq(8);
+        expect(recorder.seqs).toEqual(range(3, 8));
+      }
+    });
+
     it('several subscribers on each bus get identical, independent streams', async () => {
       const fixture = await open();
       const recorders = fixture.buses.flatMap((bus) => [subscribe(bus, 0), subscribe(bus, 0), subscribe(bus, 0)]);
@@ -201,7 +227,7 @@ export function busContract(name: string, harness: BusHarness): void {
       if (bus === undefined) throw new Error('the harness opened no bus');
       const quitter = new Recorder();
       let unsubscribe: () => void = () => undefined;
-      unsubscribe = bus.subscribe(0, (batch) => {
+      unsubscribe = bus.subscribe({ epoch: fixture.epoch, seq: 0 }, (batch) => {
         quitter.onBatch(batch);
         if (batch.events.some((e) => e.seq >= 2)) unsubscribe();
       });

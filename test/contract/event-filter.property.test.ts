@@ -2,7 +2,9 @@
  * The one filter predicate (`eventFilter`, src/domain/event-filter.ts) against its other forms:
  * the SQL the SQLite store generates from the same table (and the in-memory store's read) must
  * select exactly what the predicate selects, for random filters (any and all modes, overlapping lists, ids that match nothing) over
- * a history whose events share ids across matches, leagues and home/away teams.
+ * a history whose events share ids across matches, leagues and home/away teams. And the hub's
+ * subscription index (one id index per list, looked up by the list's fields) must deliver to each
+ * subscriber exactly the events the predicate selects for its filter.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventFilter, type EventFilter } from '../../src/domain/event-filter.js';
 import type { GoalScoredEvent, StoredEvent } from '../../src/domain/events.js';
+import type { Filter } from '../../src/domain/protocol.js';
+import type { Connection, OutboundFrame } from '../../src/hub/connection.js';
+import { Hub } from '../../src/hub/hub.js';
+import type { Logger } from '../../src/log.js';
 import { MemoryEventStore } from '../../src/store/memory-event-store.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import type { EventStore, PendingEvent } from '../../src/store/types.js';
@@ -82,6 +88,66 @@ describe.each(stores)('eventFilter and the reads of %s select the same events', 
         expect(read === 'too-old' ? read : read.map((event) => event.seq)).toEqual(expected.map((event) => event.seq));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+/** A connection that keeps what it is sent (the hub's `Connection`, in memory). */
+class KeepingConnection implements Connection {
+  readonly frames: OutboundFrame[] = [];
+  bufferedAmount = 0;
+  readonly draining = false;
+  send(frame: OutboundFrame): number {
+    this.frames.push(frame);
+    return frame.text.length;
+  }
+  onceDrained(): void {
+    return;
+  }
+  close(): void {
+    return;
+  }
+  terminate(): void {
+    return;
+  }
+}
+
+const SUBSCRIPTION = fc.oneof(
+  fc.constant<Filter>({ kind: 'all' }),
+  fc
+    .record({ matchIds: fc.array(ID, { maxLength: 3 }), leagueIds: fc.array(ID, { maxLength: 3 }), teamIds: fc.array(ID, { maxLength: 3 }) })
+    .filter((f) => f.matchIds.length + f.leagueIds.length + f.teamIds.length > 0)
+    .map((f): Filter => ({ kind: 'filtered', ...f })),
+);
+
+describe("the hub's subscription index delivers what eventFilter selects", () => {
+  it('for random subscriptions (any mode) and random batches of events', async () => {
+    const silent = { child: () => silent, debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
+    await fc.assert(
+      fc.asyncProperty(fc.array(SUBSCRIPTION, { minLength: 1, maxLength: 12 }), fc.array(fc.array(ROUTING, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }), async (filters, batches) => {
+        const store = new MemoryEventStore();
+        const hub = new Hub({
+          store,
+          snapshots: { snapshot: () => ({ seq: 0, matches: [] }) },
+          logger: silent,
+          limits: { clientRatePerSec: 1_000, clientRateBurst: 1_000, slowConsumerBytes: 1 << 30, maxBadMessages: 10 },
+        });
+        const clients = filters.map((filter) => ({ filter, connection: new KeepingConnection() }));
+        for (const { filter, connection } of clients) await hub.opened(connection).subscribe({ filter, since: undefined, epoch: undefined, snapshot: false });
+        const published: StoredEvent[] = [];
+        for (const batch of batches) {
+          const events = await store.commit({ events: batch.map((routing, i) => pending(routing, published.length + i + 1)), states: [], forget: [] });
+          published.push(...events);
+          hub.publish(events);
+        }
+        while (hub.fanningOut) await new Promise((resolve) => setImmediate(resolve));
+        for (const { filter, connection } of clients) {
+          const selects = filter.kind === 'all' ? () => true : eventFilter(filter);
+          const received = connection.frames.filter((frame) => frame.type === 'GOAL_SCORED').map((frame) => frame.offset);
+          expect(received).toEqual(published.filter(selects).map((event) => event.seq));
+        }
+      }),
+      { numRuns: 150 },
     );
   });
 });

@@ -32,19 +32,21 @@ async function commitAndPublish(store: EventStore, bus: RedisBus, commit: Commit
 }
 
 busContract('RedisBus', {
-  open() {
+  async open() {
     const prefix = testPrefix('bus');
     const store = new RedisEventStore({ redis: shared, prefix });
     const buses = [new RedisBus({ redis: shared, prefix, blockMs: 1_000 }), new RedisBus({ redis: shared, prefix, blockMs: 1_000 })];
-    return Promise.resolve({
+    const { epoch } = await store.bounds();
+    return {
       buses,
+      epoch,
       commit: (commit: Commit) => commitAndPublish(store, buses[0] as RedisBus, commit),
       async close() {
         for (const bus of buses) await bus.close();
         await store.close();
         await deleteKeys(shared, prefix);
       },
-    });
+    };
   },
 });
 
@@ -96,7 +98,8 @@ describe('RedisBus through Redis blips (a private redis-server)', () => {
     await waitFor(() => writer.status === 'ready', 'the writer connects');
   };
 
-  const subscribers = (count: number, fromSeq = 0) => {
+  const subscribers = async (count: number, fromSeq = 0) => {
+    const { epoch } = await store.bounds();
     const resets: BusReset[][] = [];
     const errors: Error[] = [];
     const recorders = Array.from({ length: count }, (_, i) => {
@@ -105,7 +108,7 @@ describe('RedisBus through Redis blips (a private redis-server)', () => {
       const recorder = new Recorder();
       const mine: BusReset[] = [];
       resets[i] = mine;
-      bus.subscribe(fromSeq, recorder.onBatch, { onReset: (reset) => mine.push(reset) });
+      bus.subscribe({ epoch, seq: fromSeq }, recorder.onBatch, { onReset: (reset) => mine.push(reset) });
       return recorder;
     });
     return { recorders, resets, errors };
@@ -121,7 +124,7 @@ describe('RedisBus through Redis blips (a private redis-server)', () => {
 
   it('connections killed mid-stream: every subscriber delivers every event once, in order', async () => {
     await setUp();
-    const { recorders, resets } = subscribers(3);
+    const { recorders, resets } = await subscribers(3);
     await commitEvents(10);
     await recorders[0]?.untilSeq(5);
     // Kill every client connection (the subscribers' blocked reads included); ioredis reconnects.
@@ -138,7 +141,7 @@ describe('RedisBus through Redis blips (a private redis-server)', () => {
 
   it('Redis killed and restarted with its data: nothing lost, nothing twice, no reset', async () => {
     await setUp();
-    const { recorders, resets } = subscribers(2);
+    const { recorders, resets } = await subscribers(2);
     const epoch = (await store.bounds()).epoch;
     await commitEvents(15);
     await server.save(writer);
@@ -154,7 +157,7 @@ describe('RedisBus through Redis blips (a private redis-server)', () => {
 
   it('Redis back empty: subscribers report the new epoch, then deliver the new history from its start', async () => {
     await setUp();
-    const { recorders, resets } = subscribers(2);
+    const { recorders, resets } = await subscribers(2);
     const before = (await store.bounds()).epoch;
     await commitEvents(12);
     for (const recorder of recorders) await recorder.untilSeq(12);
@@ -176,7 +179,7 @@ describe('RedisBus through Redis blips (a private redis-server)', () => {
     const bus = new RedisBus({ redis: writer, prefix: 'fsc:', blockMs: 200, onInvalidEntry: (entry) => invalid.push(entry) });
     cleanups.push(() => bus.close());
     const recorder = new Recorder();
-    bus.subscribe(0, recorder.onBatch, { onReset: () => undefined });
+    bus.subscribe({ epoch: (await store.bounds()).epoch, seq: 0 }, recorder.onBatch, { onReset: () => undefined });
     await commitEvents(2);
     await recorder.untilSeq(2);
     // Issue 16 item 13: an entry far ahead of the sequence counter, JSON and all.
@@ -199,7 +202,7 @@ describe('RedisBus through Redis blips (a private redis-server)', () => {
     await store.commit({ events: goals(5).map((e) => ({ ...e, timestamp: '2020-01-01T00:00:00.000Z' })), states: [], forget: [] });
     await commitEvents(3);
     expect(await store.prune(new Date(Date.now() - 3_600_000))).toBe(5);
-    const { recorders, resets } = subscribers(1, 2);
+    const { recorders, resets } = await subscribers(1, 2);
     await recorders[0]?.untilSeq(8);
     expect(resets[0]).toEqual([{ reason: 'too-old', epoch: (await store.bounds()).epoch, seq: 5 }]);
     expect(recorders[0]?.seqs).toEqual([6, 7, 8]);
@@ -215,7 +218,7 @@ describe('RedisBus on the shared Redis', () => {
     try {
       await store.commit({ events: goals(3), states: [], forget: [] });
       const recorder = new Recorder();
-      bus.subscribe(0, recorder.onBatch);
+      bus.subscribe({ epoch: (await store.bounds()).epoch, seq: 0 }, recorder.onBatch);
       await recorder.untilSeq(3);
       await deleteKeys(shared, prefix);
       const epoch = (await store.bounds()).epoch;

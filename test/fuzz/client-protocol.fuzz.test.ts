@@ -199,7 +199,7 @@ describe('a live connection under fuzzing', () => {
             expect(errors).toHaveLength(1);
             expect(errors[0]?.['code']).toBe(parsed.error.code);
           }
-          for (const frame of frames) expect(['ERROR', 'SUBSCRIBED', 'UNSUBSCRIBED', 'SNAPSHOT']).toContain(frame.type);
+          for (const frame of frames) expect(['ERROR', 'SUBSCRIBED', 'UPSTREAM_STATUS', 'UNSUBSCRIBED', 'SNAPSHOT']).toContain(frame.type);
         },
       ),
       { numRuns: 300 },

@@ -142,7 +142,7 @@ describe('filtered subscriptions', () => {
     const subscribed = await subscribe(byLeague, { action: 'subscribe', league_ids: ['207'], snapshot: true });
     expect(subscribed['subscription']).toBe('filtered');
     const snapshot = await byLeague.nextOfType('SNAPSHOT');
-    expect(byLeague.received.map((m) => m.type)).toEqual(['SUBSCRIBED', 'SNAPSHOT']);
+    expect(byLeague.received.map((m) => m.type)).toEqual(['SUBSCRIBED', 'UPSTREAM_STATUS', 'SNAPSHOT']);
     expect(snapshot['seq']).toBe(latest);
     expect((snapshot['matches'] as Message[]).map((m) => m['match_id'])).toEqual(['4002']);
 

@@ -39,9 +39,11 @@ async function open(): Promise<TestClient> {
   return client;
 }
 
+/** A client subscribed to everything, past the provider's status that follows SUBSCRIBED. */
 async function subscribed(): Promise<TestClient> {
   const client = await open();
   await subscribe(client, { action: 'subscribe_all' });
+  expect(await client.next()).toMatchObject({ type: 'UPSTREAM_STATUS' });
   return client;
 }
 
@@ -68,6 +70,8 @@ describe('subscriptions', () => {
     const reply = await client.next();
     expect(reply).toEqual({ type: 'SUBSCRIBED', subscription: 'all_matches', epoch: expect.any(String), seq: expect.any(Number) });
     expect(Number.isInteger(reply['seq'])).toBe(true);
+    // Then how the server sees the provider (18 §2): a frame seed clients ignore.
+    expect(await client.next()).toEqual({ type: 'UPSTREAM_STATUS', state: 'ok', since: expect.any(String), reason: expect.any(String) });
   });
 
   it('answers ping with exactly {"type":"PONG"}', async () => {
@@ -77,6 +81,7 @@ describe('subscriptions', () => {
     // Also before and after subscribing.
     client.send({ action: 'subscribe_all' });
     await client.nextOfType('SUBSCRIBED');
+    await client.nextOfType('UPSTREAM_STATUS');
     client.send({ action: 'ping' });
     expect(await client.next()).toEqual({ type: 'PONG' });
   });

@@ -126,8 +126,8 @@ describe('resume after a disconnect', () => {
     const resumed = await subscribe(back, { action: 'subscribe_all', since: lastSeen, epoch: first['epoch'] });
     expect(resumed).toMatchObject({ type: 'SUBSCRIBED', subscription: 'all_matches', resumed: true, epoch: first['epoch'], seq: whileAway });
     await reach(back, whileAway);
-    // SUBSCRIBED first, then exactly the missed events, in order, and nothing else.
-    expect(back.received.map((m) => m.type)).toEqual(['SUBSCRIBED', ...missed.map((e) => e.type)]);
+    // SUBSCRIBED first (with the provider's status), then exactly the missed events, in order, and nothing else.
+    expect(back.received.map((m) => m.type)).toEqual(['SUBSCRIBED', 'UPSTREAM_STATUS', ...missed.map((e) => e.type)]);
     expect(eventsOf(back)).toEqual(missed);
 
     // Then live events reach both.
@@ -204,7 +204,7 @@ describe('resume that history cannot serve', () => {
     const subscribed = await subscribe(client, { action: 'subscribe_all', since: 1, epoch: 'not-this-history' });
     expect(subscribed).toMatchObject({ resumed: false, epoch: first['epoch'], seq: latest });
     const snapshot = await client.nextOfType('SNAPSHOT');
-    expect(client.received.map((m) => m.type)).toEqual(['SUBSCRIBED', 'SNAPSHOT']);
+    expect(client.received.map((m) => m.type)).toEqual(['SUBSCRIBED', 'UPSTREAM_STATUS', 'SNAPSHOT']);
     expect(snapshot['seq']).toBe(latest);
     expect(snapshot['matches']).toMatchObject([{ match_id: '1001', score: '1-0', goals: [{ scorer: 'A. Striker', minute: '12' }] }]);
 
@@ -347,7 +347,7 @@ describe('snapshots', () => {
     const subscribed = await subscribe(client, { action: 'subscribe_all', snapshot: true });
     expect(subscribed['seq']).toBe(latest);
     const snapshot = await client.nextOfType('SNAPSHOT');
-    expect(client.received.map((m) => m.type)).toEqual(['SUBSCRIBED', 'SNAPSHOT']);
+    expect(client.received.map((m) => m.type)).toEqual(['SUBSCRIBED', 'UPSTREAM_STATUS', 'SNAPSHOT']);
     expect(snapshot).toMatchObject({ seq: latest, matches: [{ match_id: '1001', score: '1-0' }] });
 
     feed.goal(1001, 'away', '20', 'C. Leveller');
@@ -372,7 +372,7 @@ describe('snapshots', () => {
     const subscribed = await subscribe(client, { action: 'subscribe_all', since, epoch: first['epoch'], snapshot: true });
     expect(subscribed).toMatchObject({ resumed: true });
     await reach(client, latest);
-    expect(client.received.map((m) => m.type)).toEqual(['SUBSCRIBED', 'SNAPSHOT', 'GOAL_SCORED', 'SCORE_UPDATE']);
+    expect(client.received.map((m) => m.type)).toEqual(['SUBSCRIBED', 'UPSTREAM_STATUS', 'SNAPSHOT', 'GOAL_SCORED', 'SCORE_UPDATE']);
     expect(eventsOf(client)).toEqual(eventsOf(reference).filter((e) => seqOf(e) > since));
   });
 });

@@ -1,10 +1,12 @@
 /**
  * `GET /events/stream` over real HTTP (node:http, no EventSource; the browser test uses a real one):
  * the same frames as the WebSocket, `id: <epoch>/<seq>`, resume with `Last-Event-ID` (no gap, no
- * duplicate; a foreign epoch or pruned history gets `resumed:false` and a SNAPSHOT), filters,
+ * duplicate; a foreign epoch, pruned history or a malformed `Last-Event-ID` gets `resumed:false` and
+ * a SNAPSHOT), `retry:` drawn per connection, the stream position on SUBSCRIBED/SNAPSHOT, filters,
  * heartbeat comments, and the same policies as `/ws`: auth, CORS, limits (streams count), slow
  * consumers, shutdown.
  */
+import { readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/domain/events.js';
@@ -147,7 +149,7 @@ describe('GET /events/stream', () => {
     const foreign = await stream(svc, '', { headers: { 'last-event-id': `another-epoch/${latest}` } });
     expect((await foreign.nextOfType('SUBSCRIBED')).data).toMatchObject({ resumed: false });
     const snapshot = await foreign.nextOfType('SNAPSHOT');
-    expect(foreign.messages.map((m) => m.event).slice(0, 2)).toEqual(['SUBSCRIBED', 'SNAPSHOT']);
+    expect(foreign.messages.map((m) => m.event).slice(0, 3)).toEqual(['SUBSCRIBED', 'UPSTREAM_STATUS', 'SNAPSHOT']);
     const { epoch } = await svc.app.store.bounds();
     expect(snapshot.id).toBe(`${epoch}/${String(snapshot.data['seq'])}`);
     expect((snapshot.data['matches'] as Message[]).map((m) => m['match_id'])).toEqual([String(A.key), String(B.key)]);
@@ -162,6 +164,80 @@ describe('GET /events/stream', () => {
     await streamReach(pruned, next);
     expect(dataOf(pruned.events())).toEqual(dataOf(foreign.events()));
     expect(pruned.events().every((m) => (m.data['seq'] as number) > latest)).toBe(true);
+  });
+
+  it('answers a malformed Last-Event-ID with 200, SUBSCRIBED {resumed:false} and a SNAPSHOT, never a 400 an EventSource would not retry (18 §6)', async () => {
+    for (const match of [A, B]) feed.add({ ...match, status: '10' });
+    const svc = await start();
+    const latest = await settle(svc);
+    const { epoch } = await svc.app.store.bounds();
+    const malformed = ['not-an-id', `${epoch}/abc`, `${epoch}/`, `/${latest}`, `${epoch}/${'9'.repeat(16)}`, `${'e'.repeat(200)}/1`, `${epoch}/1/2`, `${epoch} /1`];
+    const opened: SseClient[] = [];
+    for (const lastEventId of malformed) {
+      const sse = await stream(svc, `?since=0&epoch=${epoch}`, { headers: { 'last-event-id': lastEventId } });
+      expect(sse.response.statusCode, lastEventId).toBe(200);
+      const subscribed = await sse.nextOfType('SUBSCRIBED');
+      expect(subscribed.data, lastEventId).toMatchObject({ type: 'SUBSCRIBED', resumed: false, epoch, seq: latest });
+      const snapshot = await sse.nextOfType('SNAPSHOT');
+      expect(sse.messages.map((m) => m.event).slice(0, 3), lastEventId).toEqual(['SUBSCRIBED', 'UPSTREAM_STATUS', 'SNAPSHOT']);
+      expect(snapshot.id, lastEventId).toBe(`${epoch}/${String(snapshot.data['seq'])}`);
+      expect((snapshot.data['matches'] as Message[]).map((m) => m['match_id']), lastEventId).toEqual([String(A.key), String(B.key)]);
+      opened.push(sse);
+    }
+    // Then live events, as any stream.
+    const next = await playSome(svc, 1);
+    for (const sse of opened) {
+      await streamReach(sse, next);
+      expect(sse.events().every((m) => (m.data['seq'] as number) > latest)).toBe(true);
+    }
+  });
+
+  it('draws retry: per connection between 1 and 5 s, so a restart does not bring every stream back at once (18 §6)', async () => {
+    const svc = await start();
+    const retries: number[] = [];
+    for (let i = 0; i < 16; i += 1) {
+      const sse = await stream(svc, '');
+      await sse.nextOfType('SUBSCRIBED');
+      expect(sse.retries.length).toBe(1);
+      retries.push(sse.retries[0] as number);
+      await sse.close();
+    }
+    for (const retry of retries) {
+      expect(Number.isInteger(retry)).toBe(true);
+      expect(retry).toBeGreaterThanOrEqual(1_000);
+      expect(retry).toBeLessThanOrEqual(5_000);
+    }
+    // 16 draws from 4,001 values: all equal has a chance of about 1e-54.
+    expect(new Set(retries).size).toBeGreaterThan(1);
+  });
+
+  it('sets the stream position with id: on SUBSCRIBED, or on the SNAPSHOT that follows it, as docs/protocol.md shows (18 §6)', async () => {
+    for (const match of [A, B]) feed.add({ ...match, status: '10' });
+    const svc = await start();
+    const latest = await settle(svc);
+    const { epoch } = await svc.app.store.bounds();
+    // No snapshot: SUBSCRIBED carries where the stream starts.
+    const plain = await stream(svc, '');
+    const plainSubscribed = await plain.nextOfType('SUBSCRIBED');
+    expect(plainSubscribed.id).toBe(`${epoch}/${latest}`);
+    // snapshot=1: the SNAPSHOT sets it; SUBSCRIBED has none, so that a stream cut between the two
+    // comes back without a position (and gets its SNAPSHOT) instead of resuming without one.
+    const withSnapshot = await stream(svc, '?snapshot=1');
+    const subscribed = await withSnapshot.nextOfType('SUBSCRIBED');
+    const snapshot = await withSnapshot.nextOfType('SNAPSHOT');
+    expect(subscribed.id).toBeUndefined();
+    expect(snapshot.id).toBe(`${epoch}/${String(snapshot.data['seq'])}`);
+    expect(withSnapshot.lastEventId).toBe(`${epoch}/${String(snapshot.data['seq'])}`);
+
+    // The example in docs/protocol.md (a `?snapshot=1` stream) shows the same: no id on SUBSCRIBED, one on SNAPSHOT.
+    const docs = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+    const example = /```\n(retry: [\s\S]*?)```/.exec(docs)?.[1] ?? '';
+    const blocks = example.split('\n\n').filter((block) => block.includes('event: '));
+    const idOf = (type: string) => blocks.find((block) => block.includes(`event: ${type}\n`))?.split('\n').find((line) => line.startsWith('id: '));
+    expect(blocks.length).toBeGreaterThan(2);
+    expect(idOf('SUBSCRIBED')).toBeUndefined();
+    expect(idOf('SNAPSHOT')).toMatch(/^id: \S+\/\d+$/);
+    expect(idOf('GOAL_SCORED')).toMatch(/^id: \S+\/\d+$/);
   });
 
   it('filters by match_id, league_id and team_id (a union, comma-separated) and sends a SNAPSHOT first with snapshot=1', async () => {
@@ -212,7 +288,6 @@ describe('GET /events/stream', () => {
       ['?since=5', 'epoch'],
       ['?snapshot=yes', 'snapshot'],
       ['?matches=1', 'matches'],
-      ['', 'Last-Event-ID', { 'last-event-id': 'not-an-id' }],
     ];
     for (const [query, parameter, headers] of cases) {
       const refusal = await streamRefused(SseClient.open(`${svc.url}/events/stream${query}`, headers ? { headers } : {}));

@@ -111,7 +111,7 @@ describe('wire frames against their schemas', () => {
     await client.nextOfType('PONG');
     await client.nextOfType('PONG');
     const types = client.received.map((m) => m.type);
-    for (const type of ['PONG', 'SNAPSHOT', 'SUBSCRIBED', 'UNSUBSCRIBED', 'ERROR']) expect(types).toContain(type);
+    for (const type of ['PONG', 'SNAPSHOT', 'SUBSCRIBED', 'UPSTREAM_STATUS', 'UNSUBSCRIBED', 'ERROR']) expect(types).toContain(type);
     expect(client.received.find((m) => m.type === 'SUBSCRIBED' && m['resumed'] === false)).toBeDefined();
     for (const frame of client.received) expectValidFrame(frame);
   });

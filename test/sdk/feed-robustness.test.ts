@@ -103,7 +103,7 @@ describe('malformed frames (issue 16.7): reported as error events, skipped, the 
         send(peer, 'not json');
         send(peer, [1, 2]);
         send(peer, { type: 'SCORE_UPDATE', seq: 'two' });
-        send(peer, { type: 'UPSTREAM_STATUS', state: 'ok', since: '2026-05-17T12:00:00.000Z', reason: '' });
+        send(peer, { type: 'FROM_A_NEWER_SERVER', state: 'ok' });
         send(peer, started(2));
         send(peer, score(3));
       }),
@@ -117,8 +117,8 @@ describe('malformed frames (issue 16.7): reported as error events, skipped, the 
     expect(errors.map((e) => e.code)).toEqual(['BAD_FRAME', 'BAD_FRAME', 'BAD_FRAME', 'BAD_FRAME', 'BAD_FRAME']);
     expect(errors[0]?.message).toMatch(/SNAPSHOT\.matches: missing/);
     expect(errors[1]?.message).toMatch(/MATCH_STARTED\.goals: missing/);
-    // A frame type of a newer server (UPSTREAM_STATUS here) is ignored, not an error.
-    expect(errors.map((e) => e.message).join()).not.toContain('UPSTREAM_STATUS');
+    // A frame type of a newer server is ignored, not an error.
+    expect(errors.map((e) => e.message).join()).not.toContain('FROM_A_NEWER_SERVER');
   });
 
   it('a SUBSCRIBED {resumed:true} in another epoch than the position is a reset, not a resume', async () => {
@@ -143,6 +143,42 @@ describe('malformed frames (issue 16.7): reported as error events, skipped, the 
     expect(infos).toEqual([false]);
     expect(events.map((e) => e.seq)).toEqual([6]);
     expect(feed.position).toEqual({ seq: 6, epoch: 'NEW' });
+  });
+});
+
+describe('the provider status (UPSTREAM_STATUS, 18 §2)', () => {
+  it('is the upstream event and feed.upstream; a reconnection that brings the same status does not repeat it; a malformed one is a BAD_FRAME', async () => {
+    const down = { type: 'UPSTREAM_STATUS', state: 'down', since: '2026-12-07T10:00:00.000Z', reason: 'the provider refuses the API key' };
+    const ok = { type: 'UPSTREAM_STATUS', state: 'ok', since: '2026-12-07T10:05:00.000Z', reason: 'no provider problem reported' };
+    const { url, peers } = await scriptedPeer((peer, index) =>
+      onSubscribe(peer, () => {
+        send(peer, subscribed('E', 0));
+        if (index === 0) {
+          send(peer, down);
+          send(peer, { type: 'SNAPSHOT', seq: 0, matches: [] });
+          send(peer, { ...down, state: 'broken' });
+          send(peer, ok);
+          // The connection drops: the next one starts with the same status.
+          peer.socket.terminate();
+        } else {
+          send(peer, ok);
+          send(peer, { type: 'SNAPSHOT', seq: 0, matches: [] });
+          send(peer, started(1));
+        }
+      }),
+    );
+    const { feed, errors, events } = feedFor({ url });
+    expect(feed.upstream).toBeUndefined();
+    const heard: Array<{ state: string; since: string; reason: string }> = [];
+    feed.on('upstream', (status) => heard.push(status));
+    await feed.connect();
+    await until(() => events.length === 1 && peers.length === 2, 'the second connection and its event');
+    expect(heard).toEqual([
+      { state: 'down', since: down.since, reason: down.reason },
+      { state: 'ok', since: ok.since, reason: ok.reason },
+    ]);
+    expect(feed.upstream).toEqual({ state: 'ok', since: ok.since, reason: ok.reason });
+    expect(errors.filter((e) => e.code === 'BAD_FRAME').map((e) => e.message)).toEqual([expect.stringMatching(/UPSTREAM_STATUS\.state/)]);
   });
 });
 

@@ -29,7 +29,9 @@ describe('docs/asyncapi.yaml', () => {
     expect(channels).toEqual(['/ws', '/events/stream']);
     const ws = document?.channels().get('ws');
     const names = ws?.messages().all().map((m) => m.name());
-    for (const type of [...EVENT_TYPES, 'SUBSCRIBED', 'SNAPSHOT', 'UNSUBSCRIBED', 'PONG', 'ERROR']) expect(names).toContain(type);
+    for (const type of [...EVENT_TYPES, 'SUBSCRIBED', 'SNAPSHOT', 'UNSUBSCRIBED', 'PONG', 'ERROR', 'UPSTREAM_STATUS']) expect(names).toContain(type);
+    const sse = document?.channels().get('eventStream');
+    expect(sse?.messages().all().map((m) => m.name())).toContain('UPSTREAM_STATUS');
     for (const action of ['subscribe_all', 'subscribe', 'unsubscribe', 'snapshot', 'ping']) expect(names).toContain(action);
     for (const code of Object.values(CloseCode)) expect(ws?.description()).toContain(`\`${code}\``);
     const doc = asyncApiDocument() as { components: { schemas: Record<string, { required?: string[]; additionalProperties?: boolean }> } };

@@ -10,7 +10,7 @@ import { CloseCode, LibraryCloseCode } from './codes.js';
 import { endedMatch, foldEvent } from './fold.js';
 import { clientSchemas, isId } from './schema.js';
 import { checkSchema, validateServerFrame } from './validate.js';
-import type { ClientFrame, MatchView, SnapshotMessage, SubscribedMessage, WireEvent } from './wire.js';
+import type { ClientFrame, MatchView, SnapshotMessage, SubscribedMessage, UpstreamStatusMessage, WireEvent } from './wire.js';
 
 /**
  * An event handler the client sets on its socket. Declared as a method so that sockets whose
@@ -174,7 +174,25 @@ export interface FeedEvents {
   retry: (info: RetryInfo) => void;
   /** `SUBSCRIBED` arrived: `resumed` tells whether the stream goes on from `position` (absent: there was none). */
   subscribed: (info: { readonly epoch: string; readonly seq: number; readonly resumed?: boolean }) => void;
+  /**
+   * The data provider's status changed, as the service sees it (`UPSTREAM_STATUS`): `down` tells
+   * "the provider refuses us" from "nothing is live". Also `feed.upstream`. Not repeated when a
+   * reconnection brings the same status.
+   */
+  upstream: (status: UpstreamStatus) => void;
 }
+
+/** The data provider as the service sees it: the fields of an `UPSTREAM_STATUS` frame. */
+export interface UpstreamStatus {
+  /** `ok`: data flows; `degraded`: failures, data may lag; `down`: no data comes (e.g. the provider refuses the service's key). */
+  readonly state: UpstreamState;
+  /** When the provider entered this state (ISO 8601). */
+  readonly since: string;
+  /** A short text for people (never a secret), e.g. "the provider refuses the API key". */
+  readonly reason: string;
+}
+
+export type UpstreamState = UpstreamStatusMessage['state'];
 
 type Listeners = { [K in keyof FeedEvents]: Set<FeedEvents[K]> };
 
@@ -212,7 +230,18 @@ interface Ending {
 }
 
 export class FeedClient {
-  private readonly listeners: Listeners = { event: new Set(), match: new Set(), reset: new Set(), snapshot: new Set(), state: new Set(), error: new Set(), retry: new Set(), subscribed: new Set() };
+  private readonly listeners: Listeners = {
+    event: new Set(),
+    match: new Set(),
+    reset: new Set(),
+    snapshot: new Set(),
+    state: new Set(),
+    error: new Set(),
+    retry: new Set(),
+    subscribed: new Set(),
+    upstream: new Set(),
+  };
+  private upstreamStatus: UpstreamStatus | undefined;
   private readonly live = new Map<string, MatchView>();
   private readonly seenIds = new Set<string>();
   private readonly opts: FeedClientOptions;
@@ -263,6 +292,11 @@ export class FeedClient {
 
   get state(): ConnectionState {
     return this.connectionState;
+  }
+
+  /** The data provider's status as the service last reported it (`undefined` until it has; kept across reconnections). */
+  get upstream(): UpstreamStatus | undefined {
+    return this.upstreamStatus;
   }
 
   /** Adds a listener; returns the function that removes it. */
@@ -604,12 +638,23 @@ export class FeedClient {
       case 'ERROR':
         this.onServerError(frame.code, frame.message);
         return;
+      case 'UPSTREAM_STATUS':
+        this.onUpstreamStatus(frame);
+        return;
       case 'PONG':
       case 'UNSUBSCRIBED':
         return;
       default:
         this.onEvent(frame);
     }
+  }
+
+  private onUpstreamStatus(frame: UpstreamStatusMessage): void {
+    const { state, since, reason } = frame;
+    const current = this.upstreamStatus;
+    if (current !== undefined && current.state === state && current.since === since && current.reason === reason) return;
+    this.upstreamStatus = { state, since, reason };
+    this.emit('upstream', this.upstreamStatus);
   }
 
   private onServerError(code: string, message: string): void {

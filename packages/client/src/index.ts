@@ -20,6 +20,8 @@ export {
   type FeedFilter,
   type Position,
   type RetryInfo,
+  type UpstreamState,
+  type UpstreamStatus,
   type WebSocketConstructor,
   type WebSocketLike,
 } from './feed.js';

@@ -330,6 +330,9 @@ const filterWire = {
   properties: { match_ids: { type: 'array', items: str }, league_ids: { type: 'array', items: str }, team_ids: { type: 'array', items: str } },
 } as const;
 
+/** `state` of an `UPSTREAM_STATUS` frame. */
+export const UPSTREAM_STATES = ['ok', 'degraded', 'down'] as const;
+
 /** Server frames that are not match events. */
 export const controlSchemas = {
   SUBSCRIBED: {
@@ -366,6 +369,19 @@ export const controlSchemas = {
     additionalProperties: false,
     required: ['type'],
     properties: { type: { type: 'string', const: 'PONG' } },
+  },
+  UPSTREAM_STATUS: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'state', 'since', 'reason'],
+    description:
+      "The data provider as the service sees it: after every SUBSCRIBED and on every change. Tells \"nothing is live\" from \"the provider refuses us\". Clients that do not know it ignore it.",
+    properties: {
+      type: { type: 'string', const: 'UPSTREAM_STATUS' },
+      state: { type: 'string', enum: UPSTREAM_STATES, description: 'ok: data flows; degraded: failures, data may lag; down: no data comes (e.g. the provider refuses the API key).' },
+      since: { type: 'string', format: 'date-time', description: 'When the provider entered this state.' },
+      reason: { type: 'string', maxLength: 200, description: 'A short text for people (never a secret).' },
+    },
   },
   ERROR: {
     type: 'object',

@@ -79,6 +79,8 @@ export type SnapshotMessage = FromSchema<Control['SNAPSHOT']>;
 export type ErrorMessage = FromSchema<Control['ERROR']>;
 export type UnsubscribedMessage = FromSchema<Control['UNSUBSCRIBED']>;
 export type PongMessage = FromSchema<Control['PONG']>;
+/** The data provider as the service sees it (`UPSTREAM_STATUS`): after every `SUBSCRIBED` and on every change. */
+export type UpstreamStatusMessage = FromSchema<Control['UPSTREAM_STATUS']>;
 
 /** Server frames that are not match events. */
 export type ServerMessage = { [K in keyof Control]: FromSchema<Control[K]> }[keyof Control];

@@ -325,26 +325,34 @@ export type PongMessage = {
   type: 'PONG';
 };
 
+/** The data provider as the service sees it (`UPSTREAM_STATUS`): after every `SUBSCRIBED` and on every change. */
+export type UpstreamStatusMessage = {
+  type: 'UPSTREAM_STATUS';
+  reason: string;
+  state: 'ok' | 'degraded' | 'down';
+  since: string;
+};
+
 /** Server frames that are not match events. */
-export type ServerMessage = SubscribedMessage | SnapshotMessage | ErrorMessage | UnsubscribedMessage | PongMessage;
+export type ServerMessage = SubscribedMessage | SnapshotMessage | ErrorMessage | UnsubscribedMessage | PongMessage | UpstreamStatusMessage;
 
 /** Every frame the server sends. */
-export type ServerFrame = (MatchStartedEvent & EventStamp) | (GoalScoredEvent & EventStamp) | (CardIssuedEvent & EventStamp) | (SubstitutionEvent & EventStamp) | (ScoreUpdateEvent & EventStamp) | (MatchEndedEvent & EventStamp) | (GoalCancelledEvent & EventStamp) | (GoalUpdatedEvent & EventStamp) | (CardCancelledEvent & EventStamp) | (CardUpdatedEvent & EventStamp) | (SubstitutionCancelledEvent & EventStamp) | (SubstitutionUpdatedEvent & EventStamp) | (StatusChangedEvent & EventStamp) | SubscribedMessage | SnapshotMessage | ErrorMessage | UnsubscribedMessage | PongMessage;
+export type ServerFrame = (MatchStartedEvent & EventStamp) | (GoalScoredEvent & EventStamp) | (CardIssuedEvent & EventStamp) | (SubstitutionEvent & EventStamp) | (ScoreUpdateEvent & EventStamp) | (MatchEndedEvent & EventStamp) | (GoalCancelledEvent & EventStamp) | (GoalUpdatedEvent & EventStamp) | (CardCancelledEvent & EventStamp) | (CardUpdatedEvent & EventStamp) | (SubstitutionCancelledEvent & EventStamp) | (SubstitutionUpdatedEvent & EventStamp) | (StatusChangedEvent & EventStamp) | SubscribedMessage | SnapshotMessage | ErrorMessage | UnsubscribedMessage | PongMessage | UpstreamStatusMessage;
 
 /** Messages a client sends. */
 export type ClientFrame = {
     [key: string]: unknown;
     epoch?: string;
-    snapshot?: boolean;
     since?: number;
+    snapshot?: boolean;
     action: 'subscribe_all';
   } | {
     [key: string]: unknown;
     epoch?: string;
     league_ids?: readonly string[];
     team_ids?: readonly string[];
-    snapshot?: boolean;
     since?: number;
+    snapshot?: boolean;
     match_ids: readonly string[];
     action: 'subscribe';
   } | {
@@ -352,8 +360,8 @@ export type ClientFrame = {
     epoch?: string;
     match_ids?: readonly string[];
     team_ids?: readonly string[];
-    snapshot?: boolean;
     since?: number;
+    snapshot?: boolean;
     league_ids: readonly string[];
     action: 'subscribe';
   } | {
@@ -361,8 +369,8 @@ export type ClientFrame = {
     epoch?: string;
     match_ids?: readonly string[];
     league_ids?: readonly string[];
-    snapshot?: boolean;
     since?: number;
+    snapshot?: boolean;
     team_ids: readonly string[];
     action: 'subscribe';
   } | {

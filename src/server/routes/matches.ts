@@ -6,6 +6,7 @@
  * validator; its schema documents it), the `id` path parameter by its schema alone.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { ID_PATTERN } from '@football-streaming-core/client/protocol';
 import { HttpErrorCode } from '../../domain/protocol.js';
 import { matchView } from '../../domain/views.js';
 import { readAll } from '../../store/read-all.js';
@@ -52,8 +53,8 @@ export const matchesRoutes: FastifyPluginAsync<HttpDeps> = async (api, deps) => 
       operationId: 'getMatch',
       tags: ['matches'],
       summary: 'One followed match with its events in order',
-      // The one check of `id`: a failure answers 400 `id: expected a numeric match id` (http.ts's error handler).
-      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^\\d{1,20}$', description: 'match id' } } },
+      // The one check of `id` (the one id rule, ID_PATTERN): a failure answers 400 `id: expected a numeric match id` (http.ts's error handler).
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: ID_PATTERN, description: 'match id (1 to 20 digits)' } } },
       querystring: { type: 'object', properties: { token: tokenParam } },
       response: { 200: ref('MatchWithEvents'), ...errorResponses(400, 401, 404) },
     },

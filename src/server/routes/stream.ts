@@ -27,7 +27,7 @@ export const streamRoutes: FastifyPluginAsync<StreamOptions> = async (app, { adm
       tags: ['events'],
       summary: 'Server-Sent Events: the WebSocket frames as an event stream',
       description:
-        'Each message: `id: <epoch>/<seq>`, `event: <TYPE>`, `data: <the WebSocket JSON frame>`. Opens with SUBSCRIBED (then SNAPSHOT when asked or when resume is refused); `Last-Event-ID` resumes like since+epoch; `: ping` comments every HEARTBEAT_INTERVAL_SECS. Frames are described in /asyncapi.yaml. Refusals: 401, 403 (origin), 429 (per address), 503 (full or shutting down).',
+        'Each message: `id: <epoch>/<seq>`, `event: <TYPE>`, `data: <the WebSocket JSON frame>`. Opens with `retry:` (1-5 s, per connection) and SUBSCRIBED (then SNAPSHOT when asked or when resume is refused); `Last-Event-ID` resumes like since+epoch (a malformed one: resumed:false and a SNAPSHOT); `: ping` comments every HEARTBEAT_INTERVAL_SECS. Frames are described in /asyncapi.yaml. Refusals: 401, 403 (origin), 429 (per address), 503 (full or shutting down).',
       querystring: {
         type: 'object',
         properties: {
@@ -40,7 +40,7 @@ export const streamRoutes: FastifyPluginAsync<StreamOptions> = async (app, { adm
       },
       headers: {
         type: 'object',
-        properties: { 'last-event-id': { type: 'string', description: '<epoch>/<seq>: resume where the previous stream stopped (sent by EventSource).' } },
+        properties: { 'last-event-id': { type: 'string', description: '<epoch>/<seq>: resume where the previous stream stopped (sent by EventSource); anything else is a refused resume, not an error.' } },
       },
       response: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errorResponses(400, 401, 403, 429, 503) },
     },
