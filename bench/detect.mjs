@@ -2,8 +2,8 @@
 //   parse:  JSON.parse alone (baseline, the lower bound) vs parseReplyText (parse + validate + normalise)
 //   detect: a seed-style detector (baseline: "new entries in the goalscorers array", by count) vs
 //           detect() (identity matching, corrections, lifecycle), on a whole matchday of polls
-import { renderLivescore, toProviderJson, matchdayLengthSecs } from '../dist/sim/render.js';
-import { parseReplyText } from '../dist/upstream/parse.js';
+import { renderLivescore, toProviderJson, matchdayLengthSecs } from '../dist/sim/render/allsportsapi/index.js';
+import { parseReplyText } from '../dist/upstream/allsportsapi/parse.js';
 import { detect } from '../dist/detect/diff.js';
 
 const STEP_SECS = 15; // one poll every 15 simulated seconds

@@ -8,9 +8,9 @@
 import { Buffer } from 'node:buffer';
 import { Redis } from 'ioredis';
 import { detect, detectAbsent } from '../dist/detect/diff.js';
-import { matchdayLengthSecs, renderFixture, renderLivescore, toProviderJson } from '../dist/sim/render.js';
+import { matchdayLengthSecs, renderFixture, renderLivescore, toProviderJson } from '../dist/sim/render/allsportsapi/index.js';
 import { RedisEventStore } from '../dist/store/redis-event-store.js';
-import { parseReplyText } from '../dist/upstream/parse.js';
+import { parseReplyText } from '../dist/upstream/allsportsapi/parse.js';
 
 const POLL_SECS = 15;
 const MISSING_POLLS_BEFORE_END = 3;

@@ -21,6 +21,7 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import type { AdmissionControl } from './server/admission.js';
 import type { FanoutMode } from './server/ws.js';
+import type { PushBackoff } from './upstream/push-feed.js';
 import type { EventStore } from './store/types.js';
 import { openBus } from './app/bus.js';
 import { onHistoryReset } from './app/history-reset.js';
@@ -58,6 +59,8 @@ export interface AppOptions {
    * worker): open the store without taking it. @default false (true for a worker)
    */
   readonly dataDirLockHeld?: boolean;
+  /** Reconnection timing of the provider's push feed (tests shorten it). @default DEFAULT_PUSH_BACKOFF */
+  readonly pushBackoff?: Partial<PushBackoff>;
   /** Told as each part is closed, in `SHUTDOWN_ORDER` (tests assert the order). */
   readonly onPartClosed?: (part: PartName) => void;
 }
@@ -160,7 +163,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const isWriter = (): boolean => roles.writer !== undefined;
     const health = new UpstreamHealthSharing({ config, logger, store, upstream: upstream.client, hub, shared, isWriter, parts });
     const shuttingDown = () => lifecycle.shuttingDown;
-    const roleDeps = { config, logger, metrics, store, book, bus, upstream: upstream.client, pushUrl: upstream.pushUrl, health, nodeId, shuttingDown };
+    const { pushUrl, provider } = upstream;
+    const roleDeps = { config, logger, metrics, store, book, bus, upstream: upstream.client, pushCapability: provider.push, pushUrl, pushBackoff: options.pushBackoff, health, nodeId, shuttingDown };
     const roles = new Roles({ ...roleDeps, onRedis: redis !== undefined });
     await subscribe(book.seq, (batch) => fanOut(batch, hub, metrics, roles));
     const leadership = redis && config.redis ? new Leadership({ config, redisConfig: config.redis, redis, prefix, nodeId, roles, logger, metrics }) : undefined;

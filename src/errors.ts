@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   DEADLINE_EXCEEDED: 'A store (or Redis) call did not settle in time.',
   BUS_RESET_UNHANDLED: 'A bus subscription had to skip and nobody handles resets: it stopped.',
   HISTORY_CHANGED: 'The history changed under a read (its retained start stopped agreeing with its pages).',
+  IPC_MALFORMED_BATCH: 'A batch relayed between workers is not what the writer sends: dropped, and reported.',
   UPSTREAM_FAILED: 'One upstream request failed; `kind` says how (network, timeout, http_5xx, …).',
   UPSTREAM_BAD_FORMAT: 'A provider object does not have the shape the parser expects; the message names the path.',
   INVALID_PARAMETER: 'A request parameter is invalid; `parameter` names it (HTTP 400 INVALID_PARAMETER).',
@@ -137,6 +138,12 @@ export class HistoryChangedError extends Error implements CodedError {
   readonly code = 'HISTORY_CHANGED';
 }
 
+/** A relayed batch that is not what the writer sends: dropped, and reported to the bus's `onError`. */
+export class MalformedBatchError extends Error implements CodedError {
+  override readonly name = 'MalformedBatchError';
+  readonly code = 'IPC_MALFORMED_BATCH';
+}
+
 /** One upstream request failed; `kind` (the failure metric's label) says how. */
 export class UpstreamError extends Error implements CodedError {
   override readonly name = 'UpstreamError';
@@ -207,6 +214,7 @@ export const ERRORS = {
   DEADLINE_EXCEEDED: DeadlineError,
   BUS_RESET_UNHANDLED: BusResetUnhandledError,
   HISTORY_CHANGED: HistoryChangedError,
+  IPC_MALFORMED_BATCH: MalformedBatchError,
   UPSTREAM_FAILED: UpstreamError,
   UPSTREAM_BAD_FORMAT: UpstreamFormatError,
   INVALID_PARAMETER: InvalidParameterError,

@@ -17,6 +17,7 @@ import type { WorkerMessage } from './cluster/messages.js';
 import { startSupervisor } from './cluster/supervisor.js';
 import { WorkerLink, type PrimaryChannel } from './cluster/worker-link.js';
 import { DataDirInUseError } from './store/data-dir-lock.js';
+import { requireProvider } from './upstream/registry.js';
 
 let config: Config;
 let env: Env = processEnvironment();
@@ -174,7 +175,8 @@ if (config.workers > 1 && cluster.isPrimary) {
       await followFeed(store, feedIdentity(config), logger);
       if (config.upstream.useBuiltInSim) {
         const { startSimServer } = await import('./sim/server.js');
-        const sim = await startSimServer({ speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
+        const renderer = await requireProvider().loadSimulator();
+        const sim = await startSimServer({ renderer, speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
         cleanup.unshift(() => sim.close());
         workerEnv[WorkerEnv.SimBaseUrl] = sim.baseUrl;
         workerEnv[WorkerEnv.SimPushUrl] = sim.pushUrl;

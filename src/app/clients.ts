@@ -18,7 +18,7 @@ import type { Readiness } from '../server/probes.js';
 import { SseBinding } from '../server/sse.js';
 import { WsBinding, type FanoutMode } from '../server/ws.js';
 import type { MonitoredEventStore } from '../store/monitored-store.js';
-import type { UpstreamHealth } from '../upstream/client.js';
+import type { UpstreamHealth } from '../upstream/provider.js';
 import type { Parts } from './parts.js';
 
 /** Where the instance is in its life, as `/readyz`, `/health` and admission see it. */

@@ -12,8 +12,8 @@ import { PollingSource } from '../engine/polling-source.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { EventStore } from '../store/types.js';
-import type { UpstreamClient } from '../upstream/client.js';
-import { PushFeed } from '../upstream/push-feed.js';
+import type { ProviderClient, PushCapability } from '../upstream/provider.js';
+import { PushFeed, type PushBackoff } from '../upstream/push-feed.js';
 import { feedIdentity, followFeed } from './feed.js';
 import type { UpstreamHealthSharing } from './upstream-health.js';
 
@@ -24,9 +24,13 @@ export interface RoleDeps {
   readonly store: EventStore;
   readonly book: MatchBook;
   readonly bus: EventBus;
-  readonly upstream: UpstreamClient;
+  readonly upstream: ProviderClient;
+  /** The provider's push half, when it has one (UPSTREAM_MODE=push is refused for a provider without). */
+  readonly pushCapability: PushCapability | undefined;
   /** The provider's push feed (UPSTREAM_MODE=push). */
   readonly pushUrl: string;
+  /** Reconnection timing of the push feed (tests shorten it). */
+  readonly pushBackoff: Partial<PushBackoff> | undefined;
   readonly health: UpstreamHealthSharing;
   /** On Redis the lease is the writer token, and the leader checks the feed when it takes over. */
   readonly onRedis: boolean;
@@ -69,9 +73,12 @@ export class WriterRole {
     });
     // Push mode: the provider's push feed brings changes at once; polling only reconciles while
     // it is healthy, and takes over at the live cadence while it is not.
+    const { pushCapability, pushBackoff } = deps;
     const push =
-      config.upstream.mode === 'push'
+      config.upstream.mode === 'push' && pushCapability !== undefined
         ? new PushFeed({
+            provider: pushCapability,
+            ...(pushBackoff === undefined ? {} : { backoff: pushBackoff }),
             url: deps.pushUrl,
             apiKey: config.upstream.apiKey,
             timezone: config.upstream.timezone,

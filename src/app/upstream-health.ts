@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { HEALTH_CALL_TIMEOUT_MS } from '../server/http.js';
 import { within } from '../store/deadline.js';
 import type { EventStore } from '../store/types.js';
-import type { UpstreamClient, UpstreamHealth } from '../upstream/client.js';
+import type { ProviderClient, UpstreamHealth } from '../upstream/provider.js';
 import type { PushFeed } from '../upstream/push-feed.js';
 import { parseUpstreamStatus, upstreamStatusFrame, UpstreamStatusTracker, type UpstreamStatus } from '../upstream/status.js';
 import type { Parts } from './parts.js';
@@ -54,7 +54,7 @@ export interface UpstreamHealthOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly store: EventStore;
-  readonly upstream: UpstreamClient;
+  readonly upstream: ProviderClient;
   /** Where clients are told the status (UPSTREAM_STATUS frames). */
   readonly hub: { setUpstreamStatus(frame: string): void };
   /** Several processes serve this store (workers, nodes): the writer shares its view of the provider. */

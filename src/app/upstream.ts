@@ -6,8 +6,9 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { EventStore } from '../store/types.js';
-import { UpstreamClient } from '../upstream/client.js';
 import { redactApiKey } from '../upstream/errors.js';
+import type { Provider, ProviderClient } from '../upstream/provider.js';
+import { requireProvider } from '../upstream/registry.js';
 import type { Parts } from './parts.js';
 import { simulatedMatchdayClock } from './sim-clock.js';
 
@@ -29,7 +30,9 @@ export interface UpstreamOptions {
 }
 
 export interface ResolvedUpstream {
-  readonly client: UpstreamClient;
+  /** The provider (issue 17 §3): its client, push feed and simulator. */
+  readonly provider: Provider;
+  readonly client: ProviderClient;
   /** The base URL polled (the built-in simulator's when no key is set). */
   readonly baseUrl: string;
   /** The push feed's URL (UPSTREAM_MODE=push), the simulator's own with the built-in one. */
@@ -39,6 +42,8 @@ export interface ResolvedUpstream {
 /** Chooses the provider (starting the built-in simulator if it is the one) and opens its client. */
 export async function resolveUpstream(config: Config, options: UpstreamOptions): Promise<ResolvedUpstream> {
   const { logger, metrics, parts } = options;
+  // The provider selection point: its client, push feed and simulator.
+  const provider = requireProvider();
   let baseUrl = config.upstream.baseUrl;
   let pushUrl = config.upstream.wsUrl;
   const primarySimulator = options.primarySimulator;
@@ -50,6 +55,7 @@ export async function resolveUpstream(config: Config, options: UpstreamOptions):
     // Lazy import: the simulator ships for the demo, but only this branch ever loads it.
     const { startSimServer } = await import('../sim/server.js');
     const sim = await startSimServer({
+      renderer: await provider.loadSimulator(),
       speed: config.simSpeed,
       startAtSimSecs: await simulatedMatchdayClock(options.store, config.simSpeed),
     });
@@ -66,7 +72,7 @@ export async function resolveUpstream(config: Config, options: UpstreamOptions):
     logger.info({ upstream: redactApiKey(baseUrl) }, 'polling AllSportsAPI');
   }
 
-  const client = new UpstreamClient({ config: { ...config.upstream, baseUrl }, metrics });
+  const client = provider.createClient({ ...config.upstream, baseUrl }, metrics);
   parts.add('upstream', () => client.close());
   client.onRetry((event) => {
     const error = 'error' in event ? event.error : undefined;
@@ -78,5 +84,5 @@ export async function resolveUpstream(config: Config, options: UpstreamOptions):
   client.onBreakerStateChange((state) => {
     logger.warn({ breaker: client.health().breaker, state }, 'upstream circuit breaker changed state');
   });
-  return { client, baseUrl, pushUrl };
+  return { provider, client, baseUrl, pushUrl };
 }

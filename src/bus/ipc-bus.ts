@@ -5,9 +5,10 @@
  * joined late, or a relay was lost with a dying writer), the missing events are read from the
  * shared store first (see `OrderedBus`).
  */
-import { isBatchMessage, type BatchMessage } from './ipc-messages.js';
+import { isBatchEnvelope, isBatchMessage, type BatchMessage } from './ipc-messages.js';
 import { OrderedBus, type OrderedBusOptions } from './ordered-bus.js';
 import type { CommittedBatch } from './types.js';
+import { MalformedBatchError } from '../errors.js';
 
 /** The channel to the primary (the worker's `process`; tests may pass another). */
 export interface PrimaryChannel {
@@ -15,6 +16,9 @@ export interface PrimaryChannel {
   on(event: 'message', listener: (message: unknown) => void): unknown;
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }
+
+/** A relayed batch that is not what the writer sends (defined in the error catalogue, src/errors.ts). */
+export { MalformedBatchError };
 
 export interface IpcBusOptions extends OrderedBusOptions {
   readonly channel: PrimaryChannel;
@@ -31,6 +35,7 @@ export class IpcBus extends OrderedBus {
 
   private readonly onMessage = (message: unknown): void => {
     if (isBatchMessage(message)) this.receive(message.batch);
+    else if (isBatchEnvelope(message)) this.report(new MalformedBatchError('a relayed batch is malformed; dropped (the next batch reads the hole from the store)'));
   };
 
   protected transmit(batch: CommittedBatch): void {

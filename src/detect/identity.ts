@@ -5,20 +5,13 @@
  * corrected spelling under the same id all keep the incident's identity.
  */
 import { createHash } from 'node:crypto';
-import { minuteDistance } from './minute.js';
+import { normaliseName } from '../domain/names.js';
+import { minuteDistance, minuteSortKey } from './minute.js';
 
 /** Greatest minute correction still treated as the same incident. */
 export const MINUTE_TOLERANCE = 5;
 
-/** Lower-case, accents and punctuation removed: "Dembélé, O." ~ "dembele o". */
-export function normaliseName(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
+export { normaliseName } from '../domain/names.js';
 
 /** How two player references relate. */
 export type PlayerRelation = 'same' | 'different' | 'conflict';
@@ -55,13 +48,22 @@ export interface Pairing<K, N> {
 
 /**
  * Pairs known incidents with fresh sightings, cheapest first (greedy on a handful of items per
- * match, which is exact enough here and deterministic: ties go to the earlier item).
+ * match, deterministic: ties go to the earlier minute, then the earlier item), then order-preserving: two pairs that cross
+ * in time (the earlier known incident paired with the later sighting) are swapped whenever the
+ * swapped pairs are allowed and cost no more. Two goals of one player at 10' and 12' corrected to
+ * 13' and 15' tie under greedy pairing (3 + 3 either way) and would pair crosswise, putting each
+ * correction on the other goal; a player's incidents keep their relative order instead. On one line,
+ * uncrossing never increases the total distance, and each swap removes at least one inversion, so
+ * this ends; pairs of different players are never swapped onto each other (their swapped cost is
+ * higher).
  */
-export function pairIncidents<K, N>(
+export function pairIncidents<K extends { readonly minute: string }, N extends { readonly minute: string }>(
   known: readonly K[],
   fresh: readonly N[],
   cost: (known: K, fresh: N) => number | undefined,
 ): Pairing<K, N> {
+  const knownAt = known.map((k) => minuteSortKey(k.minute));
+  const freshAt = fresh.map((n) => minuteSortKey(n.minute));
   const candidates: Array<{ cost: number; k: number; n: number }> = [];
   known.forEach((k, ki) => {
     fresh.forEach((n, ni) => {
@@ -69,21 +71,59 @@ export function pairIncidents<K, N>(
       if (c !== undefined) candidates.push({ cost: c, k: ki, n: ni });
     });
   });
-  candidates.sort((a, b) => a.cost - b.cost || a.k - b.k || a.n - b.n);
+  // Equal costs go to the earlier incident and the earlier sighting, by minute (the provider's list
+  // order is noise): a known incident is taken for the earliest sighting it may be, since what is new
+  // in a feed comes later in the match.
+  const at = (list: readonly number[], i: number) => list[i] as number;
+  candidates.sort(
+    (a, b) => a.cost - b.cost || at(knownAt, a.k) - at(knownAt, b.k) || at(freshAt, a.n) - at(freshAt, b.n) || a.k - b.k || a.n - b.n,
+  );
   const knownUsed = new Array<boolean>(known.length).fill(false);
   const freshUsed = new Array<boolean>(fresh.length).fill(false);
-  const pairs: Array<readonly [K, N]> = [];
+  const chosen: Array<{ k: number; n: number; cost: number }> = [];
   for (const candidate of candidates) {
     if (knownUsed[candidate.k] || freshUsed[candidate.n]) continue;
     knownUsed[candidate.k] = true;
     freshUsed[candidate.n] = true;
-    pairs.push([known[candidate.k] as K, fresh[candidate.n] as N]);
+    chosen.push(candidate);
   }
+  uncross(chosen, known, fresh, cost);
   return {
-    pairs,
+    pairs: chosen.map((p) => [known[p.k] as K, fresh[p.n] as N] as const),
     removed: known.filter((_, i) => !knownUsed[i]),
     added: fresh.filter((_, i) => !freshUsed[i]),
   };
+}
+
+/** Swaps crossing pairs (see `pairIncidents`) until none can be swapped; bounded, in place. */
+function uncross<K extends { readonly minute: string }, N extends { readonly minute: string }>(
+  chosen: Array<{ k: number; n: number; cost: number }>,
+  known: readonly K[],
+  fresh: readonly N[],
+  cost: (known: K, fresh: N) => number | undefined,
+): void {
+  const knownAt = (i: number) => minuteSortKey((known[i] as K).minute);
+  const freshAt = (i: number) => minuteSortKey((fresh[i] as N).minute);
+  // Each swap removes an inversion: at most n² / 2 of them.
+  let budget = (chosen.length * chosen.length) / 2 + 1;
+  for (let swapped = true; swapped && budget > 0; ) {
+    swapped = false;
+    for (let i = 0; i < chosen.length && budget > 0; i += 1) {
+      for (let j = 0; j < chosen.length && budget > 0; j += 1) {
+        const a = chosen[i] as { k: number; n: number; cost: number };
+        const b = chosen[j] as { k: number; n: number; cost: number };
+        // a is the earlier known incident, paired with the later sighting: a crossing.
+        if (!(knownAt(a.k) < knownAt(b.k) && freshAt(a.n) > freshAt(b.n))) continue;
+        const ab = cost(known[a.k] as K, fresh[b.n] as N);
+        const ba = cost(known[b.k] as K, fresh[a.n] as N);
+        if (ab === undefined || ba === undefined || ab + ba > a.cost + b.cost) continue;
+        chosen[i] = { k: a.k, n: b.n, cost: ab };
+        chosen[j] = { k: b.k, n: a.n, cost: ba };
+        swapped = true;
+        budget -= 1;
+      }
+    }
+  }
 }
 
 /**

@@ -9,15 +9,15 @@ import type { MatchState, Phase } from './match.js';
 
 /**
  * The clock of a phase (or of the second half of extra time) first seen at `now` with the
- * provider's `status` (the minute while a match runs). A minute the provider already shows ("13")
+ * `minute` the provider shows (while the ball is in play; `null` otherwise). A minute already shown ("13")
  * means 12 minutes have passed, so the phase began that much earlier (at the match clock's
  * `speed`); "105+2" counts from 105. `null` when no clock runs in `phase` (half time, the
  * extra-time breaks, penalties…).
  */
-export function phaseClock(phase: Phase, status: string, now: Date, speed: number): MatchClock | null {
-  const base = clockBaseMinute(phase, status);
+export function phaseClock(phase: Phase, minuteText: string | null | undefined, now: Date, speed: number): MatchClock | null {
+  const base = clockBaseMinute(phase, minuteText ?? '');
   if (base === undefined) return null;
-  const shown = parseMinute(status);
+  const shown = parseMinute(minuteText ?? '');
   const minute = shown === undefined ? undefined : shown.minute + shown.added;
   // Never before the phase's own start, whatever minute the provider shows.
   const elapsedMinutes = minute === undefined ? 0 : Math.max(0, minute - base - 1);
@@ -33,8 +33,8 @@ export function phaseClock(phase: Phase, status: string, now: Date, speed: numbe
 function clockRestarts(before: MatchState, state: MatchState): boolean {
   if (before.phase !== state.phase) return true;
   if (state.clock === undefined) return true;
-  if (state.clock === null || parseMinute(state.status) === undefined) return false;
-  return clockBaseMinute(state.phase, state.status) !== state.clock.base_minute;
+  if (state.clock === null || state.minute === undefined || state.minute === null || parseMinute(state.minute) === undefined) return false;
+  return clockBaseMinute(state.phase, state.minute) !== state.clock.base_minute;
 }
 
 /** An event of a commit, as far as the clock cares. */
@@ -63,7 +63,7 @@ export function stampClocks<P extends PendingClockEvent>(
       clocks.set(state.matchId, state.clock ?? null);
       return;
     }
-    const clock = phaseClock(state.phase, state.status, now, speed);
+    const clock = phaseClock(state.phase, state.minute, now, speed);
     commit.states[index] = { ...state, clock };
     clocks.set(state.matchId, clock);
     stamped.push(state.matchId);

@@ -1,6 +1,7 @@
 /**
- * Typed views of a match: what the upstream parser produces (`MatchSnapshot`) and what the
- * detector remembers between polls (`MatchState`). It imports only wire types (`Phase`, `MatchClock`).
+ * What the detector remembers about a match between observations (`MatchState`) and the records of
+ * its incidents. Provider-neutral: what a provider's parser yields is `MatchSnapshot` in
+ * `upstream/provider.ts`. It imports only wire types (`Phase`, `MatchClock`).
  */
 import type { MatchClock, Phase } from '@football-streaming-core/client/wire';
 
@@ -13,85 +14,7 @@ export interface Score {
   readonly away: number;
 }
 
-/** One entry of the provider's `goalscorers` list, normalised. */
-export interface GoalItem {
-  readonly minute: string;
-  readonly side: Side;
-  readonly scorer: string;
-  /** Provider player id as a string; `""` when unknown. */
-  readonly scorerId: string;
-  readonly assist: string;
-  readonly assistId: string;
-  /** Running score after this goal, when the provider gave a parseable one. */
-  readonly score: Score | null;
-  /** Provider `info` text (`""`, `"Penalty"`, …). */
-  readonly info: string;
-  readonly infoTime: string;
-}
-
 export type CardColor = 'yellow' | 'red';
-
-/** One entry of the provider's `cards` list, normalised. */
-export interface CardItem {
-  readonly minute: string;
-  readonly side: Side;
-  /** Player (or coach) name; `""` when the provider gave none. */
-  readonly player: string;
-  readonly playerId: string;
-  /** Provider card text, e.g. `"yellow card"`. */
-  readonly card: string;
-  readonly color: CardColor;
-  readonly infoTime: string;
-}
-
-/** One entry of the provider's `substitutes` list, normalised. */
-export interface SubItem {
-  readonly minute: string;
-  readonly side: Side;
-  readonly playerIn: string;
-  readonly playerOut: string;
-  readonly inId: string;
-  readonly outId: string;
-  readonly infoTime: string;
-}
-
-/** One VAR decision from the provider's `vars` object. */
-export interface VarItem {
-  readonly side: Side;
-  readonly minute: string;
-  readonly player: string;
-  readonly playerId: string;
-  readonly type: string;
-  readonly decision: string;
-}
-
-/** A match as one successful upstream reply shows it. */
-export interface MatchSnapshot {
-  readonly matchId: string;
-  readonly date: string;
-  readonly time: string;
-  readonly homeTeam: string;
-  readonly awayTeam: string;
-  readonly homeTeamKey: string;
-  readonly awayTeamKey: string;
-  readonly leagueId: string;
-  readonly league: string;
-  readonly country: string;
-  /** Provider `event_status` text, `""` before kick-off. */
-  readonly status: string;
-  /** Provider `event_live === "1"`; informational only (a finished match can still say live). */
-  readonly live: boolean;
-  readonly finalResult: Score | null;
-  readonly halftimeResult: Score | null;
-  readonly ftResult: Score | null;
-  readonly penaltyResult: Score | null;
-  readonly goals: readonly GoalItem[];
-  readonly cards: readonly CardItem[];
-  readonly substitutions: readonly SubItem[];
-  readonly vars: readonly VarItem[];
-  /** Coach names from the line-ups, used to flag cards shown to coaches. */
-  readonly coaches: readonly string[];
-}
 
 /** A goal the service has announced, with the identity it keeps for its whole life. */
 export interface GoalRecord {
@@ -144,8 +67,14 @@ export interface MatchState {
   readonly country: string;
   /** `"YYYY-MM-DD HH:MM"` as the provider gave it. */
   readonly startTime: string;
+  /** The provider's wording of the status as last applied (`statusText`): shown to clients, never read. */
   readonly status: string;
   readonly phase: Phase;
+  /**
+   * The minute the provider showed while the ball was in play (`"23"`, `"45+2"`), `null` otherwise;
+   * absent in states stored before it was kept (read as `null`).
+   */
+  readonly minute?: string | null;
   /** `MATCH_STARTED` was announced (or the match was first seen finished and never will be). */
   readonly started: boolean;
   /** `MATCH_ENDED` was announced, or the match was first seen already over: it is never announced again. */

@@ -11,9 +11,10 @@
  */
 import { stampClocks } from '../domain/clock.js';
 import type { StoredEvent } from '../domain/events.js';
-import type { MatchSnapshot, MatchState } from '../domain/match.js';
+import type { MatchState } from '../domain/match.js';
+import type { MatchSnapshot } from '../upstream/provider.js';
 import { detect, detectAbsent, type AbsenceOutcome, type Detection } from '../detect/diff.js';
-import { phaseOf, phaseRank } from '../detect/phase.js';
+import { phaseRank } from '../detect/phase.js';
 import { minuteSortKey } from '../detect/minute.js';
 import type { EventBus } from '../bus/types.js';
 import { StoreError } from '../errors.js';
@@ -117,7 +118,7 @@ export class Ingestor {
       const previous = book.get(snapshot.matchId);
       if (batch.source === 'push' && previous !== undefined && isBehind(previous, snapshot)) {
         metrics?.staleObservations.inc({ source: batch.source });
-        logger.debug({ match_id: snapshot.matchId, status: snapshot.status, known: previous.status }, 'out-of-order push ignored');
+        logger.debug({ match_id: snapshot.matchId, status: snapshot.statusText, known: previous.status }, 'out-of-order push ignored');
         continue;
       }
       const detection = this.guarded(snapshot.matchId, () => detect(previous, snapshot));
@@ -236,13 +237,14 @@ export class Ingestor {
  * applied to the match. Phases without a rank (finished, postponed …) are left to the detector.
  */
 export function isBehind(state: MatchState, snapshot: MatchSnapshot): boolean {
-  const reported = phaseOf(snapshot.status);
+  const reported = snapshot.phase;
   const reportedRank = phaseRank(reported);
   const knownRank = phaseRank(state.phase);
   if (reportedRank === undefined || knownRank === undefined) return false;
   if (reportedRank !== knownRank) return reportedRank < knownRank;
-  const reportedMinute = minuteSortKey(snapshot.status);
-  const knownMinute = minuteSortKey(state.status);
+  if (snapshot.minute === null || state.minute === undefined || state.minute === null) return false;
+  const reportedMinute = minuteSortKey(snapshot.minute);
+  const knownMinute = minuteSortKey(state.minute);
   // Texts that are not minutes sort last: only two real minutes are compared.
   if (reportedMinute === Number.MAX_SAFE_INTEGER || knownMinute === Number.MAX_SAFE_INTEGER) return false;
   return reportedMinute < knownMinute;

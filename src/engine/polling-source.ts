@@ -9,13 +9,11 @@
  * provider key `lookupsPerPoll` requests a poll, not two thousand.
  */
 import type { StoredEvent } from '../domain/events.js';
-import type { MatchSnapshot } from '../domain/match.js';
-import type { Result } from '../domain/result.js';
 import type { AbsenceOutcome } from '../detect/diff.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { UpstreamError, UpstreamFailureKind } from '../upstream/errors.js';
-import type { ParsedReply } from '../upstream/parse.js';
+import type { LiveFeed } from '../upstream/provider.js';
 import type { Ingestor, StoreError } from './ingestor.js';
 import type { MatchBook } from './match-book.js';
 
@@ -26,11 +24,8 @@ export const DEFAULT_LOOKUPS_PER_POLL = 20;
 /** Refusals after which the poll starts no further look-up: asking again now only spends the key. */
 const STOP_LOOKUPS_ON: ReadonlySet<UpstreamFailureKind> = new Set(['rate_limited', 'auth']);
 
-/** What the polling loop needs from the provider client. */
-export interface LiveFeed {
-  livescore(): Promise<Result<ParsedReply, UpstreamError>>;
-  fixture(matchId: string): Promise<Result<MatchSnapshot | undefined, UpstreamError>>;
-}
+/** What the polling loop needs from the provider client (the provider contract's `LiveFeed`). */
+export type { LiveFeed } from '../upstream/provider.js';
 
 export interface PollingSourceOptions {
   readonly feed: LiveFeed;
@@ -245,7 +240,7 @@ export class PollingSource {
       return { absence: { kind: 'unconfirmed' }, refused: false };
     }
     metrics?.vanishedLookups.inc({ outcome: 'found' });
-    log.info({ status: lookup.value.status }, 'match vanished from the live list; looked it up');
+    log.info({ status: lookup.value.statusText }, 'match vanished from the live list; looked it up');
     return { absence: { kind: 'found', snapshot: lookup.value }, refused: false };
   }
 

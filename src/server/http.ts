@@ -24,7 +24,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { EventStore } from '../store/types.js';
 import type { StoreHealth } from '../store/monitored-store.js';
-import type { UpstreamHealth } from '../upstream/client.js';
+import type { UpstreamHealth } from '../upstream/provider.js';
 import { httpServerTimeouts, type AdmissionControl } from './admission.js';
 import { redactTokenParam, type Authenticator } from './auth.js';
 import type { Readiness } from './probes.js';

@@ -3,7 +3,7 @@
  * Settings (SIM_PORT, SIM_HOST, SIM_SPEED, SIM_START_AT_SECS) are validated by `loadSimCliConfig`.
  */
 import { ConfigError, environmentWithDotenv, loadSimCliConfig, processEnvironment, type SimCliConfig } from '../config.js';
-import { matchdayLengthSecs } from './render.js';
+import { matchdayLengthSecs } from './matchday.js';
 import { startSimServer } from './server.js';
 
 async function main(): Promise<void> {

@@ -1,19 +1,23 @@
 /**
- * HTTP binding of the simulated AllSportsAPI: answers `GET <any path>?met=Livescore|Fixtures&...` with
- * the provider's JSON at the current simulated time, and pushes changed matches to WebSocket clients
- * of `/live_events` the moment they change. The clock is injectable so tests step time by hand
- * instead of sleeping.
+ * HTTP binding of a simulated provider: answers `GET` requests with the provider's JSON at the current
+ * simulated time (its `SimRenderer` decides what, e.g. AllSportsAPI's `?met=Livescore|Fixtures&...`),
+ * and pushes changed matches to WebSocket clients of the provider's push path the moment they
+ * change. The clock is injectable so tests step time by hand instead of sleeping.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { answerQuery, type AnswerKind } from './api.js';
+import type { SimAnswer, SimRenderer } from '../upstream/provider.js';
 import { PushTracker } from './push.js';
-import { renderError, toProviderJson } from './render.js';
+import { allSportsApiSim } from './render/allsportsapi/index.js';
+
+type AnswerKind = SimAnswer['kind'];
 
 /** Options of {@link startSimServer}. */
 export interface SimServerOptions {
+  /** The provider whose wire format is served. @default AllSportsAPI */
+  renderer?: SimRenderer;
   /** Simulated seconds per real second. @default 30 (a 90-minute match in about 3 minutes) */
   speed?: number;
   /** Clock in real milliseconds; tests pass a manual clock. @default Date.now */
@@ -42,7 +46,7 @@ export interface SimServer {
   readonly requests: { livescore: number; fixtures: number; other: number };
   /** Resolves once `n` more Livescore requests have been answered (tests use it instead of sleeping). */
   waitForLivescore(n?: number, timeoutMs?: number): Promise<void>;
-  /** The push feed, to use as ALLSPORTS_WS_URL, e.g. 'ws://127.0.0.1:41234/live_events' */
+  /** The push feed, to use as ALLSPORTS_WS_URL, e.g. 'ws://127.0.0.1:41234/live_events'; `''` when the provider has none. */
   readonly pushUrl: string;
   /** Push frames sent (one per change, whatever the number of clients) and the match objects in them. */
   readonly pushes: { frames: number; matches: number };
@@ -68,11 +72,6 @@ const DEFAULT_HOST = '127.0.0.1';
 /** Default of {@link SimServerOptions.pushIntervalMs}. */
 export const DEFAULT_PUSH_INTERVAL_MS = 20;
 
-/** The push feed's path, as the provider's (`wss://wss.allsportsapi.com/live_events`). */
-const PUSH_PATH = '/live_events';
-
-/** The path the service appends queries to; any path is answered the same. */
-const BASE_PATH = '/football/';
 
 /**
  * Idle keep-alive sockets stay open this long: longer than Node's 5 s default, so a client polling every
@@ -80,7 +79,6 @@ const BASE_PATH = '/football/';
  */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-const HTTP_OK = 200;
 const HTTP_METHOD_NOT_ALLOWED = 405;
 const HTTP_INTERNAL_ERROR = 500;
 
@@ -115,6 +113,7 @@ function urlHost(host: string): string {
 /** Starts the simulated provider and resolves once it is listening. */
 export async function startSimServer(options: SimServerOptions = {}): Promise<SimServer> {
   checkOptions(options);
+  const renderer = options.renderer ?? allSportsApiSim;
   const speed = options.speed ?? DEFAULT_SPEED;
   const now = options.now ?? Date.now;
   const startAtSimSecs = options.startAtSimSecs ?? 0;
@@ -143,17 +142,17 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     let kind: AnswerKind = 'other';
-    let status = HTTP_OK;
+    let status: number;
     let body: string;
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         status = HTTP_METHOD_NOT_ALLOWED;
-        body = toProviderJson(renderError('method', `Method ${req.method ?? '?'} not allowed, use GET`));
+        body = renderer.error(HTTP_METHOD_NOT_ALLOWED, `Method ${req.method ?? '?'} not allowed, use GET`);
       } else {
-        const query = new URL(req.url ?? '/', 'http://sim.invalid').searchParams;
-        const answer = answerQuery(query, simSecs());
+        const answer = renderer.answer(new URL(req.url ?? '/', 'http://sim.invalid'), simSecs());
         kind = answer.kind;
-        body = toProviderJson(answer.body);
+        status = answer.status;
+        body = answer.body;
       }
     } catch (error) {
       // Only the path is logged: the query string carries the APIkey.
@@ -161,7 +160,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       console.error(`sim: failed to answer ${req.method ?? '?'} ${path}:`, error);
       kind = 'other';
       status = HTTP_INTERNAL_ERROR;
-      body = toProviderJson(renderError('server', 'Internal error of the simulator', HTTP_INTERNAL_ERROR));
+      body = renderer.error(HTTP_INTERNAL_ERROR, 'Internal error of the simulator');
     }
     res.writeHead(status, {
       'content-type': 'application/json',
@@ -188,14 +187,15 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   // The push feed: one frame per change, the same bytes to every client.
   const pushIntervalMs = options.pushIntervalMs ?? DEFAULT_PUSH_INTERVAL_MS;
   const pushes = { frames: 0, matches: 0 };
-  const tracker = new PushTracker();
+  const push = renderer.push;
+  const tracker = new PushTracker(push?.liveObjects ?? (() => []));
   const sockets = new WebSocketServer({ noServer: true, clientTracking: true });
   let pushTimer: NodeJS.Timeout | undefined;
   const pushNow = (): number => {
     if (sockets.clients.size === 0) return 0;
     const changed = tracker.changedAt(simSecs());
     if (changed.length === 0) return 0;
-    const frame = toProviderJson(changed);
+    const frame = push === undefined ? '[]' : push.frame(changed);
     pushes.frames += 1;
     pushes.matches += changed.length;
     for (const client of sockets.clients) {
@@ -221,7 +221,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://sim.invalid').pathname;
-    if (isClosed || !path.endsWith(PUSH_PATH)) {
+    if (isClosed || push === undefined || !path.endsWith(push.path)) {
       socket.on('error', (error) => console.error('sim: refused upgrade:', error.message));
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -230,8 +230,8 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   });
 
   return {
-    baseUrl: `http://${urlHost(host)}:${port}${BASE_PATH}`,
-    pushUrl: `ws://${urlHost(host)}:${port}${PUSH_PATH}`,
+    baseUrl: `http://${urlHost(host)}:${port}${renderer.basePath}`,
+    pushUrl: push === undefined ? '' : `ws://${urlHost(host)}:${port}${push.path}`,
     port,
     simSecs,
     requests,

@@ -9,7 +9,7 @@
  */
 import { UPSTREAM_STATES } from '@football-streaming-core/client/protocol';
 import type { UpstreamStatusMessage } from '@football-streaming-core/client/wire';
-import type { UpstreamHealth } from './client.js';
+import type { UpstreamHealth } from './provider.js';
 import type { UpstreamFailureKind } from './errors.js';
 
 export type UpstreamState = UpstreamStatusMessage['state'];

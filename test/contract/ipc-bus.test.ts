@@ -48,15 +48,16 @@ class WorkerEnd extends EventEmitter implements PrimaryChannel {
   }
 }
 
-/** The subscription's catch-up on an in-memory store (nothing to read) is done once the next macrotask runs. */
-const caughtUp = () => new Promise((resolve) => setImmediate(resolve));
+/** `count` goals recorded long ago (the next prune takes them). */
+const old = (count: number) => goals(count).map((pending) => ({ ...pending, timestamp: '2020-01-01T00:00:00.000Z' }));
 
 function workers(count: number, onReset?: (reset: BusReset) => void) {
   const primary = new FakePrimary();
   const store = new MemoryEventStore();
   const errors: Error[] = [];
-  const buses = Array.from({ length: count }, () => new IpcBus({ channel: primary.connect(), store, onError: (error) => errors.push(error), onReset }));
-  return { primary, store, buses, errors };
+  const ends = Array.from({ length: count }, () => primary.connect());
+  const buses = ends.map((channel) => new IpcBus({ channel, store, onError: (error) => errors.push(error), onReset }));
+  return { primary, store, ends, buses, errors };
 }
 
 busContract('IpcBus (a fake channel between three workers)', {
@@ -99,14 +100,15 @@ describe('IpcBus specifics', () => {
     const epoch = (await store.bounds()).epoch;
     const recorder = new Recorder();
     follower.subscribe({ epoch, seq: 0 }, recorder.onBatch);
-    await caughtUp();
-    const old = goals(3).map((pending) => ({ ...pending, timestamp: '2020-01-01T00:00:00.000Z' }));
+    // Once seq 1 is delivered the subscription has caught up (live batches wait behind its catch-up).
+    await commitAndPublish(store, (batch) => writer.publish(batch), { events: old(1), states: [], forget: [] });
+    await recorder.untilSeq(1);
     primary.dropNext = 1;
-    await commitAndPublish(store, (batch) => writer.publish(batch), { events: old, states: [], forget: [] });
+    await commitAndPublish(store, (batch) => writer.publish(batch), { events: old(2), states: [], forget: [] });
     await store.prune(new Date(Date.now() - 60_000));
     await commitAndPublish(store, (batch) => writer.publish(batch), { events: goals(2), states: [], forget: [] });
     await recorder.untilSeq(5);
-    expect(recorder.seqs).toEqual([4, 5]);
+    expect(recorder.seqs).toEqual([1, 4, 5]);
     expect(resets).toEqual([{ reason: 'too-old', epoch, seq: 3 }]);
     for (const bus of buses) await bus.close();
   });
@@ -116,9 +118,10 @@ describe('IpcBus specifics', () => {
     const [writer, follower] = buses as [IpcBus, IpcBus];
     const recorder = new Recorder();
     follower.subscribe({ epoch: (await store.bounds()).epoch, seq: 0 }, recorder.onBatch);
-    await caughtUp();
+    await commitAndPublish(store, (batch) => writer.publish(batch), { events: old(1), states: [], forget: [] });
+    await recorder.untilSeq(1);
     primary.dropNext = 1;
-    await commitAndPublish(store, (batch) => writer.publish(batch), { events: goals(2).map((p) => ({ ...p, timestamp: '2020-01-01T00:00:00.000Z' })), states: [], forget: [] });
+    await commitAndPublish(store, (batch) => writer.publish(batch), { events: old(1), states: [], forget: [] });
     await store.prune(new Date(Date.now() - 60_000));
     await commitAndPublish(store, (batch) => writer.publish(batch), { events: goals(1), states: [], forget: [] });
     await until(() => errors.length > 0, 'the subscription to report why it stopped');
@@ -126,7 +129,31 @@ describe('IpcBus specifics', () => {
     // It delivered nothing after the hole, and takes nothing more.
     await commitAndPublish(store, (batch) => writer.publish(batch), { events: goals(1), states: [], forget: [] });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(recorder.seqs).toEqual([]);
+    expect(recorder.seqs).toEqual([1]);
+    for (const bus of buses) await bus.close();
+  });
+
+  it('a malformed relayed batch never reaches a subscriber: dropped, reported, and its hole read from the store', async () => {
+    const { store, ends, buses, errors } = workers(2);
+    const [writer, follower] = buses as [IpcBus, IpcBus];
+    const recorder = new Recorder();
+    follower.subscribe({ epoch: (await store.bounds()).epoch, seq: 0 }, recorder.onBatch);
+    await commitAndPublish(store, (batch) => writer.publish(batch), { events: goals(1), states: [], forget: [] });
+    await recorder.untilSeq(1);
+    const stored = await store.commit({ events: goals(2), states: [], forget: [] });
+    const forged = [
+      { fsc: 'batch' },
+      { fsc: 'batch', batch: { events: 'x', seq: 3, statesChanged: false } },
+      { fsc: 'batch', batch: { events: [{ ...stored[0], json: 7 }], seq: 3, statesChanged: false } },
+      { fsc: 'batch', batch: { events: [...stored].reverse(), seq: 3, statesChanged: false } },
+      { fsc: 'batch', batch: { events: stored, seq: '3', statesChanged: false } },
+    ];
+    for (const message of forged) ends[1]?.emit('message', message);
+    expect(errors.map((error) => error.name)).toEqual(forged.map(() => 'MalformedBatchError'));
+    expect(recorder.seqs).toEqual([1]);
+    await commitAndPublish(store, (batch) => writer.publish(batch), { events: goals(1), states: [], forget: [] });
+    await recorder.untilSeq(4);
+    expect(recorder.seqs).toEqual([1, 2, 3, 4]);
     for (const bus of buses) await bus.close();
   });
 });

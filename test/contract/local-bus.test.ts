@@ -39,4 +39,25 @@ describe('LocalBus specifics', () => {
     expect(first.map((event) => event.seq)).toEqual([1, 2]);
     await bus.close();
   });
+
+  it('a subscriber that throws is reported; it and the others keep getting later batches', async () => {
+    const store = new MemoryEventStore();
+    const errors: Error[] = [];
+    const bus = new LocalBus({ store, onError: (error) => errors.push(error) });
+    const epoch = (await store.bounds()).epoch;
+    const thrower = new Recorder();
+    const bystander = new Recorder();
+    bus.subscribe({ epoch, seq: 0 }, (batch) => {
+      thrower.onBatch(batch);
+      throw new Error('subscriber failed');
+    });
+    bus.subscribe({ epoch, seq: 0 }, bystander.onBatch);
+    for (let i = 0; i < 3; i += 1) await commitAndPublish(store, (batch) => bus.publish(batch), { events: goals(1), states: [], forget: [] });
+    await bystander.untilSeq(3);
+    await thrower.untilSeq(3);
+    expect(thrower.seqs).toEqual([1, 2, 3]);
+    expect(bystander.seqs).toEqual([1, 2, 3]);
+    expect(errors.map((error) => error.message)).toEqual(['subscriber failed', 'subscriber failed', 'subscriber failed']);
+    await bus.close();
+  });
 });

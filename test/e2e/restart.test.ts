@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { scriptedMatches } from '../../src/sim/render.js';
+import { scriptedMatches } from '../../src/sim/render/allsportsapi/index.js';
 import { startSimServer, type SimServer } from '../../src/sim/server.js';
 import { killAll, startServiceProcess, type ListeningService } from '../helpers/process.js';
 import { eventsOf, isEvent, seqOf, subscribe, TestClient, type Message } from '../helpers/ws-client.js';

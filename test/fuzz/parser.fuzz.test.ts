@@ -11,8 +11,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detect, detectAbsent } from '../../src/detect/diff.js';
 import { EVENT_TYPES } from '../../src/domain/events.js';
-import type { MatchSnapshot, MatchState } from '../../src/domain/match.js';
-import { MAX_LIST_ITEMS, MAX_TEXT_LENGTH, parseReplyText } from '../../src/upstream/parse.js';
+import type { MatchState } from '../../src/domain/match.js';
+import type { MatchSnapshot } from '../../src/upstream/provider.js';
+import { MAX_LIST_ITEMS, MAX_TEXT_LENGTH, parseReplyText } from '../../src/upstream/allsportsapi/parse.js';
 import { wireCard, wireEnvelope, wireGoal, wireMatch, wireSub, wireVar, wireVars, type WireObject } from '../helpers/wire.js';
 
 const FAILURE_KINDS = new Set(['auth', 'provider_error', 'bad_json', 'bad_format']);
@@ -226,7 +227,7 @@ function parseBounded(text: string): { ok: boolean; kind?: string } {
     return { ok: false, kind: parsed.error.kind };
   }
   for (const match of parsed.value.matches) {
-    for (const list of [match.goals, match.cards, match.substitutions, match.vars, match.coaches]) expect(list.length).toBeLessThanOrEqual(MAX_LIST_ITEMS);
+    for (const list of [match.goals, match.cards, match.substitutions, match.vars, match.missedPenalties]) expect(list.length).toBeLessThanOrEqual(MAX_LIST_ITEMS);
     for (const value of textsOf(match)) expect(value.length).toBeLessThanOrEqual(MAX_TEXT_LENGTH);
     expect(() => JSON.stringify(match)).not.toThrow();
   }
@@ -267,9 +268,13 @@ describe('provider parser under hostile bodies', () => {
     expect(parseBounded(replyWithRawField('statistics', JSON.stringify(Array.from({ length: 200_000 }, (_, i) => i))))).toEqual({ ok: true });
     expect(parseBounded(JSON.stringify({ success: 0, result: Array.from({ length: 1_000 }, () => ({ msg: 'm'.repeat(10_000), cod: 1 })) })).ok).toBe(false);
     // Many coaches, or absurd ones, yield no coach rather than a huge list.
-    const manyCoaches = wireMatch({ key: 1, coaches: { home: Array.from({ length: 10_000 }, (_, i) => `C${i}`), away: ['X'.repeat(5_000), 'Real Coach'] } });
+    const manyCoaches = wireMatch({
+      key: 1,
+      coaches: { home: Array.from({ length: 10_000 }, (_, i) => `C${i}`), away: ['X'.repeat(5_000), 'Real Coach'] },
+      cards: [wireCard('home', '10', 'C1', 'yellow card'), wireCard('away', '20', 'Real Coach', 'yellow card')],
+    });
     const parsed = parseReplyText(JSON.stringify(wireEnvelope(manyCoaches)));
-    expect(parsed.ok && parsed.value.matches[0]?.coaches).toEqual(['Real Coach']);
+    expect(parsed.ok && parsed.value.matches[0]?.cards.map((c) => c.coach)).toEqual([false, true]);
     // Thousands of skipped items: the warnings are cut short.
     const sideless = Array.from({ length: MAX_LIST_ITEMS }, () => ({ ...wireGoal('home', '5', '', '9 - 9'), info: '' }));
     const many = parseReplyText(JSON.stringify(wireEnvelope(...Array.from({ length: 5 }, (_, i) => wireMatch({ key: i + 1, goals: sideless })))));

@@ -8,9 +8,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PushFrameDecoder } from '../../src/upstream/push-feed.js';
-import { MAX_LIST_ITEMS, MAX_TEXT_LENGTH } from '../../src/upstream/parse.js';
-import type { MatchSnapshot } from '../../src/domain/match.js';
+import { PushFrameDecoder } from '../../src/upstream/allsportsapi/push.js';
+import { MAX_LIST_ITEMS, MAX_TEXT_LENGTH } from '../../src/upstream/allsportsapi/parse.js';
+import type { MatchSnapshot } from '../../src/upstream/provider.js';
 import { wireGoal, wireMatch, type WireObject } from '../helpers/wire.js';
 
 /** JSON text of a value nested `depth` levels deep (arrays, objects or both), built as text: no recursion. */
@@ -69,7 +69,7 @@ describe('push decoder under hostile frames', () => {
     expect(decodeChecked(decoder, frame).outcome).toBe('duplicate');
     // And a real change to that match still gets through.
     const next = decodeChecked(decoder, `[${withRawField(wireMatch({ key: 5001, status: '24' }), 'extra', deepText(6_000, 'object'))}]`);
-    expect(next.snapshots.map((s) => s.status)).toEqual(['24']);
+    expect(next.snapshots.map((s) => s.statusText)).toEqual(['24']);
   });
 
   it('deep nesting anywhere: as the frame, as event_key, inside a goal, in the line-ups, as a field of the envelope', () => {

@@ -10,6 +10,7 @@ import { startApp, type RunningApp } from '../../src/app.js';
 import { createLogger } from '../../src/log.js';
 import type { FanoutMode } from '../../src/server/ws.js';
 import type { EventStore } from '../../src/store/types.js';
+import type { PushBackoff } from '../../src/upstream/push-feed.js';
 import { standInEnv, startStandIn, type StandIn } from './stand-in.js';
 import { TestClient, type TestClientOptions } from './ws-client.js';
 
@@ -30,6 +31,8 @@ export interface StartOptions {
   readonly fanoutMode?: FanoutMode;
   /** A store to use instead of the SQLite one the service would open in its DATA_DIR. */
   readonly store?: EventStore;
+  /** Reconnection timing of the push feed (a refused key is retried every `maxDelayMs`, 60 s by default). */
+  readonly pushBackoff?: Partial<PushBackoff>;
 }
 
 export function tempDataDir(): string {
@@ -56,6 +59,7 @@ export async function startService(env: Record<string, string> = {}, options: St
     logger,
     ...(options.fanoutMode ? { fanoutMode: options.fanoutMode } : {}),
     ...(options.store ? { store: options.store } : {}),
+    ...(options.pushBackoff ? { pushBackoff: options.pushBackoff } : {}),
   });
   let stopped = false;
   return {

@@ -1,7 +1,10 @@
 /**
  * Builders for provider-format (AllSportsAPI) JSON, with the real field set and types of
- * ../shared/allsportsapi/FORMAT.md, for parser, detection and stand-in tests.
+ * ../shared/allsportsapi/FORMAT.md, for parser, detection and stand-in tests. Each builder's object
+ * is checked against the provider's wire types (src/upstream/allsportsapi/wire.ts) and handed out
+ * as a plain `WireObject`, so a test can still break a field on purpose.
  */
+import type { WireCard, WireGoal, WireMatch, WireSubstitution, WireVar } from '../../src/upstream/allsportsapi/wire.js';
 
 export type WireObject = Record<string, unknown>;
 
@@ -52,7 +55,7 @@ export function wireGoal(
     away_assist_id: away.assistId,
     info: extra.info ?? '',
     info_time: extra.infoTime ?? (parseInt(time, 10) <= 45 ? '1st Half' : '2nd Half'),
-  };
+  } satisfies WireGoal;
 }
 
 export function wireCard(
@@ -71,7 +74,7 @@ export function wireCard(
     home_player_id: side === 'home' ? (extra.id ?? '') : '',
     away_player_id: side === 'away' ? (extra.id ?? '') : '',
     info_time: parseInt(time, 10) <= 45 ? '1st Half' : '2nd Half',
-  };
+  } satisfies WireCard;
 }
 
 export function wireSub(
@@ -92,7 +95,7 @@ export function wireSub(
     away_assist: empties,
     info: empties,
     info_time: parseInt(time, 10) <= 45 ? '1st Half' : '2nd Half',
-  };
+  } satisfies WireSubstitution;
 }
 
 export function wireVar(side: 'home' | 'away', minute: string, player: string, type = 'Goal cancelled'): WireObject {
@@ -105,7 +108,7 @@ export function wireVar(side: 'home' | 'away', minute: string, player: string, t
       var_type: type,
       var_event_decision: type,
       var_decision: 'True',
-    },
+    } satisfies WireVar,
   };
 }
 
@@ -115,7 +118,9 @@ export function wireMatch(spec: MatchSpec = {}): WireObject {
   const lastScore = goals.length > 0 ? String((goals[goals.length - 1] as WireObject)['score']) : '0 - 0';
   const started = spec.status !== undefined && spec.status !== '' && spec.status !== 'Postponed';
   const coach = (name: string) => ({ coache: name, coache_country: null });
-  return {
+  // Items are the caller's (possibly broken on purpose): the match's own fields are checked.
+  const items = <T>(list: WireObject[]): T[] => list as unknown as T[];
+  const match = {
     event_key: spec.key ?? 1001,
     event_date: '2025-05-17',
     event_time: '15:00',
@@ -146,16 +151,18 @@ export function wireMatch(spec: MatchSpec = {}): WireObject {
     fk_stage_key: 6,
     stage_name: 'Current',
     league_group: null,
-    goalscorers: goals,
-    substitutes: spec.subs ?? [],
-    cards: spec.cards ?? [],
-    ...(spec.vars === undefined ? {} : { vars: spec.vars }),
+    goalscorers: items<WireGoal>(goals),
+    substitutes: items<WireSubstitution>(spec.subs ?? []),
+    cards: items<WireCard>(spec.cards ?? []),
+    // No `vars` key at all is a recorded quirk (FORMAT.md §10.9).
+    ...(spec.vars === undefined ? {} : { vars: spec.vars as unknown as WireMatch['vars'] }),
     lineups: {
       home_team: { starting_lineups: [], substitutes: [], coaches: (spec.coaches?.home ?? []).map(coach), missing_players: [] },
       away_team: { starting_lineups: [], substitutes: [], coaches: (spec.coaches?.away ?? []).map(coach), missing_players: [] },
     },
     statistics: [],
-  };
+  } satisfies Omit<WireMatch, 'vars'> & { vars?: WireMatch['vars'] };
+  return match;
 }
 
 /** `vars` object from `wireVar` entries. */

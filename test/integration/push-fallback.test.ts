@@ -30,6 +30,9 @@ async function untilHealth(service: TestService, predicate: (h: PushHealth) => b
   }
 }
 
+/** Reconnection within a second, a refused key retried every second. */
+const SHORT_BACKOFF = { initialDelayMs: 50, maxDelayMs: 1_000, healthyAfterMs: 30_000 };
+
 let standIn: StandIn | undefined;
 let provider: PushProvider | undefined;
 let service: TestService | undefined;
@@ -51,6 +54,8 @@ describe('push mode falls back to polling and back', () => {
     provider = await startPushProvider();
     service = await startService(
       standInEnv(standIn, { UPSTREAM_MODE: 'push', ALLSPORTS_WS_URL: provider.url, POLL_INTERVAL_SECS: '0.2', RECONCILE_INTERVAL_SECS: '3600' }),
+      // A refused key is retried every maxDelayMs (60 s in production): shortened, not waited out.
+      { pushBackoff: SHORT_BACKOFF },
     );
     await untilHealth(service, (h) => h.state === 'connected', 'push connected');
     provider.send([live]);
@@ -85,8 +90,8 @@ describe('push mode falls back to polling and back', () => {
 
     // Accepted again: connected, and the reconciliation cadence is back.
     provider.refuseWith(undefined);
-    await untilHealth(service, (h) => h.state === 'connected', 'push connected again', 90_000);
-  }, 120_000);
+    await untilHealth(service, (h) => h.state === 'connected', 'push connected again', 15_000);
+  }, 60_000);
 });
 
 describe('push mode, silent feed and the built-in simulator', () => {

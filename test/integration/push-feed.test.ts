@@ -5,17 +5,18 @@
  * every wait is on a thing happening, with a deadline.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MatchSnapshot } from '../../src/domain/match.js';
+import type { MatchSnapshot } from '../../src/upstream/provider.js';
 import { createLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
-import { UpstreamClient } from '../../src/upstream/client.js';
-import { PushFeed, PushFrameDecoder, pushFeedUrl, type PushBackoff, type PushFeedOptions, type PushState } from '../../src/upstream/push-feed.js';
+import { UpstreamClient } from '../../src/upstream/allsportsapi/client.js';
+import { PushFeed, type PushBackoff, type PushFeedOptions, type PushState } from '../../src/upstream/push-feed.js';
+import { PushFrameDecoder, allSportsApiPush, pushFeedUrl } from '../../src/upstream/allsportsapi/push.js';
 import { loadConfig } from '../../src/config.js';
 import { startPushProvider, type PushProvider } from '../helpers/push-provider.js';
 import { envelope, startStandIn } from '../helpers/stand-in.js';
 import { until } from '../helpers/waits.js';
 import { wireGoal, wireMatch } from '../helpers/wire.js';
-import { incidentSecs, scriptedMatches } from '../../src/sim/render.js';
+import { incidentSecs, scriptedMatches } from '../../src/sim/render/allsportsapi/index.js';
 import { startSimServer } from '../../src/sim/server.js';
 
 const KEY = 'secret-key+/= 123';
@@ -63,6 +64,7 @@ async function rig(options: Partial<PushFeedOptions> = {}, provider?: PushProvid
     feed: undefined as unknown as PushFeed,
   };
   const feed = new PushFeed({
+    provider: allSportsApiPush,
     url: server.url,
     apiKey: KEY,
     staleMs: 60_000,
@@ -161,9 +163,9 @@ describe('frames', () => {
     await until(() => r.batches.length === 3, 'three batches');
     expect(r.batches.map((b) => b.snapshots.map((s) => s.matchId))).toEqual([['1', '2'], ['3'], ['4']]);
     const first = r.batches[0]?.snapshots[0];
-    expect(first).toMatchObject({ status: '12', finalResult: { home: 1, away: 0 }, live: true });
+    expect(first).toMatchObject({ statusText: '12', score: { home: 1, away: 0 }, live: true });
     expect(first?.goals).toHaveLength(1);
-    expect(r.batches[1]?.snapshots[0]?.status).toBe('Half Time');
+    expect(r.batches[1]?.snapshots[0]?.statusText).toBe('Half Time');
     for (const batch of r.batches) expect(Math.abs(batch.receivedAtMs - Date.now())).toBeLessThan(60_000);
     expect(await counter(r.metrics, 'fsc_push_frames_total', { outcome: 'ok' })).toBe(3);
     expect(await counter(r.metrics, 'fsc_push_matches_per_frame')).toBe(3);
@@ -181,7 +183,7 @@ describe('frames', () => {
     const next = { ...wireMatch({ key: 10, status: '24', goals: [wireGoal('away', '20', 'B. Away', '0 - 1')] }), event_final_result: null };
     r.provider.send([next]);
     await until(() => r.batches.length === 2, 'the second object');
-    expect(r.batches[1]?.snapshots[0]).toMatchObject({ status: '24', finalResult: { home: 0, away: 1 } });
+    expect(r.batches[1]?.snapshots[0]).toMatchObject({ statusText: '24', score: { home: 0, away: 1 } });
     r.provider.send([{ event_key: 10, event_status: null, event_final_result: null, event_halftime_result: null }]);
     // A partial object of nulls is the same match as before: a duplicate, not an observation.
     await sendAndSettle(r, []);
@@ -205,14 +207,14 @@ describe('frames', () => {
     for (let minute = 52; minute < 62; minute += 1) r.provider.send([wireMatch({ key: 21, status: String(minute) })]);
     await sendAndSettle(r, []);
     expect(ids(r)).toEqual(['20', '21', ...Array.from({ length: 10 }, () => '21')]);
-    expect(r.batches.flatMap((b) => b.snapshots).filter((s) => s.matchId === '21').map((s) => s.status)).toEqual(
+    expect(r.batches.flatMap((b) => b.snapshots).filter((s) => s.matchId === '21').map((s) => s.statusText)).toEqual(
       ['51', ...Array.from({ length: 10 }, (_, i) => String(52 + i))],
     );
     expect(await counter(r.metrics, 'fsc_push_frames_total', { outcome: 'duplicate' })).toBe(49);
     // Two versions of one match in one frame: the last one stands, one observation.
     r.provider.send([wireMatch({ key: 22, status: '10' }), wireMatch({ key: 22, status: '11' })]);
     await sendAndSettle(r, []);
-    expect(r.batches.flatMap((b) => b.snapshots).filter((s) => s.matchId === '22').map((s) => s.status)).toEqual(['11']);
+    expect(r.batches.flatMap((b) => b.snapshots).filter((s) => s.matchId === '22').map((s) => s.statusText)).toEqual(['11']);
   });
 
   it('empty arrays and garbage produce nothing, are counted, and the feed goes on', async () => {
@@ -388,7 +390,7 @@ describe('keeping the feed alive', () => {
     await r.feed.close();
     await until(() => r.provider.open().length === 0, 'the socket to close');
     // A marker: a fresh feed on the same server connects as attempt 2; had the closed one reconnected, there would be 3.
-    const other = new PushFeed({ url: r.provider.url, apiKey: KEY, staleMs: 1_000, isLive: () => false, onMatches: () => undefined, logger: createLogger({ logLevel: 'silent', logFormat: 'json' }, []), backoff: FAST });
+    const other = new PushFeed({ provider: allSportsApiPush, url: r.provider.url, apiKey: KEY, staleMs: 1_000, isLive: () => false, onMatches: () => undefined, logger: createLogger({ logLevel: 'silent', logFormat: 'json' }, []), backoff: FAST });
     other.start();
     await until(() => other.health().state === 'connected', 'the second feed');
     await other.close();
@@ -420,7 +422,7 @@ describe('against the simulated provider', () => {
     const key = String(scriptedMatches(0).find((m) => m.label === 'var-cancel')?.eventKey);
     const seen = r.batches.flatMap((b) => b.snapshots).filter((m) => m.matchId === key);
     const firstWithGoal = seen.find((m) => m.goals.length === 1);
-    expect(firstWithGoal).toMatchObject({ status: '12', finalResult: { home: 1, away: 0 } });
+    expect(firstWithGoal).toMatchObject({ statusText: '12', score: { home: 1, away: 0 } });
     expect(firstWithGoal?.goals[0]).toMatchObject({ minute: '12', side: 'home', scorer: 'D. Fairley' });
   });
 });

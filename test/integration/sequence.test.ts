@@ -9,7 +9,7 @@
  * service must announce them in time order whatever order the feed lists them in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { incidentSecs, scriptedMatches, type ScriptedMatchInfo } from '../../src/sim/render.js';
+import { incidentSecs, scriptedMatches, type ScriptedMatchInfo } from '../../src/sim/render/allsportsapi/index.js';
 import { startSimServer, type SimServer } from '../../src/sim/server.js';
 import { startService, type TestService } from '../helpers/service.js';
 import { isEvent, roundTrip, subscribe, TestClient, type Message } from '../helpers/ws-client.js';

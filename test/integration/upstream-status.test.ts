@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FeedClient, type UpstreamStatus } from '../../packages/client/src/index.js';
 import { assessUpstream, parseUpstreamStatus, UpstreamStatusTracker } from '../../src/upstream/status.js';
-import type { UpstreamHealth } from '../../src/upstream/client.js';
+import type { UpstreamHealth } from '../../src/upstream/provider.js';
 import { startService, type TestService } from '../helpers/service.js';
 import { SseClient } from '../helpers/sse-client.js';
 import { envelope, standInEnv, startStandIn, type CannedReply, type StandIn } from '../helpers/stand-in.js';

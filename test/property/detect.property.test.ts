@@ -1,6 +1,6 @@
 /**
  * Property-based proof of event fidelity (issue 3): random true matchdays, rendered as the noisy
- * provider snapshots a poller sees, driven through detect/detectAbsent exactly as the poller does.
+ * provider replies a poller sees, driven through the real PollingSource and Ingestor.
  * The oracle in ./timeline.ts checks, poll by poll, that
  *   (1) every true incident shown in a fed snapshot is announced exactly once (on its own, or inside
  *       MATCH_STARTED when it preceded first sight), under a stable event_id;
@@ -24,20 +24,31 @@ const NUM_RUNS = Number(process.env['DETECT_PROPERTY_RUNS'] ?? 150);
 const TIMEOUT_MS = Math.max(30_000, NUM_RUNS * 200);
 
 describe('detection against random true matchdays', () => {
-  it('announces every true incident exactly once, nothing else, and replays to the true final state', () => {
-    fc.assert(
-      fc.property(matchdayArb, (matchday) => {
-        runMatchday(matchday);
+  it('announces every true incident exactly once, nothing else, and replays to the true final state', async () => {
+    await fc.assert(
+      fc.asyncProperty(matchdayArb, async (matchday) => {
+        await runMatchday(matchday);
       }),
       { numRuns: NUM_RUNS },
     );
   }, TIMEOUT_MS);
 
-  it('is deterministic: rerunning detection from scratch on the same polls gives the same stream and event ids', () => {
-    fc.assert(
-      fc.property(matchdayArb, (matchday) => {
-        const first = runMatchday(matchday).stream;
-        const second = runMatchday(matchday).stream;
+  // Pinned (issue 17 §5): under this seed fast-check found two goals of one player whose minutes
+  // were corrected by the same distance; greedy pairing put each correction on the other goal.
+  it('replays seed -1285899301 (two goals of one player corrected by the same distance)', async () => {
+    await fc.assert(
+      fc.asyncProperty(matchdayArb, async (matchday) => {
+        await runMatchday(matchday);
+      }),
+      { numRuns: 150, seed: -1285899301 },
+    );
+  }, TIMEOUT_MS);
+
+  it('is deterministic: rerunning detection from scratch on the same polls gives the same stream and event ids', async () => {
+    await fc.assert(
+      fc.asyncProperty(matchdayArb, async (matchday) => {
+        const first = (await runMatchday(matchday)).stream;
+        const second = (await runMatchday(matchday)).stream;
         expect(second).toEqual(first);
         const ids = first.map((e) => e.event_id);
         expect(new Set(ids).size).toBe(ids.length);
@@ -46,14 +57,14 @@ describe('detection against random true matchdays', () => {
     );
   });
 
-  it('the generator really produces the hard cases (so the properties above are not vacuous)', () => {
+  it('the generator really produces the hard cases (so the properties above are not vacuous)', async () => {
     const seen = {
       firstSightMidGame: 0, goalCancelledVar: 0, goalCancelledPlain: 0, cardCancelled: 0, goalUpdated: 0,
       secondYellow: 0, shootout: 0, calledOff: 0, faulty: 0, namelessCard: 0, coachCard: 0, abandoned: 0,
     };
-    fc.assert(
-      fc.property(matchdayArb, (matchday) => {
-        const result = runMatchday(matchday);
+    await fc.assert(
+      fc.asyncProperty(matchdayArb, async (matchday) => {
+        const result = await runMatchday(matchday);
         seen.faulty += result.faultyPolls;
         for (const e of result.stream) {
           if (e.type === 'MATCH_STARTED' && e.goals.length + e.cards.length + e.substitutions.length > 0) seen.firstSightMidGame += 1;

@@ -1,29 +1,25 @@
 /**
- * Push mode (issue 13) proof: random true matchdays observed through BOTH sources at once and fed to
- * the real `Ingestor` (real SQLite store in a temp dir, LocalBus), as src/app.ts wires them:
+ * Push mode (issue 13) proof: random true matchdays observed through BOTH sources at once, as
+ * src/app.ts wires them: push frames handed to the real `Ingestor`, and polls made by the real
+ * `PollingSource` (with its look-ups of vanished matches) on a fake provider (test/helpers/pipeline.ts),
+ * over a `MemoryEventStore` and a `LocalBus`:
  *  - a push frame per tick listing only the matches whose wire object changed (partial list),
  *  - sometimes the same frame again (a duplicate),
  *  - sometimes an older frame after the newer one (out of order),
- *  - a complete Livescore poll whose request began BEFORE the push was applied (observedAt older,
- *    its reply showing the older state) and is ingested after it.
- * The oracle of ./timeline.ts checks every observation the ingestor applied: each true incident
- * exactly once, nothing else, the true final state at the end.
+ *  - a complete Livescore poll whose request began BEFORE the push was applied (its reply, held back
+ *    until the push is in, shows the older state).
+ * Observation times are the wall clock, stepped by hand (only `Date` is faked). The oracle of
+ * ./timeline.ts checks every observation the ingestor applied: each true incident exactly once,
+ * nothing else, the true final state at the end.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import type { MatchEvent } from '../../src/domain/events.js';
-import type { MatchSnapshot } from '../../src/domain/match.js';
-import type { AbsenceOutcome } from '../../src/detect/diff.js';
-import { Ingestor, isBehind } from '../../src/engine/ingestor.js';
-import { MatchBook } from '../../src/engine/match-book.js';
-import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
-import { LocalBus } from '../../src/bus/local-bus.js';
-import { createLogger } from '../../src/log.js';
-import { parseReply } from '../../src/upstream/parse.js';
+import type { MatchSnapshot } from '../../src/upstream/provider.js';
+import { isBehind } from '../../src/engine/ingestor.js';
+import { parseMatch, parseReply } from '../../src/upstream/allsportsapi/parse.js';
 import { wireEnvelope, type WireObject } from '../helpers/wire.js';
+import { FakeProvider, matchEventOf, startPipeline, type FakeReply } from '../helpers/pipeline.js';
 import {
   MISSING_POLLS_BEFORE_END, MatchOracle, buildMatch, displayAt, isListed, listedUntil, matchdayArb,
   toWire, type Display, type RawMatchday, type TrueMatch,
@@ -31,7 +27,8 @@ import {
 
 const NUM_RUNS = Number(process.env['PUSH_PROPERTY_RUNS'] ?? 25);
 
-const silent = { write: (): boolean => true };
+/** Where the stepped wall clock starts (ms). */
+const EPOCH_MS = Date.parse('2025-05-17T15:00:00Z');
 
 function parse(wires: readonly WireObject[]): MatchSnapshot[] {
   const reply = parseReply(JSON.parse(JSON.stringify(wireEnvelope(...wires))));
@@ -55,79 +52,112 @@ const mixArb = fc.array(
 
 type Mode = 'mixed' | 'poll-only' | 'push-only';
 
+/** The poll the fake provider is answering: what it lists, at which tick, which look-ups fail. */
+interface PollView {
+  readonly tick: number;
+  readonly displays: Map<string, Display>;
+  readonly wires: WireObject[];
+  readonly lookupFails: number;
+}
+
 async function runMixed(matchday: RawMatchday, mixes: readonly Mix[], mode: Mode = 'mixed'): Promise<MatchEvent[]> {
   const matches = matchday.matches.map((raw, index) => buildMatch(raw, index));
   const oracles = matches.map((m) => new MatchOracle(m));
   const byKey = new Map(matches.map((m) => [String(m.key), m]));
-  const dir = mkdtempSync(join(tmpdir(), 'fsc-push-prop-'));
-  const store = new SqliteEventStore({ dataDir: dir });
-  const book = new MatchBook();
-  const logger = createLogger({ logLevel: 'error', logFormat: 'json' }, [], silent);
-  const ingestor = new Ingestor({ book, store, bus: new LocalBus(), logger, missingPollsBeforeEnd: MISSING_POLLS_BEFORE_END, historyRetentionHours: 24 * 365 });
   const stream: MatchEvent[] = [];
   const lastTick = Math.max(0, ...matches.map(listedUntil)) + 2;
   const lastPushed = new Map<string, string>();
   let previousFrame: { wires: WireObject[]; displays: Map<string, Display> } | undefined;
 
-  const feed = async (
-    displays: Map<string, Display>, wires: WireObject[], observedAt: number, complete: boolean, t: number, lookupFails: number,
-  ): Promise<void> => {
-    const snapshots = parse(wires);
-    const listedIds = new Set(snapshots.map((s) => s.matchId));
-    const absences = new Map<string, AbsenceOutcome>();
-    const checkedAbsent: string[] = [];
-    if (complete) {
-      for (const state of book.values()) {
-        if (listedIds.has(state.matchId) || state.ended || ingestor.lastObservedAt(state.matchId) > observedAt) continue;
-        checkedAbsent.push(state.matchId);
-        const match = byKey.get(state.matchId) as TrueMatch;
-        if (!state.started) continue;
-        const mustConfirm = t >= endTickOf(match) || state.absentPolls + 1 >= MISSING_POLLS_BEFORE_END;
-        if (mustConfirm || (lookupFails & (1 << match.index)) === 0) {
-          const display = displayAt(match, t);
-          displays.set(state.matchId, display);
-          absences.set(state.matchId, { kind: 'found', snapshot: parse([toWire(display, 0)])[0] as MatchSnapshot });
-        }
-      }
-    }
-    const outcome = await ingestor.ingest({ matches: snapshots, observedAt, complete, absences, source: complete ? 'poll' : 'push' });
-    if (!outcome.ok) throw outcome.error;
-    const events = outcome.events.map((e) => {
-      const frame = JSON.parse(e.json) as MatchEvent & { event?: MatchEvent };
-      return frame.event ?? frame;
-    });
+  let view: PollView = { tick: 0, displays: new Map(), wires: [], lookupFails: 0 };
+  let held: Promise<FakeReply> = Promise.resolve({ body: JSON.parse(JSON.stringify(wireEnvelope())) });
+  const feed = new FakeProvider(
+    { parseReply, parseMatch },
+    {
+      livescore: () => held,
+      fixture: (matchId) => {
+        const match = byKey.get(matchId) as TrueMatch;
+        const state = pipeline.book.get(matchId);
+        const mustConfirm = view.tick >= endTickOf(match) || (state?.absentPolls ?? 0) + 1 >= MISSING_POLLS_BEFORE_END;
+        if (!mustConfirm && (view.lookupFails & (1 << match.index)) !== 0) return { fail: 'network' };
+        const display = displayAt(match, view.tick);
+        view.displays.set(matchId, display);
+        return { body: JSON.parse(JSON.stringify(wireEnvelope(toWire(display, 0)))) };
+      },
+    },
+  );
+  const pipeline = startPipeline(feed, { missingPollsBeforeEnd: MISSING_POLLS_BEFORE_END });
+  const { ingestor, book } = pipeline;
+
+  /** Checks what one applied observation emitted, match by match, with the oracles. */
+  const check = (events: MatchEvent[], displays: Map<string, Display>, listed: readonly string[], observedAt: number, absent: readonly string[], t: number) => {
     stream.push(...events);
     const eventsOf = (id: string): MatchEvent[] => events.filter((e) => e.match_id === id);
-    for (const snapshot of snapshots) {
+    for (const id of listed) {
       // Skipped as older than what was applied (a slow poll, an out-of-order push): not an observation.
-      if (ingestor.lastObservedAt(snapshot.matchId) !== observedAt) {
-        expect(eventsOf(snapshot.matchId)).toEqual([]);
+      if (ingestor.lastObservedAt(id) !== observedAt) {
+        expect(eventsOf(id)).toEqual([]);
         continue;
       }
-      const match = byKey.get(snapshot.matchId) as TrueMatch;
-      oracles[match.index]?.seen(displays.get(snapshot.matchId) as Display, eventsOf(snapshot.matchId));
+      const match = byKey.get(id) as TrueMatch;
+      oracles[match.index]?.seen(displays.get(id) as Display, eventsOf(id));
     }
-    for (const id of checkedAbsent) {
+    for (const id of absent) {
       const match = byKey.get(id) as TrueMatch;
       const oracle = oracles[match.index] as MatchOracle;
-      if (absences.has(id)) oracle.seen(displays.get(id) as Display, eventsOf(id));
+      if (feed.lookups.get(id) === 'found') oracle.seen(displays.get(id) as Display, eventsOf(id));
       else expect(oracle.absent(eventsOf(id), t)).toBe(book.get(id) === undefined);
     }
+  };
+
+  /** A push frame, as src/app.ts hands one to the ingestor, observed now. */
+  const push = async (displays: Map<string, Display>, wires: WireObject[]): Promise<void> => {
+    const observedAt = Date.now();
+    const snapshots = parse(wires);
+    const outcome = await ingestor.ingest({ matches: snapshots, observedAt, complete: false, source: 'push' });
+    if (!outcome.ok) throw outcome.error;
+    check(outcome.events.map(matchEventOf), displays, snapshots.map((s) => s.matchId), observedAt, [], 0);
+  };
+
+  /**
+   * A poll by the PollingSource whose request begins now and whose reply (showing `next`) is held
+   * back until `meanwhile` (the pushes that overtake it) has run.
+   */
+  const poll = async (next: PollView, meanwhile: () => Promise<void> = async () => undefined): Promise<void> => {
+    let release: () => void = () => undefined;
+    held = new Promise((resolve) => (release = () => resolve({ body: JSON.parse(JSON.stringify(wireEnvelope(...next.wires))) })));
+    const observedAt = Date.now();
+    const running = pipeline.poll();
+    await meanwhile();
+    // What the ingestor will count absent: followed, unlisted, not ended, not observed since the request began.
+    const listed = parse(next.wires).map((s) => s.matchId);
+    const absent = [...book.values()]
+      .filter((s) => !listed.includes(s.matchId) && !s.ended && ingestor.lastObservedAt(s.matchId) <= observedAt)
+      .map((s) => s.matchId);
+    view = next;
+    release();
+    const { outcome, events } = await running;
+    if (!outcome.ok) throw outcome.error;
+    check(events, next.displays, listed, observedAt, absent, next.tick);
+  };
+
+  const viewAt = (tick: number, lookupFails: number): PollView => {
+    const displays = new Map<string, Display>();
+    const wires: WireObject[] = [];
+    for (const m of matches) {
+      if (!isListed(m, Math.max(0, tick))) continue;
+      const d = displayAt(m, Math.max(0, tick));
+      displays.set(String(m.key), d);
+      wires.push(toWire(d, m.index * 7));
+    }
+    return { tick, displays, wires, lookupFails };
   };
 
   try {
     let t = 0;
     for (let n = 0; t <= lastTick; n += 1, t += 1) {
       const mix = mixes[n] ?? { duplicate: false, reorder: false, poll: true, lookupFails: 0 };
-      // The poll whose request began just before this tick's push: its reply shows tick t-1.
-      const pollDisplays = new Map<string, Display>();
-      const pollWires: WireObject[] = [];
-      for (const m of matches) {
-        if (!isListed(m, Math.max(0, t - 1))) continue;
-        const d = displayAt(m, Math.max(0, t - 1));
-        pollDisplays.set(String(m.key), d);
-        pollWires.push(toWire(d, m.index * 7));
-      }
+      const base = EPOCH_MS + t * 1000;
       const pushDisplays = new Map<string, Display>();
       const pushWires: WireObject[] = [];
       for (const m of matches) {
@@ -140,49 +170,60 @@ async function runMixed(matchday: RawMatchday, mixes: readonly Mix[], mode: Mode
         pushDisplays.set(String(m.key), d);
         pushWires.push(wire);
       }
-      const base = t * 1000;
       if (mode === 'poll-only') {
         // The same ticks polled: the full list at each tick, as fresh as the push would be.
-        const full = new Map<string, Display>();
-        const fullWires: WireObject[] = [];
-        for (const m of matches) {
-          if (!isListed(m, t)) continue;
-          full.set(String(m.key), displayAt(m, t));
-          fullWires.push(toWire(displayAt(m, t), m.index * 7));
-        }
-        await feed(full, fullWires, base + 500, true, t, 0);
+        vi.setSystemTime(base + 500);
+        await poll(viewAt(t, 0));
         continue;
       }
-      if (pushWires.length > 0) await feed(pushDisplays, pushWires, base + 500, false, t, 0);
-      if (mix.duplicate && pushWires.length > 0) await feed(new Map(pushDisplays), pushWires, base + 600, false, t, 0);
-      if (mix.reorder && previousFrame !== undefined) {
-        // An older frame after a newer one. Only objects whose phase or minute is behind what was
-        // applied can be told apart from a correction made within the same minute (the issue's rule);
-        // within one socket frames arrive in order, so only a frame replayed across a reconnect can be
-        // late, and then its minute is behind.
-        const late = previousFrame.wires.filter((wire) => {
-          const snapshot = parse([wire])[0] as MatchSnapshot;
-          const known = book.get(snapshot.matchId);
-          return known !== undefined && isBehind(known, snapshot);
-        });
-        if (late.length > 0) await feed(new Map(previousFrame.displays), late, base + 700, false, t, 0);
+      const pushes = async (): Promise<void> => {
+        vi.setSystemTime(base + 500);
+        if (pushWires.length > 0) await push(pushDisplays, pushWires);
+        vi.setSystemTime(base + 600);
+        if (mix.duplicate && pushWires.length > 0) await push(new Map(pushDisplays), pushWires);
+        if (mix.reorder && previousFrame !== undefined) {
+          // An older frame after a newer one. Only objects whose phase or minute is behind what was
+          // applied can be told apart from a correction made within the same minute (the issue's
+          // rule); within one socket frames arrive in order, so only a frame replayed across a
+          // reconnect can be late, and then its minute is behind.
+          const late = previousFrame.wires.filter((wire) => {
+            const snapshot = parse([wire])[0] as MatchSnapshot;
+            const known = book.get(snapshot.matchId);
+            return known !== undefined && isBehind(known, snapshot);
+          });
+          vi.setSystemTime(base + 700);
+          if (late.length > 0) await push(new Map(previousFrame.displays), late);
+        }
+      };
+      if (mode === 'mixed' && (mix.poll || t === lastTick)) {
+        // The poll whose request began just before this tick's push: its reply shows tick t-1.
+        vi.setSystemTime(base - 100);
+        await poll(viewAt(t - 1, mix.lookupFails), pushes);
+      } else {
+        await pushes();
       }
-      if (mode === 'mixed' && (mix.poll || t === lastTick)) await feed(pollDisplays, pollWires, base - 100, true, t - 1, mix.lookupFails);
       if (pushWires.length > 0) previousFrame = { wires: pushWires, displays: pushDisplays };
     }
     // Settle: good complete polls at the end until every match is dealt with.
     for (let k = 0; k < MISSING_POLLS_BEFORE_END + 2; k += 1) {
       t += 1;
-      await feed(new Map(), [], t * 1000, true, t, 0);
+      vi.setSystemTime(EPOCH_MS + t * 1000);
+      await poll({ tick: t, displays: new Map(), wires: [], lookupFails: 0 });
     }
     for (const oracle of oracles) oracle.finish();
     return stream;
   } finally {
-    await ingestor.stop();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await pipeline.stop();
   }
 }
+
+// Observation times are stepped by hand: only `Date` is faked, every timer stays real.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('push and polls of one matchday through the real Ingestor', () => {
   it('announces each true incident exactly once, ignores duplicates, older frames and slow polls', async () => {

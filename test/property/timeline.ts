@@ -15,7 +15,8 @@
  *   (error envelope, truncated or non-JSON body, items without event_key: rejected by the parser and
  *   never fed to detect), and matches missing from a poll (the poller then looks them up: 'found'
  *   with the Fixtures view, or 'unconfirmed').
- * - Driver (`runMatchday`): drives detect/detectAbsent exactly as src/engine/poller.ts does.
+ * - Driver (`runMatchday`): the production poll path (src/engine/polling-source.ts and
+ *   src/engine/ingestor.ts, test/helpers/pipeline.ts) on a fake provider that serves these replies.
  * - Oracle (`MatchOracle`): replays the emitted stream per match as a client would and, after every
  *   fed poll, requires the replayed match to equal what the provider showed: every incident shown
  *   is announced exactly once (on its own, or inside MATCH_STARTED when it preceded first sight) and
@@ -61,10 +62,10 @@
  */
 import fc from 'fast-check';
 import type { MatchEvent } from '../../src/domain/events.js';
-import type { MatchState, Phase } from '../../src/domain/match.js';
-import { detect, detectAbsent, type AbsenceOutcome } from '../../src/detect/diff.js';
+import type { Phase } from '../../src/domain/match.js';
 import { MINUTE_TOLERANCE } from '../../src/detect/identity.js';
-import { parseReply, parseReplyText } from '../../src/upstream/parse.js';
+import { parseMatch, parseReply } from '../../src/upstream/allsportsapi/parse.js';
+import { FakeProvider, startPipeline } from '../helpers/pipeline.js';
 import { wireCard, wireEnvelope, wireGoal, wireMatch, wireSub, wireVar, wireVars, type WireObject } from '../helpers/wire.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -1134,74 +1135,77 @@ export interface RunResult {
   readonly oracles: readonly MatchOracle[];
 }
 
-/** Polls the matchday like src/engine/poller.ts and checks every poll's events with the oracles. */
-export function runMatchday(matchday: RawMatchday): RunResult {
+/**
+ * Polls the matchday through the production poll path (test/helpers/pipeline.ts: the real
+ * `PollingSource` and `Ingestor` on a fake provider that answers with this matchday's wire, read by
+ * the AllSportsAPI parser) and checks every poll's events with the oracles.
+ */
+export async function runMatchday(matchday: RawMatchday): Promise<RunResult> {
   const matches = matchday.matches.map((raw, index) => buildMatch(raw, index));
   const { steps } = matchday;
   const oracles = matches.map((m) => new MatchOracle(m));
   const byKey = new Map(matches.map((m) => [String(m.key), m]));
-  const states = new Map<string, MatchState>();
   const stream: MatchEvent[] = [];
   const lastTick = Math.max(0, ...matches.map(listedUntil));
   let fedPolls = 0;
   let faultyPolls = 0;
+  // What the fake provider shows at the current poll.
   let t = 0;
-  let settled = false;
-  for (let n = 0; ; n += 1) {
-    const step = steps[n] ?? DEFAULT_STEP;
-    if (n > 0) t += step.advance;
-    // Finished once every match has left the list and a good poll (with nothing missing) has dealt with it.
-    if (settled && n >= steps.length) break;
-    settled ||= t >= lastTick && step.fault === null && step.missing === 0;
-    const listed = matches.filter((m) => isListed(m, t) && (step.missing & (1 << m.index)) === 0);
-    const wires = listed.map((m) => toWire(displayAt(m, t), step.seed + m.index * 7));
-    if (step.fault !== null) {
-      const reply = parseReplyText(faultyBody(step.fault, wireEnvelope(...wires)));
-      if (reply.ok) throw new Error(`faulty reply variant ${step.fault} was accepted by the parser`);
-      faultyPolls += 1;
-      continue;
-    }
-    const reply = parseReply(JSON.parse(JSON.stringify(wireEnvelope(...wires))));
-    if (!reply.ok) throw new Error(`a good reply was refused: ${reply.error.message}`);
-    fedPolls += 1;
-
-    // As Poller.pollOnce: diff every listed match, then settle the vanished ones, then commit.
-    const detections: Array<{ matchId: string; state: MatchState | null; events: MatchEvent[] }> = [];
-    const seen = new Set<string>();
-    for (const snapshot of reply.value.matches) {
-      if (seen.has(snapshot.matchId)) continue;
-      seen.add(snapshot.matchId);
-      const detection = detect(states.get(snapshot.matchId), snapshot);
-      const match = byKey.get(snapshot.matchId) as TrueMatch;
-      oracles[match.index]?.seen(displayAt(match, t), detection.events);
-      detections.push({ matchId: snapshot.matchId, ...detection });
-    }
-    const vanished = [...states.values()].filter((s) => !seen.has(s.matchId) && !s.ended);
-    for (const state of vanished) {
-      const match = byKey.get(state.matchId) as TrueMatch;
-      const oracle = oracles[match.index] as MatchOracle;
-      let outcome: AbsenceOutcome = { kind: 'unconfirmed' };
-      if (state.started) {
+  let step: PollStep = DEFAULT_STEP;
+  let listed: TrueMatch[] = [];
+  const wiresNow = (): WireObject[] => listed.map((m) => toWire(displayAt(m, t), step.seed + m.index * 7));
+  const feed = new FakeProvider(
+    { parseReply, parseMatch },
+    {
+      livescore: () =>
+        step.fault !== null
+          ? { text: faultyBody(step.fault, wireEnvelope(...wiresNow())) }
+          : { body: JSON.parse(JSON.stringify(wireEnvelope(...wiresNow()))) },
+      fixture: (matchId) => {
+        const match = byKey.get(matchId) as TrueMatch;
+        const state = pipeline.book.get(matchId);
         const isOver = t >= endTick(match);
-        const mustConfirm = isOver || state.absentPolls + 1 >= MISSING_POLLS_BEFORE_END; // rule 9
-        if (mustConfirm || (step.lookupFails & (1 << match.index)) === 0) {
-          const fixture = parseReply(JSON.parse(JSON.stringify(wireEnvelope(toWire(displayAt(match, t), step.seed)))));
-          if (!fixture.ok || fixture.value.matches[0] === undefined) throw new Error('fixture reply refused');
-          outcome = { kind: 'found', snapshot: fixture.value.matches[0] };
+        const mustConfirm = isOver || (state?.absentPolls ?? 0) + 1 >= MISSING_POLLS_BEFORE_END; // rule 9
+        if (!mustConfirm && (step.lookupFails & (1 << match.index)) !== 0) return { fail: 'network' };
+        return { body: JSON.parse(JSON.stringify(wireEnvelope(toWire(displayAt(match, t), step.seed)))) };
+      },
+    },
+  );
+  const pipeline = startPipeline(feed, { missingPollsBeforeEnd: MISSING_POLLS_BEFORE_END });
+  try {
+    let settled = false;
+    for (let n = 0; ; n += 1) {
+      step = steps[n] ?? DEFAULT_STEP;
+      if (n > 0) t += step.advance;
+      // Finished once every match has left the list and a good poll (with nothing missing) has dealt with it.
+      if (settled && n >= steps.length) break;
+      settled ||= t >= lastTick && step.fault === null && step.missing === 0;
+      listed = matches.filter((m) => isListed(m, t) && (step.missing & (1 << m.index)) === 0);
+      const listedIds = new Set(listed.map((m) => String(m.key)));
+      // Followed matches this poll will not list: each is looked up (started) or counted absent.
+      const vanished = [...pipeline.book.values()].filter((s) => !listedIds.has(s.matchId) && !s.ended).map((s) => s.matchId);
+      const { outcome, events } = await pipeline.poll();
+      if (step.fault !== null) {
+        if (outcome.ok) throw new Error(`faulty reply variant ${step.fault} was accepted by the parser`);
+        faultyPolls += 1;
+        continue;
+      }
+      if (!outcome.ok) throw new Error(`a good poll failed: ${outcome.error.message}`);
+      fedPolls += 1;
+      const eventsOf = (id: string): MatchEvent[] => events.filter((e) => e.match_id === id);
+      for (const match of listed) oracles[match.index]?.seen(displayAt(match, t), eventsOf(String(match.key)));
+      for (const matchId of vanished) {
+        const match = byKey.get(matchId) as TrueMatch;
+        const oracle = oracles[match.index] as MatchOracle;
+        if (feed.lookups.get(matchId) === 'found') oracle.seen(displayAt(match, t), eventsOf(matchId));
+        else if (oracle.absent(eventsOf(matchId), t) !== (pipeline.book.get(matchId) === undefined)) {
+          throw new OracleViolation(`match ${match.key} at tick ${t}: a never-started match must be forgotten after exactly ${MISSING_POLLS_BEFORE_END} absences`);
         }
       }
-      const detection = detectAbsent(state, outcome, MISSING_POLLS_BEFORE_END);
-      if (outcome.kind === 'found') oracle.seen(displayAt(match, t), detection.events);
-      else if (oracle.absent(detection.events, t) !== (detection.state === null)) {
-        throw new OracleViolation(`match ${match.key} at tick ${t}: a never-started match must be forgotten after exactly ${MISSING_POLLS_BEFORE_END} absences`);
-      }
-      detections.push({ matchId: state.matchId, ...detection });
-    }
-    for (const { matchId, state, events } of detections) {
-      if (state === null) states.delete(matchId);
-      else states.set(matchId, state);
       stream.push(...events);
     }
+  } finally {
+    await pipeline.stop();
   }
   for (const oracle of oracles) oracle.finish();
   return { stream, fedPolls, faultyPolls, oracles };

@@ -5,6 +5,7 @@
 import { clockMinute, HandledCloseCodes, minuteSortKey as sdkSortKey } from '@football-streaming-core/client';
 import { describe, expect, it } from 'vitest';
 import { phaseClock, stampClocks } from '../../src/domain/clock.js';
+import { minuteOf } from '../../src/upstream/allsportsapi/status.js';
 import type { MatchState } from '../../src/domain/match.js';
 import { CloseCode } from '../../src/domain/protocol.js';
 import { minuteSortKey } from '../../src/detect/minute.js';
@@ -107,7 +108,7 @@ describe('clockMinute (SDK)', () => {
 describe('stampClocks', () => {
   const state = (phase: MatchState['phase'], status: string, clock?: MatchState['clock']): MatchState => ({
     matchId: '1', homeTeam: 'H', awayTeam: 'A', homeTeamKey: '11', awayTeamKey: '12', leagueId: '9', league: 'L', country: 'C',
-    startTime: '2026-05-17 12:00', status, phase, started: true, ended: false, score: { home: 0, away: 0 }, halftimeScore: null,
+    startTime: '2026-05-17 12:00', status, minute: minuteOf(status), phase, started: true, ended: false, score: { home: 0, away: 0 }, halftimeScore: null,
     penaltyScore: null, goals: [], cards: [], substitutions: [], absentPolls: 0, scoreRevision: 0, phaseHistory: [phase],
     retiredEventIds: [], ...(clock !== undefined ? { clock } : {}),
   });

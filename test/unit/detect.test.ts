@@ -6,9 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { MatchEvent } from '../../src/domain/events.js';
-import type { MatchSnapshot, MatchState } from '../../src/domain/match.js';
+import type { MatchState } from '../../src/domain/match.js';
+import type { MatchSnapshot } from '../../src/upstream/provider.js';
 import { detect, detectAbsent } from '../../src/detect/diff.js';
-import { parseReply } from '../../src/upstream/parse.js';
+import { parseReply } from '../../src/upstream/allsportsapi/parse.js';
 import {
   wireCard,
   wireEnvelope,

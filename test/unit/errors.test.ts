@@ -26,6 +26,7 @@ const samples: Record<ErrorCode, CodedError> = {
   DEADLINE_EXCEEDED: new ERRORS.DEADLINE_EXCEEDED('the store did not answer within 5 ms'),
   BUS_RESET_UNHANDLED: new ERRORS.BUS_RESET_UNHANDLED('bus subscription stopped'),
   HISTORY_CHANGED: new ERRORS.HISTORY_CHANGED('the history changed under a read'),
+  IPC_MALFORMED_BATCH: new ERRORS.IPC_MALFORMED_BATCH('not a batch'),
   UPSTREAM_FAILED: new ERRORS.UPSTREAM_FAILED('timeout', 'timed out'),
   UPSTREAM_BAD_FORMAT: new ERRORS.UPSTREAM_BAD_FORMAT('result[0].event_key: missing'),
   INVALID_PARAMETER: new ERRORS.INVALID_PARAMETER('since', 'since: expected a non-negative integer'),

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import type { MatchSnapshot } from '../../src/domain/match.js';
-import { parseReply, parseReplyText, parseScore, type ParsedReply } from '../../src/upstream/parse.js';
+import type { MatchSnapshot } from '../../src/upstream/provider.js';
+import { parseReply, parseReplyText, parseScore, type ParsedReply } from '../../src/upstream/allsportsapi/parse.js';
 import type { UpstreamError } from '../../src/upstream/errors.js';
-import { wireCard, wireEnvelope, wireGoal, wireMatch, wireSub, type WireObject } from '../helpers/wire.js';
+import { wireCard, wireEnvelope, wireGoal, wireMatch, wireSub, wireVar, wireVars, type WireObject } from '../helpers/wire.js';
 
 const fixtureText = (name: string): string =>
   readFileSync(new URL(`../fixtures/allsportsapi/${name}`, import.meta.url), 'utf8');
@@ -62,8 +62,7 @@ describe('success envelope (§2)', () => {
 
     expect(matches[0]).toEqual({
       matchId: '3000000123',
-      date: '2025-05-17',
-      time: '15:00',
+      startTime: '2025-05-17 15:00',
       homeTeam: 'Olympique Athènes',
       awayTeam: 'Sporting Crète',
       homeTeamKey: '7594',
@@ -71,12 +70,14 @@ describe('success envelope (§2)', () => {
       leagueId: '302',
       league: 'Ligue Élite / Groupe A',
       country: 'Grèce',
-      status: '45+',
+      phase: 'first_half',
+      minute: '45+',
+      statusText: '45+',
       live: true,
-      finalResult: { home: 1, away: 2 },
-      halftimeResult: { home: 1, away: 2 },
-      ftResult: null,
-      penaltyResult: null,
+      score: { home: 1, away: 2 },
+      halftimeScore: { home: 1, away: 2 },
+      shootoutScore: null,
+      shootout: false,
       goals: [
         {
           minute: '12',
@@ -86,8 +87,8 @@ describe('success envelope (§2)', () => {
           assist: 'J. Léon',
           assistId: '3567294284',
           score: { home: 1, away: 0 },
-          info: '',
-          infoTime: '1st Half',
+          penalty: false,
+          ownGoal: false,
         },
         {
           minute: '39',
@@ -97,8 +98,8 @@ describe('success envelope (§2)', () => {
           assist: '',
           assistId: '',
           score: { home: 1, away: 1 },
-          info: 'Penalty',
-          infoTime: '1st Half',
+          penalty: true,
+          ownGoal: false,
         },
         {
           // No scorer name on either side: the away count went up from 1-1 to 1-2.
@@ -109,26 +110,26 @@ describe('success envelope (§2)', () => {
           assist: '',
           assistId: '',
           score: { home: 1, away: 2 },
-          info: '',
-          infoTime: '1st Half',
+          penalty: false,
+          ownGoal: false,
         },
       ],
+      missedPenalties: [],
       cards: [
-        { minute: '20', side: 'home', player: 'A. Rahmanovic', playerId: '3858212000', card: 'yellow card', color: 'yellow', infoTime: '1st Half' },
-        { minute: '33', side: 'home', player: '', playerId: '', card: 'yellow card', color: 'yellow', infoTime: '1st Half' },
-        { minute: '44', side: 'away', player: '', playerId: '', card: 'red card', color: 'red', infoTime: '1st Half' },
-        { minute: '45+3', side: 'away', player: 'G. Gasperini', playerId: '', card: 'red card', color: 'red', infoTime: '1st Half' },
+        { minute: '20', side: 'home', player: 'A. Rahmanovic', playerId: '3858212000', card: 'yellow card', color: 'yellow', secondYellow: false, coach: false },
+        { minute: '33', side: 'home', player: '', playerId: '', card: 'yellow card', color: 'yellow', secondYellow: false, coach: false },
+        { minute: '44', side: 'away', player: '', playerId: '', card: 'red card', color: 'red', secondYellow: false, coach: false },
+        { minute: '45+3', side: 'away', player: 'G. Gasperini', playerId: '', card: 'red card', color: 'red', secondYellow: false, coach: true },
       ],
       // Provider order is kept (40, 23, 18): sorting is the detector's job.
       substitutions: [
-        { minute: '40', side: 'away', playerIn: 'K. Novák', playerOut: 'P. Horák', inId: '4294967001', outId: '870347753', infoTime: '1st Half' },
-        { minute: '23', side: 'home', playerIn: 'H. Mhamedi', playerOut: 'T. Alkhaly', inId: '870347754', outId: '3312626380', infoTime: '1st Half' },
+        { minute: '40', side: 'away', playerIn: 'K. Novák', playerOut: 'P. Horák', inId: '4294967001', outId: '870347753' },
+        { minute: '23', side: 'home', playerIn: 'H. Mhamedi', playerOut: 'T. Alkhaly', inId: '870347754', outId: '3312626380' },
         // in_id 0 is the provider's "unknown".
-        { minute: '18', side: 'home', playerIn: 'A. Ben Ali', playerOut: 'S. Trabelsi', inId: '', outId: '3312626381', infoTime: '1st Half' },
+        { minute: '18', side: 'home', playerIn: 'A. Ben Ali', playerOut: 'S. Trabelsi', inId: '', outId: '3312626381' },
       ],
       // No `vars` key at all (pre-late-2023 payload).
       vars: [],
-      coaches: ['S. Kasri', 'G. Gasperini'],
     } satisfies MatchSnapshot);
   });
 
@@ -136,8 +137,7 @@ describe('success envelope (§2)', () => {
     const { matches } = textOk(fixtureText('livescore_quirks.json'));
     expect(matches[1]).toEqual({
       matchId: '1061501',
-      date: '2025-05-17',
-      time: '15:00',
+      startTime: '2025-05-17 15:00',
       homeTeam: 'Heidenheim',
       awayTeam: 'Regensburg',
       homeTeamKey: '3917',
@@ -145,12 +145,14 @@ describe('success envelope (§2)', () => {
       leagueId: '175',
       league: '2. Bundesliga',
       country: 'Germany',
-      status: 'Half Time',
+      phase: 'half_time',
+      minute: null,
+      statusText: 'Half Time',
       live: true,
-      finalResult: { home: 2, away: 0 }, // "2-0"
-      halftimeResult: { home: 2, away: 0 }, // "2:0"
-      ftResult: null, // "" while live
-      penaltyResult: null, // " - "
+      score: { home: 2, away: 0 }, // "2-0"
+      halftimeScore: { home: 2, away: 0 }, // "2:0"
+      shootoutScore: null, // " - "
+      shootout: false,
       goals: [
         {
           // Unnamed first goal: 0-0 → 1-0 is a home goal.
@@ -161,8 +163,8 @@ describe('success envelope (§2)', () => {
           assist: '',
           assistId: '',
           score: { home: 1, away: 0 },
-          info: '',
-          infoTime: '1st Half',
+          penalty: false,
+          ownGoal: false,
         },
         {
           minute: '30',
@@ -172,21 +174,20 @@ describe('success envelope (§2)', () => {
           assist: '',
           assistId: '',
           score: { home: 2, away: 0 },
-          info: '',
-          infoTime: '1st Half',
+          penalty: false,
+          ownGoal: false,
         },
       ],
+      missedPenalties: [],
       cards: [],
       substitutions: [
-        { minute: '41', side: 'away', playerIn: 'S. Singh', playerOut: 'A. Albers', inId: '1433003', outId: '1433004', infoTime: '1st Half' },
+        { minute: '41', side: 'away', playerIn: 'S. Singh', playerOut: 'A. Albers', inId: '1433003', outId: '1433004' },
       ],
       vars: [
-        { side: 'home', minute: '59', player: 'Arkadiusz Milik', playerId: '755943754', type: 'Goal cancelled', decision: 'Goal confirmed' },
+        { side: 'home', minute: '59', player: 'Arkadiusz Milik', playerId: '755943754', cancelsGoal: false },
         // var_event_decision null → ""; var_player_id above int32 kept exactly.
-        { side: 'away', minute: '44', player: 'B. Gimber', playerId: '4294960000', type: 'Card upgrade', decision: '' },
+        { side: 'away', minute: '44', player: 'B. Gimber', playerId: '4294960000', cancelsGoal: false },
       ],
-      // home_team has no `coaches` (nor `substitutes`); away_team has only starting_lineups and coaches.
-      coaches: ['M. Selimbegovic'],
     } satisfies MatchSnapshot);
   });
 
@@ -194,8 +195,7 @@ describe('success envelope (§2)', () => {
     const { matches } = textOk(fixtureText('livescore_quirks.json'));
     expect(matches[2]).toEqual({
       matchId: '1223924',
-      date: '2025-05-17',
-      time: '20:45',
+      startTime: '2025-05-17 20:45',
       homeTeam: 'Spezia',
       awayTeam: 'Verona',
       homeTeamKey: '4977',
@@ -203,17 +203,19 @@ describe('success envelope (§2)', () => {
       leagueId: '207',
       league: 'Serie A - Relegation Round',
       country: 'Italy',
-      status: '',
+      phase: 'not_started',
+      minute: null,
+      statusText: '',
       live: false,
-      finalResult: null,
-      halftimeResult: null,
-      ftResult: null,
-      penaltyResult: null,
+      score: null,
+      halftimeScore: null,
+      shootoutScore: null,
+      shootout: false,
       goals: [],
+      missedPenalties: [],
       cards: [],
       substitutions: [],
       vars: [],
-      coaches: [],
     } satisfies MatchSnapshot);
   });
 
@@ -222,23 +224,26 @@ describe('success envelope (§2)', () => {
     expect(warnings).toEqual([]);
     const summary = matches.map((m) => ({
       id: m.matchId,
-      status: m.status,
+      status: m.statusText,
+      phase: m.phase,
       live: m.live,
-      time: m.time,
-      ht: m.halftimeResult,
-      final: m.finalResult,
-      ft: m.ftResult,
-      pen: m.penaltyResult,
+      time: m.startTime.slice(-5),
+      ht: m.halftimeScore,
+      score: m.score,
+      shootout: m.shootout,
+      pen: m.shootoutScore,
     }));
+    // After extra time the final result is the score after 120 minutes; after a shoot-out the
+    // provider's final result folds the shoot-out in ("2 - 3"): the trusted score is the ft result.
     expect(summary).toEqual([
-      { id: '1059491', status: 'Finished', live: true, time: '21:00', ht: { home: 0, away: 1 }, final: { home: 1, away: 1 }, ft: { home: 1, away: 1 }, pen: null },
-      { id: '1158302', status: 'After ET', live: false, time: '21:00', ht: { home: 0, away: 0 }, final: { home: 2, away: 1 }, ft: { home: 1, away: 1 }, pen: null },
-      { id: '1158301', status: 'After Pen.', live: false, time: '21:00', ht: { home: 2, away: 1 }, final: { home: 2, away: 3 }, ft: { home: 2, away: 2 }, pen: { home: 4, away: 5 } },
-      { id: '1299038', status: 'Postponed', live: false, time: '00:00', ht: null, final: null, ft: null, pen: null },
+      { id: '1059491', status: 'Finished', phase: 'finished', live: true, time: '21:00', ht: { home: 0, away: 1 }, score: { home: 1, away: 1 }, shootout: false, pen: null },
+      { id: '1158302', status: 'After ET', phase: 'finished', live: false, time: '21:00', ht: { home: 0, away: 0 }, score: { home: 2, away: 1 }, shootout: false, pen: null },
+      { id: '1158301', status: 'After Pen.', phase: 'finished', live: false, time: '21:00', ht: { home: 2, away: 1 }, score: { home: 2, away: 2 }, shootout: true, pen: { home: 4, away: 5 } },
+      { id: '1299038', status: 'Postponed', phase: 'postponed', live: false, time: '00:00', ht: null, score: null, shootout: false, pen: null },
     ]);
     expect(matches[0]?.goals).toEqual([
-      { minute: '21', side: 'away', scorer: 'M. Cunha', scorerId: '', assist: 'J. Moutinho', assistId: '', score: { home: 0, away: 1 }, info: '', infoTime: '1st Half' },
-      { minute: '55', side: 'home', scorer: 'A. Mitrovic', scorerId: '1160', assist: '', assistId: '', score: { home: 1, away: 1 }, info: 'Penalty', infoTime: '2nd Half' },
+      { minute: '21', side: 'away', scorer: 'M. Cunha', scorerId: '', assist: 'J. Moutinho', assistId: '', score: { home: 0, away: 1 }, penalty: false, ownGoal: false },
+      { minute: '55', side: 'home', scorer: 'A. Mitrovic', scorerId: '1160', assist: '', assistId: '', score: { home: 1, away: 1 }, penalty: true, ownGoal: false },
     ]);
   });
 
@@ -431,12 +436,9 @@ describe('scores (§10.4)', () => {
 
   it('every score field of a match goes through the same rule', () => {
     const snapshot = parseOne(wireMatch({ final: '3:2', halftime: '1-1', ft: ' - ', penalty: '-' }));
-    expect([snapshot.finalResult, snapshot.halftimeResult, snapshot.ftResult, snapshot.penaltyResult]).toEqual([
-      { home: 3, away: 2 },
-      { home: 1, away: 1 },
-      null,
-      null,
-    ]);
+    expect([snapshot.score, snapshot.halftimeScore, snapshot.shootoutScore]).toEqual([{ home: 3, away: 2 }, { home: 1, away: 1 }, null]);
+    const shootout = parseOne(wireMatch({ status: 'Penalties', final: '3:2', halftime: '1-1', ft: ' - ', penalty: '2-1' }));
+    expect([shootout.score, shootout.shootoutScore, shootout.shootout]).toEqual([null, { home: 2, away: 1 }, true]);
   });
 });
 
@@ -444,22 +446,22 @@ describe('status and event_live (§4, §10.2–3)', () => {
   it.each(['1', '30', '45+', '90+', '105', 'Half Time', 'Finished', 'After ET', 'After Pen.', 'Postponed', '', 'Cancelled', 'Awarded', 'Interrupted by weather'])(
     'status %j is carried through as is',
     (status) => {
-      expect(parseOne(wireMatch({ status })).status).toBe(status);
+      expect(parseOne(wireMatch({ status })).statusText).toBe(status);
     },
   );
 
   it('status text is trimmed', () => {
-    expect(parseOne(wireMatch({ status: ' 67 ' })).status).toBe('67');
+    expect(parseOne(wireMatch({ status: ' 67 ' })).statusText).toBe('67');
   });
 
   it('event_live "1" / "0"; a Finished match may still say "1"', () => {
     expect(parseOne(wireMatch({ status: '30', live: '1' })).live).toBe(true);
     expect(parseOne(wireMatch({ status: '', live: '0' })).live).toBe(false);
     const finished = parseOne(wireMatch({ status: 'Finished', live: '1', final: '1 - 1', ft: '1 - 1' }));
-    expect({ status: finished.status, live: finished.live, ft: finished.ftResult }).toEqual({
+    expect({ status: finished.statusText, live: finished.live, score: finished.score }).toEqual({
       status: 'Finished',
       live: true,
-      ft: { home: 1, away: 1 },
+      score: { home: 1, away: 1 },
     });
   });
 
@@ -485,9 +487,9 @@ describe('goalscorers (§5)', () => {
     ];
     const snapshot = parseOne(wireMatch({ goals }));
     expect(snapshot.goals).toEqual([
-      { minute: '29', side: 'home', scorer: 'T. Koopmeiners', scorerId: '958745255', assist: 'R. Hojlund', assistId: '3312626380', score: { home: 1, away: 0 }, info: '', infoTime: '1st Half' },
-      { minute: '45+1', side: 'away', scorer: 'A. Petagna', scorerId: '', assist: '', assistId: '', score: { home: 1, away: 1 }, info: 'Penalty', infoTime: '1st Half' },
-      { minute: '90+5', side: 'home', scorer: 'L. Muriel', scorerId: '', assist: '', assistId: '', score: { home: 2, away: 1 }, info: '', infoTime: '2nd Half' },
+      { minute: '29', side: 'home', scorer: 'T. Koopmeiners', scorerId: '958745255', assist: 'R. Hojlund', assistId: '3312626380', score: { home: 1, away: 0 }, penalty: false, ownGoal: false },
+      { minute: '45+1', side: 'away', scorer: 'A. Petagna', scorerId: '', assist: '', assistId: '', score: { home: 1, away: 1 }, penalty: true, ownGoal: false },
+      { minute: '90+5', side: 'home', scorer: 'L. Muriel', scorerId: '', assist: '', assistId: '', score: { home: 2, away: 1 }, penalty: false, ownGoal: false },
     ]);
   });
 
@@ -563,6 +565,58 @@ describe('goalscorers (§5)', () => {
   });
 });
 
+describe('normalised incident facts (issue 17 §3)', () => {
+  it('penalty, own goal (by info or an "(o.g.)" suffix) and a missed penalty, which is no goal', () => {
+    const snapshot = parseOne(
+      wireMatch({
+        goals: [
+          wireGoal('home', '10', 'A. Striker', '1 - 0', { info: 'Penalty' }),
+          wireGoal('away', '20', 'B. Back (o.g.)', '1 - 1'),
+          wireGoal('home', '30', 'C. Back', '2 - 1', { info: 'Own Goal' }),
+          wireGoal('away', '40', 'D. Taker', '2 - 1', { info: 'Missed Penalty' }),
+        ],
+      }),
+    );
+    expect(snapshot.goals.map((g) => [g.minute, g.penalty, g.ownGoal])).toEqual([
+      ['10', true, false],
+      ['20', false, true],
+      ['30', false, true],
+    ]);
+    expect(snapshot.missedPenalties).toEqual([{ minute: '40', side: 'away', player: 'D. Taker', playerId: '' }]);
+  });
+
+  it('a red card naming the yellow is a second yellow; a VAR "Goal cancelled" decision cancels a goal', () => {
+    const snapshot = parseOne(
+      wireMatch({
+        cards: [wireCard('home', '60', 'E. Mid', 'yellowred card'), wireCard('home', '70', 'F. Mid', 'red card')],
+        vars: wireVars(wireVar('away', '59', 'G. Fwd'), wireVar('home', '80', 'H. Fwd', 'Penalty confirmed')),
+      }),
+    );
+    expect(snapshot.cards.map((c) => [c.color, c.secondYellow])).toEqual([
+      ['red', true],
+      ['red', false],
+    ]);
+    expect(snapshot.vars.map((v) => [v.side, v.cancelsGoal])).toEqual([
+      ['home', false],
+      ['away', true],
+    ]);
+  });
+
+  it('phase and minute from the status; a word status has no minute', () => {
+    expect(['23', '45+2', 'Half Time', '91', 'After Pen.', 'Weird'].map((status) => {
+      const m = parseOne(wireMatch({ status }));
+      return [m.phase, m.minute];
+    })).toEqual([
+      ['first_half', '23'],
+      ['first_half', '45+2'],
+      ['half_time', null],
+      ['extra_time', '91'],
+      ['finished', null],
+      ['unknown', null],
+    ]);
+  });
+});
+
 describe('cards (§6)', () => {
   it('named cards on either side with their ids', () => {
     const cards = [
@@ -570,8 +624,8 @@ describe('cards (§6)', () => {
       wireCard('away', '70', 'Marlon', 'red card', { id: '2372991312' }),
     ];
     expect(parseOne(wireMatch({ cards })).cards).toEqual([
-      { minute: '45+3', side: 'home', player: 'A. Rahmanovic', playerId: '3858212000', card: 'yellow card', color: 'yellow', infoTime: '1st Half' },
-      { minute: '70', side: 'away', player: 'Marlon', playerId: '2372991312', card: 'red card', color: 'red', infoTime: '2nd Half' },
+      { minute: '45+3', side: 'home', player: 'A. Rahmanovic', playerId: '3858212000', card: 'yellow card', color: 'yellow', secondYellow: false, coach: false },
+      { minute: '70', side: 'away', player: 'Marlon', playerId: '2372991312', card: 'red card', color: 'red', secondYellow: false, coach: false },
     ]);
   });
 
@@ -584,9 +638,9 @@ describe('cards (§6)', () => {
     // Both names really are "" in the input.
     expect(cards.every((c) => c['home_fault'] === '' && c['away_fault'] === '')).toBe(true);
     expect(parseOne(wireMatch({ cards })).cards).toEqual([
-      { minute: '50', side: 'home', player: '', playerId: '', card: 'yellow card', color: 'yellow', infoTime: '2nd Half' },
-      { minute: '62', side: 'away', player: '', playerId: '', card: 'yellow card', color: 'yellow', infoTime: '2nd Half' },
-      { minute: '90', side: 'away', player: '', playerId: '', card: 'red card', color: 'red', infoTime: '2nd Half' },
+      { minute: '50', side: 'home', player: '', playerId: '', card: 'yellow card', color: 'yellow', secondYellow: false, coach: false },
+      { minute: '62', side: 'away', player: '', playerId: '', card: 'yellow card', color: 'yellow', secondYellow: false, coach: false },
+      { minute: '90', side: 'away', player: '', playerId: '', card: 'red card', color: 'red', secondYellow: false, coach: false },
     ]);
   });
 
@@ -597,9 +651,8 @@ describe('cards (§6)', () => {
         coaches: { home: ['G. Gasperini'], away: ['R. Palladino'] },
       }),
     );
-    expect(snapshot.coaches).toEqual(['G. Gasperini', 'R. Palladino']);
     expect(snapshot.cards).toEqual([
-      { minute: '67', side: 'home', player: 'G. Gasperini', playerId: '2943725468', card: 'red card', color: 'red', infoTime: '2nd Half' },
+      { minute: '67', side: 'home', player: 'G. Gasperini', playerId: '2943725468', card: 'red card', color: 'red', secondYellow: false, coach: true },
     ]);
   });
 
@@ -644,10 +697,10 @@ describe('substitutions (§7)', () => {
     expect(subs[2]?.['info']).toBeNull();
     expect(parseOne(wireMatch({ subs })).substitutions).toEqual([
       // Provider order kept: 84, 46, 60, 90+4.
-      { minute: '84', side: 'away', playerIn: 'K. Novák', playerOut: 'P. Horák', inId: '4294967001', outId: '870347753', infoTime: '2nd Half' },
-      { minute: '46', side: 'home', playerIn: 'H. Mhamedi', playerOut: 'T. Alkhaly', inId: '870347754', outId: '3312626380', infoTime: '2nd Half' },
-      { minute: '60', side: 'away', playerIn: 'S. Singh', playerOut: 'A. Albers', inId: '1', outId: '2', infoTime: '2nd Half' },
-      { minute: '90+4', side: 'home', playerIn: 'B. One', playerOut: 'C. Two', inId: '3', outId: '4', infoTime: '2nd Half' },
+      { minute: '84', side: 'away', playerIn: 'K. Novák', playerOut: 'P. Horák', inId: '4294967001', outId: '870347753' },
+      { minute: '46', side: 'home', playerIn: 'H. Mhamedi', playerOut: 'T. Alkhaly', inId: '870347754', outId: '3312626380' },
+      { minute: '60', side: 'away', playerIn: 'S. Singh', playerOut: 'A. Albers', inId: '1', outId: '2' },
+      { minute: '90+4', side: 'home', playerIn: 'B. One', playerOut: 'C. Two', inId: '3', outId: '4' },
     ]);
   });
 
@@ -690,8 +743,8 @@ describe('vars, lineups, logos (§8, §10.9)', () => {
       ],
     };
     expect(parseOne(wireMatch({ vars })).vars).toEqual([
-      { side: 'home', minute: '59', player: 'Arkadiusz Milik', playerId: '755943754', type: 'Goal cancelled', decision: 'Goal confirmed' },
-      { side: 'away', minute: '90+2', player: 'D. Poloz', playerId: '3567294284', type: 'Penalty cancelled', decision: 'Penalty cancelled' },
+      { side: 'home', minute: '59', player: 'Arkadiusz Milik', playerId: '755943754', cancelsGoal: false },
+      { side: 'away', minute: '90+2', player: 'D. Poloz', playerId: '3567294284', cancelsGoal: false },
     ]);
   });
 
@@ -705,9 +758,10 @@ describe('vars, lineups, logos (§8, §10.9)', () => {
   it('line-ups missing keys, or missing entirely, yield the coaches that are there', () => {
     const match = wireMatch();
     match['lineups'] = { home_team: { starting_lineups: [] }, away_team: { coaches: [{ coache: 'Lopetegui', coache_country: null }] } };
-    expect(parseOne(match).coaches).toEqual(['Lopetegui']);
+    match['cards'] = [wireCard('away', '80', 'Lopetegui', 'yellow card')];
+    expect(parseOne(match).cards.map((c) => c.coach)).toEqual([true]);
     delete match['lineups'];
-    expect(parseOne(match).coaches).toEqual([]);
+    expect(parseOne(match).cards.map((c) => c.coach)).toEqual([false]);
   });
 
   it('league_logo and country_logo null are accepted', () => {

@@ -1,11 +1,13 @@
 /**
- * Status normalisation (src/detect/phase.ts) and minute arithmetic (src/detect/minute.ts): the two
+ * Status normalisation (AllSportsAPI's, src/upstream/allsportsapi/status.ts), phase rules
+ * (src/detect/phase.ts) and minute arithmetic (src/detect/minute.ts): the two
  * tables every detection decision rests on.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Phase } from '../../src/domain/match.js';
-import { FINISHED_STATUSES, hasKickedOff, isCalledOff, isShootout, isTerminal, phaseOf, phaseRank } from '../../src/detect/phase.js';
+import { hasKickedOff, isCalledOff, isTerminal, phaseRank } from '../../src/detect/phase.js';
+import { FINISHED_STATUSES, isShootoutStatus, minuteOf, phaseOf } from '../../src/upstream/allsportsapi/status.js';
 import { minuteDistance, minuteSortKey, minuteValue } from '../../src/detect/minute.js';
 
 describe('phaseOf', () => {
@@ -90,12 +92,16 @@ describe('phase predicates', () => {
     for (const p of ['finished', 'postponed', 'interrupted', 'unknown'] as Phase[]) expect(phaseRank(p)).toBeUndefined();
   });
 
-  it('recognises the shoot-out by phase or by a status naming penalties', () => {
-    expect(isShootout('penalties', 'Penalties')).toBe(true);
-    expect(isShootout('finished', 'After Pen.')).toBe(true);
-    expect(isShootout('finished', 'After ET')).toBe(false);
-    expect(isShootout('finished', 'Finished')).toBe(false);
-    expect(isShootout('extra_time', '118')).toBe(false);
+  it('recognises the shoot-out by a status naming penalties', () => {
+    expect(isShootoutStatus('Penalties')).toBe(true);
+    expect(isShootoutStatus('After Pen.')).toBe(true);
+    expect(isShootoutStatus('After ET')).toBe(false);
+    expect(isShootoutStatus('Finished')).toBe(false);
+    expect(isShootoutStatus('118')).toBe(false);
+  });
+
+  it('reads the minute of a minute status, and none of a word status', () => {
+    expect(['23', '45+', '45+2', ' 67 ', "30'", 'Half Time', '', 'Finished'].map(minuteOf)).toEqual(['23', '45+', '45+2', '67', "30'", null, null, null]);
   });
 });
 

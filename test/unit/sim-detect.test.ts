@@ -1,14 +1,15 @@
 /**
- * The scripted simulator's hard cases through the real parser and detector: a whole matchday
- * cycle polled every 20 sim seconds, exactly as the poller would (vanished matches looked up with
- * the simulator's Fixtures answer). Pure functions only: no server, no clock.
+ * The scripted simulator's hard cases through the production poll path: a whole matchday cycle
+ * polled every 20 sim seconds by the real PollingSource and Ingestor (test/helpers/pipeline.ts),
+ * on a fake provider that answers with the simulator's renderer (the provider's `SimRenderer`, the
+ * same one the built-in simulator serves) read by the provider's parser. No server, no clock.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MatchEvent } from '../../src/domain/events.js';
-import type { MatchState } from '../../src/domain/match.js';
-import { detect, detectAbsent, type AbsenceOutcome } from '../../src/detect/diff.js';
-import { matchdayLengthSecs, renderFixture, renderLivescore, scriptedMatches, toProviderJson, type ScriptedMatchInfo } from '../../src/sim/render.js';
-import { parseReplyText } from '../../src/upstream/parse.js';
+import { matchdayLengthSecs, scriptedMatches, type ScriptedMatchInfo } from '../../src/sim/render/allsportsapi/index.js';
+import { allSportsApi } from '../../src/upstream/allsportsapi/index.js';
+import type { SimAnswer } from '../../src/upstream/provider.js';
+import { FakeProvider, startPipeline, type FakeReply, type Pipeline } from '../helpers/pipeline.js';
 
 const POLL_EVERY_SECS = 20;
 const MISSING_POLLS_BEFORE_END = 3;
@@ -23,42 +24,37 @@ interface Emitted {
 interface Absence {
   readonly simSecs: number;
   readonly matchId: string;
-  readonly outcome: AbsenceOutcome['kind'];
+  /** What the look-up of the vanished match learnt. */
+  readonly outcome: 'found' | 'unknown' | 'failed';
 }
 
-/** Polls one whole cycle like src/engine/poller.ts: every event with the sim time of its poll, and every absence. */
-function pollCycle(): { emitted: Emitted[]; absences: Absence[] } {
-  const states = new Map<string, MatchState>();
+const reply = (answer: SimAnswer): FakeReply => ({ text: answer.body });
+
+let pipeline: Pipeline | undefined;
+
+/** Polls one whole cycle through the production poll path: every event with the sim time of its poll, and every look-up. */
+async function pollCycle(): Promise<{ emitted: Emitted[]; absences: Absence[] }> {
+  const renderer = await allSportsApi.loadSimulator();
+  let simSecs = 0;
+  const feed = new FakeProvider(allSportsApi.parser, {
+    livescore: () => reply(renderer.live(simSecs)),
+    fixture: (matchId) => reply(renderer.fixture(matchId, simSecs)),
+  });
+  pipeline = startPipeline(feed, { missingPollsBeforeEnd: MISSING_POLLS_BEFORE_END });
   const emitted: Emitted[] = [];
   const absences: Absence[] = [];
-  let poll = 0;
-  for (let simSecs = 0; simSecs < matchdayLengthSecs; simSecs += POLL_EVERY_SECS, poll += 1) {
-    const reply = parseReplyText(toProviderJson(renderLivescore(simSecs)));
-    if (!reply.ok) throw new Error(`simulated Livescore refused at ${simSecs}s: ${reply.error.message}`);
-    const out: Array<{ matchId: string; state: MatchState | null; events: MatchEvent[] }> = [];
-    const seen = new Set<string>();
-    for (const snapshot of reply.value.matches) {
-      seen.add(snapshot.matchId);
-      out.push({ matchId: snapshot.matchId, ...detect(states.get(snapshot.matchId), snapshot) });
-    }
-    for (const state of [...states.values()].filter((s) => !seen.has(s.matchId) && !s.ended)) {
-      let outcome: AbsenceOutcome = { kind: 'unconfirmed' };
-      if (state.started) {
-        const fixture = parseReplyText(toProviderJson(renderFixture(Number(state.matchId), simSecs)));
-        const found = fixture.ok ? fixture.value.matches[0] : undefined;
-        if (found !== undefined) outcome = { kind: 'found', snapshot: found };
-      }
-      absences.push({ simSecs, matchId: state.matchId, outcome: outcome.kind });
-      out.push({ matchId: state.matchId, ...detectAbsent(state, outcome, MISSING_POLLS_BEFORE_END) });
-    }
-    for (const { matchId, state, events } of out) {
-      if (state === null) states.delete(matchId);
-      else states.set(matchId, state);
-      for (const event of events) emitted.push({ simSecs, poll, event });
-    }
+  for (let poll = 0; simSecs < matchdayLengthSecs; simSecs += POLL_EVERY_SECS, poll += 1) {
+    const { outcome, events } = await pipeline.poll();
+    if (!outcome.ok) throw new Error(`simulated Livescore poll failed at ${simSecs}s: ${outcome.error.message}`);
+    for (const [matchId, looked] of feed.lookups) absences.push({ simSecs, matchId, outcome: looked });
+    for (const event of events) emitted.push({ simSecs, poll, event });
   }
   return { emitted, absences };
 }
+
+afterAll(async () => {
+  await pipeline?.stop();
+});
 
 describe('the scripted matchday through the detector', () => {
   const matches = scriptedMatches(0);
@@ -73,8 +69,8 @@ describe('the scripted matchday through the detector', () => {
   const typed = <T extends MatchEvent['type']>(label: string, type: T): Array<Emitted & { event: Extract<MatchEvent, { type: T }> }> =>
     of(label).filter((e): e is Emitted & { event: Extract<MatchEvent, { type: T }> } => e.event.type === type);
 
-  beforeAll(() => {
-    ({ emitted: all, absences } = pollCycle());
+  beforeAll(async () => {
+    ({ emitted: all, absences } = await pollCycle());
   });
 
   it('every played match gets exactly one MATCH_STARTED and one MATCH_ENDED, at or after its real end', () => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { PushTracker } from '../../src/sim/push.js';
-import { incidentSecs, matchdayLengthSecs, renderLivescore, scriptedMatches, type WireMatch } from '../../src/sim/render.js';
+import { incidentSecs, liveObjects, matchdayLengthSecs, renderLivescore, scriptedMatches, type WireMatch } from '../../src/sim/render/allsportsapi/index.js';
 import { startSimServer, type SimServer } from '../../src/sim/server.js';
 import { until } from '../helpers/waits.js';
 
@@ -49,7 +49,7 @@ function labelled(label: string) {
 
 describe('PushTracker', () => {
   it('second by second through the first hour, a jump, and the loop into the next matchday, the pushed changes rebuild every Livescore list', () => {
-    const tracker = new PushTracker();
+    const tracker = new PushTracker(liveObjects);
     const book = new Map<number, string>();
     const start = 0;
     tracker.prime(start);
@@ -88,7 +88,7 @@ describe('PushTracker', () => {
   }, 90_000);
 
   it('the same second twice, or a fraction later, pushes nothing', () => {
-    const tracker = new PushTracker();
+    const tracker = new PushTracker(liveObjects);
     const goal = incidentSecs('var-cancel', '12');
     tracker.prime(goal - 1);
     const changed = tracker.changedAt(goal);
@@ -101,7 +101,7 @@ describe('PushTracker', () => {
     const vanishing = labelled('vanishing');
     const gap = vanishing.livescoreGap;
     if (gap === null) throw new Error('vanishing has a gap');
-    const tracker = new PushTracker();
+    const tracker = new PushTracker(liveObjects);
     tracker.prime(gap.fromSecs - 1);
     expect(tracker.changedAt(gap.fromSecs).map((m) => m.event_key)).not.toContain(vanishing.eventKey);
     for (let s = gap.fromSecs + 1; s < gap.untilSecs; s += 1) {

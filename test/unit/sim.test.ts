@@ -10,7 +10,7 @@ import {
   toProviderJson,
   type ScriptedMatchInfo,
   type WireMatch,
-} from '../../src/sim/render.js';
+} from '../../src/sim/render/allsportsapi/index.js';
 import { EVENT_KEY_CYCLE_STRIDE, MATCHDAY, type PlayedMatchScript } from '../../src/sim/script.js';
 import { startSimServer } from '../../src/sim/server.js';
 

@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { stampClocks } from '../../src/domain/clock.js';
 import type { MatchState } from '../../src/domain/match.js';
 import { detect, detectAbsent } from '../../src/detect/diff.js';
-import { matchdayLengthSecs, renderLivescore, toProviderJson } from '../../src/sim/render.js';
+import { matchdayLengthSecs, renderLivescore, toProviderJson } from '../../src/sim/render/allsportsapi/index.js';
 import { isCorruption, matchStateSchema, parseCounter, parseEpoch, parseMatchState, StoreCorruptError } from '../../src/store/validate.js';
-import { parseReplyText } from '../../src/upstream/parse.js';
+import { parseReplyText } from '../../src/upstream/allsportsapi/parse.js';
 
 type DeepMutable<T> = T extends readonly (infer U)[] ? DeepMutable<U>[] : T extends object ? { -readonly [K in keyof T]: DeepMutable<T[K]> } : T;
 type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

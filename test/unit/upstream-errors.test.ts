@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { keyRefusedError, UpstreamError } from '../../src/upstream/errors.js';
-import { parseReplyText } from '../../src/upstream/parse.js';
+import { UpstreamError } from '../../src/upstream/errors.js';
+import { keyRefusedError } from '../../src/upstream/allsportsapi/errors.js';
+import { parseReplyText } from '../../src/upstream/allsportsapi/parse.js';
 
 function parsedError(fixture: string): UpstreamError {
   const parsed = parseReplyText(readFileSync(new URL(`../fixtures/allsportsapi/${fixture}`, import.meta.url), 'utf8'));

@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { HttpErrorCode } from '../../domain/protocol.js';
 import { within } from '../../store/deadline.js';
 import { isCorruption } from '../../store/validate.js';
-import type { UpstreamHealth } from '../../upstream/client.js';
+import type { UpstreamHealth } from '../../upstream/provider.js';
 import { matchesToken, tokenFrom } from '../auth.js';
 import type { HttpDeps } from '../http.js';
 import { registerProbes } from '../probes.js';

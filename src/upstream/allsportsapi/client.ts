@@ -1,5 +1,5 @@
 /**
- * HTTP client for AllSportsAPI: a keep-alive connection pool (undici), retries with exponential
+ * HTTP client for AllSportsAPI (the contract's `ProviderClient`): a keep-alive connection pool (undici), retries with exponential
  * backoff for transient failures, and a circuit breaker around polling (cockatiel). The API key
  * travels in the query string as the provider requires, and is redacted from everything else.
  */
@@ -17,36 +17,19 @@ import {
   type CircuitBreakerPolicy,
   type RetryPolicy,
 } from 'cockatiel';
-import type { UpstreamConfig } from '../config.js';
-import type { MatchSnapshot } from '../domain/match.js';
-import type { PushHealth } from './push-feed.js';
-import { err, ok, type Result } from '../domain/result.js';
-import type { Metrics } from '../metrics.js';
-import { UpstreamError, keyRefusedError, redactApiKey } from './errors.js';
-import { parseReplyText, type ParsedReply } from './parse.js';
+import { err, ok, type Result } from '../../domain/result.js';
+import type { Metrics } from '../../metrics.js';
+import { UpstreamError, redactApiKey } from '../errors.js';
+import type { BreakerState, MatchSnapshot, ParsedReply, ProviderClient, ProviderClientSettings, UpstreamHealth } from '../provider.js';
+import { keyRefusedError } from './errors.js';
+import { parseReplyText } from './parse.js';
 
 /** Replies larger than this are refused rather than buffered (six live matches are ~110 KB). */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Longest a Retry-After may hold polling back. */
 const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
-
-export interface UpstreamHealth {
-  readonly lastSuccessAt: string | null;
-  readonly lastFailureAt: string | null;
-  readonly lastFailureKind: string | null;
-  /**
-   * What went wrong last, in words an operator can act on (`ALLSPORTS_API_KEY was refused by …`).
-   * While the breaker is open, `lastFailure*` describe the failure that opened it, not the
-   * `circuit_open` refusals that follow (`breaker` says it is open).
-   */
-  readonly lastFailureMessage: string | null;
-  readonly consecutiveFailures: number;
-  readonly breaker: BreakerState;
-  /** Push mode only: the provider's push feed (`/health` `upstream.push`). */
-  readonly push?: PushHealth;
-}
+export type { BreakerState, UpstreamHealth } from '../provider.js';
 
 function breakerState(state: CircuitState): BreakerState {
   if (state === CircuitState.Open || state === CircuitState.Isolated) return 'open';
@@ -83,11 +66,11 @@ function classify(error: unknown, requestTimeoutMs: number): UpstreamError {
 }
 
 export interface UpstreamClientOptions {
-  readonly config: UpstreamConfig;
+  readonly config: ProviderClientSettings;
   readonly metrics?: Metrics;
 }
 
-export class UpstreamClient {
+export class UpstreamClient implements ProviderClient {
   private readonly agent: Agent;
   private readonly retryPolicy: RetryPolicy;
   private readonly breaker: CircuitBreakerPolicy;

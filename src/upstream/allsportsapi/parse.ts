@@ -1,142 +1,43 @@
 /**
- * Parses AllSportsAPI replies (see ../shared/allsportsapi/FORMAT.md): `unknown` JSON in, typed
- * snapshots out. Lossless coercions that the provider is known to need are applied (numeric ids
- * as strings, `null` for empty text); anything else that does not fit is rejected with the path of
- * the offending field, and the whole reply is refused so a malformed reply never produces events.
+ * Parses AllSportsAPI replies (see ../shared/allsportsapi/FORMAT.md): `unknown` JSON in, the
+ * provider contract's normalised facts out (`../provider.ts`). This is the only place that reads
+ * AllSportsAPI's fields and marker texts (`info: "Penalty"`, `"(o.g.)"` in a scorer's name, the
+ * shoot-out pseudo-score in `event_final_result`, `coache`). Lossless coercions that the provider
+ * is known to need are applied (numeric ids as strings, `null` for empty text); anything else that
+ * does not fit is rejected with the path of the offending field, and the whole reply is refused so a
+ * malformed reply never produces events.
  *
  * Every input is bounded: text fields, ids and item lists have a maximum length (far above anything
  * the provider sends, far below what would flood the store and every client), provider messages and
  * warnings are cut short, and nothing provider-supplied is ever serialised whole (an unknown field
  * nested thousands of levels deep is never touched at all).
  */
-import type {
-  CardItem,
-  GoalItem,
-  MatchSnapshot,
-  Score,
-  Side,
-  SubItem,
-  VarItem,
-} from '../domain/match.js';
-import { err, ok, type Result } from '../domain/result.js';
-import { UpstreamFormatError as FormatError } from '../errors.js';
-import { UpstreamError, redactApiKey, type ProviderMessage } from './errors.js';
+import { normaliseName } from '../../domain/names.js';
+import { err, ok, type Result } from '../../domain/result.js';
+import { UpstreamError } from '../errors.js';
+import {
+  MAX_LIST_ITEMS,
+  MAX_TEXT_LENGTH,
+  type CardItem,
+  type GoalItem,
+  type MatchSnapshot,
+  type MissedPenaltyItem,
+  type ParsedMatch,
+  type ParsedReply,
+  type Score,
+  type Side,
+  type SubItem,
+  type VarItem,
+} from '../provider.js';
+import { refusal } from './errors.js';
+import { FormatError, Fields, bounded, describe, isRecord, parseScore } from './fields.js';
+import { isShootoutStatus, minuteOf, phaseOf } from './status.js';
 
-/** A parsed reply: the matches, plus notes about items that were unusable and skipped. */
-export interface ParsedReply {
-  readonly matches: MatchSnapshot[];
-  readonly warnings: string[];
-}
+export { MAX_LIST_ITEMS, MAX_TEXT_LENGTH, type ParsedReply } from '../provider.js';
+export { parseScore, preview } from './fields.js';
 
-/** Longest text field accepted (team, league, player names, statuses): real ones are under 100. */
-export const MAX_TEXT_LENGTH = 1_000;
-/** Longest id accepted, in digits. */
-const MAX_ID_LENGTH = 32;
-/**
- * Most items in one list of a match (goals, cards, substitutions, VAR decisions, coaches): above any
- * real match (the record is 149 goals), and low enough that detection, which grows faster than
- * linearly with a list, stays in the tens of milliseconds for one match.
- */
-export const MAX_LIST_ITEMS = 200;
 /** Warnings kept per reply; the rest are counted in one last line. */
 const MAX_WARNINGS = 100;
-/** Provider messages kept from an error envelope, and the length each is cut to. */
-const MAX_PROVIDER_MESSAGES = 5;
-const MAX_PROVIDER_MESSAGE_LENGTH = 300;
-
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-/**
- * A value as an error message shows it: scalars as (short) JSON, anything else by its type only.
- * Never serialises a provider object (one nested thousands deep would overflow the stack).
- */
-export function preview(value: unknown, max = 40): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return describe(value);
-}
-
-function bounded(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Reads typed fields of one provider object, naming the path on failure. */
-class Fields {
-  constructor(
-    private readonly object: Record<string, unknown>,
-    private readonly path: string,
-  ) {}
-
-  at(key: string): string {
-    return `${this.path}.${key}`;
-  }
-
-  raw(key: string): unknown {
-    return this.object[key];
-  }
-
-  /** Text field; numbers are taken as their decimal text, `null`/absent as `""`. */
-  text(key: string, { required = false } = {}): string {
-    const value = this.object[key];
-    if (typeof value === 'string') {
-      if (value.length > MAX_TEXT_LENGTH) throw new FormatError(`${this.at(key)}: text longer than ${MAX_TEXT_LENGTH} characters (${value.length})`);
-      return value;
-    }
-    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    if (value === null || value === undefined) {
-      if (required) throw new FormatError(`${this.at(key)}: missing`);
-      return '';
-    }
-    throw new FormatError(`${this.at(key)}: expected string, got ${describe(value)}`);
-  }
-
-  /** Id field: a non-negative integer or its decimal text; `""` when absent, empty or 0 (unknown). */
-  id(key: string, { required = false } = {}): string {
-    const value = this.object[key];
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
-      if (value === 0 && !required) return '';
-      return String(value);
-    }
-    if (typeof value === 'string' && /^\d+$/.test(value.trim())) {
-      const id = value.trim();
-      if (id.length > MAX_ID_LENGTH) throw new FormatError(`${this.at(key)}: id longer than ${MAX_ID_LENGTH} digits (${id.length})`);
-      return id;
-    }
-    if ((value === undefined || value === null || value === '') && !required) return '';
-    if (value === undefined || value === null) throw new FormatError(`${this.at(key)}: missing`);
-    const shown = typeof value === 'object' ? '' : ` ${preview(value)}`;
-    throw new FormatError(`${this.at(key)}: expected an integer id, got ${describe(value)}${shown}`);
-  }
-
-  /** Array field; `null`/absent as `[]`. */
-  list(key: string): unknown[] {
-    const value = this.object[key];
-    if (Array.isArray(value)) {
-      if (value.length > MAX_LIST_ITEMS) throw new FormatError(`${this.at(key)}: more than ${MAX_LIST_ITEMS} items (${value.length})`);
-      return value;
-    }
-    if (value === null || value === undefined) return [];
-    throw new FormatError(`${this.at(key)}: expected array, got ${describe(value)}`);
-  }
-}
-
-const SCORE_PATTERN = /^\s*(\d+)\s*[-:]\s*(\d+)\s*$/;
-
-/** `"2 - 1"`, `"2-1"`, `"2:1"` → a score; `"-"`, `""` and anything else → `null`. */
-export function parseScore(text: string): Score | null {
-  const match = SCORE_PATTERN.exec(text);
-  if (!match) return null;
-  return { home: Number(match[1]), away: Number(match[2]) };
-}
 
 function sideFromInfo(info: string): Side | undefined {
   const normalised = info.trim().toLowerCase();
@@ -144,7 +45,18 @@ function sideFromInfo(info: string): Side | undefined {
   return undefined;
 }
 
-function parseGoal(item: unknown, path: string, previous: Score | null, warnings: string[]): GoalItem | undefined {
+/** What `info` (and a scorer's name) says about a goal: `""`, `"Penalty"`; own goals by an `(o.g.)` suffix. */
+const isPenaltyInfo = (info: string): boolean => /penalty/i.test(info) && !/miss/i.test(info);
+const isMissedPenaltyInfo = (info: string): boolean => /penalty/i.test(info) && /miss/i.test(info);
+const isOwnGoal = (info: string, scorer: string): boolean => /own/i.test(info) || /\(o\.?g\.?\)/i.test(scorer);
+
+/** One `goalscorers` item: a goal, a missed penalty, or nothing (its side cannot be told). */
+function parseGoal(
+  item: unknown,
+  path: string,
+  previous: Score | null,
+  warnings: string[],
+): { goal: GoalItem } | { missed: MissedPenaltyItem } | undefined {
   if (!isRecord(item)) throw new FormatError(`${path}: expected object, got ${describe(item)}`);
   const f = new Fields(item, path);
   const homeScorer = f.text('home_scorer').trim();
@@ -165,21 +77,26 @@ function parseGoal(item: unknown, path: string, previous: Score | null, warnings
     warnings.push(`${path}: goal skipped, its side cannot be determined`);
     return undefined;
   }
-  const prefix = side === 'home' ? 'home' : 'away';
+  const minute = f.text('time').trim();
+  const scorer = side === 'home' ? homeScorer : awayScorer;
+  const scorerId = f.id(`${side}_scorer_id`);
+  if (isMissedPenaltyInfo(info)) return { missed: { minute, side, player: scorer, playerId: scorerId } };
   return {
-    minute: f.text('time').trim(),
-    side,
-    scorer: side === 'home' ? homeScorer : awayScorer,
-    scorerId: f.id(`${prefix}_scorer_id`),
-    assist: f.text(`${prefix}_assist`).trim(),
-    assistId: f.id(`${prefix}_assist_id`),
-    score,
-    info,
-    infoTime: f.text('info_time'),
+    goal: {
+      minute,
+      side,
+      scorer,
+      scorerId,
+      assist: f.text(`${side}_assist`).trim(),
+      assistId: f.id(`${side}_assist_id`),
+      score,
+      penalty: isPenaltyInfo(info),
+      ownGoal: isOwnGoal(info, scorer),
+    },
   };
 }
 
-function parseCard(item: unknown, path: string, warnings: string[]): CardItem | undefined {
+function parseCard(item: unknown, path: string, coaches: ReadonlySet<string>, warnings: string[]): CardItem | undefined {
   if (!isRecord(item)) throw new FormatError(`${path}: expected object, got ${describe(item)}`);
   const f = new Fields(item, path);
   const homeFault = f.text('home_fault').trim();
@@ -194,15 +111,20 @@ function parseCard(item: unknown, path: string, warnings: string[]): CardItem | 
     return undefined;
   }
   const card = f.text('card').trim();
+  const player = side === 'home' ? homeFault : awayFault;
+  // Only "yellow card" and "red card" were ever recorded; any other text naming red is a red.
+  const color = /red/i.test(card) ? 'red' : 'yellow';
   return {
     minute: f.text('time').trim(),
     side,
-    player: side === 'home' ? homeFault : awayFault,
+    player,
     playerId: f.id(side === 'home' ? 'home_player_id' : 'away_player_id'),
     card,
-    // Only "yellow card" and "red card" were ever recorded; any other text naming red is a red.
-    color: /red/i.test(card) ? 'red' : 'yellow',
-    infoTime: f.text('info_time'),
+    color,
+    // A red whose text names the yellow too ("yellow red card") is a second booking.
+    secondYellow: color === 'red' && /yellow/i.test(card),
+    // The provider does not say; a name among the line-ups' coaches does.
+    coach: player !== '' && coaches.has(normaliseName(player)),
   };
 }
 
@@ -239,8 +161,17 @@ function parseSubstitution(item: unknown, path: string, warnings: string[]): Sub
     playerOut: players.text('out').trim(),
     inId: players.id('in_id'),
     outId: players.id('out_id'),
-    infoTime: f.text('info_time'),
   };
+}
+
+/**
+ * A VAR entry that cancelled a goal. The decision says what VAR decided; the type only what was
+ * reviewed (FORMAT.md §8 records type "Goal cancelled" with decision "Goal confirmed"), so the type
+ * decides only when the provider gave no decision.
+ */
+function cancelsGoal(type: string, decision: string): boolean {
+  const verdict = decision.trim() !== '' ? decision : type;
+  return /goal\s*cancel/i.test(verdict);
 }
 
 function parseVars(value: unknown, path: string): VarItem[] {
@@ -259,24 +190,24 @@ function parseVars(value: unknown, path: string): VarItem[] {
         minute: v.text('var_minute').trim(),
         player: v.text('var_player_name').trim(),
         playerId: v.id('var_player_id'),
-        type: v.text('var_type'),
-        decision: v.text('var_event_decision'),
+        cancelsGoal: cancelsGoal(v.text('var_type'), v.text('var_event_decision')),
       });
     });
   }
   return items;
 }
 
-function parseCoaches(lineups: unknown): string[] {
+/** Coach names from the line-ups, normalised, to flag cards shown to coaches. */
+function parseCoaches(lineups: unknown): Set<string> {
   // Line-ups are informational; a shape we do not expect just yields no coaches.
-  if (!isRecord(lineups)) return [];
-  const names: string[] = [];
+  const names = new Set<string>();
+  if (!isRecord(lineups)) return names;
   for (const side of ['home_team', 'away_team']) {
     const team = lineups[side];
     if (!isRecord(team) || !Array.isArray(team['coaches']) || team['coaches'].length > MAX_LIST_ITEMS) continue;
     for (const coach of team['coaches']) {
       const name = isRecord(coach) && typeof coach['coache'] === 'string' ? coach['coache'].trim() : '';
-      if (name !== '' && name.length <= MAX_TEXT_LENGTH) names.push(name);
+      if (name !== '' && name.length <= MAX_TEXT_LENGTH) names.add(normaliseName(name));
     }
   }
   return names;
@@ -324,20 +255,24 @@ export function projectMatch(item: Readonly<Record<string, unknown>>): Record<st
   return projected;
 }
 
-function parseMatch(item: unknown, path: string, warnings: string[]): MatchSnapshot {
+function readMatch(item: unknown, path: string, warnings: string[]): MatchSnapshot {
   if (!isRecord(item)) throw new FormatError(`${path}: expected a match object, got ${describe(item)}`);
   const f = new Fields(projectMatch(item), path);
   const matchId = f.id('event_key', { required: true });
   const goals: GoalItem[] = [];
+  const missedPenalties: MissedPenaltyItem[] = [];
   let previous: Score | null = null;
   f.list('goalscorers').forEach((goal, index) => {
     const parsed = parseGoal(goal, `${f.at('goalscorers')}[${index}]`, previous, warnings);
-    if (parsed) goals.push(parsed);
-    previous = parsed?.score ?? previous;
+    if (parsed !== undefined && 'goal' in parsed) {
+      goals.push(parsed.goal);
+      previous = parsed.goal.score ?? previous;
+    } else if (parsed !== undefined) missedPenalties.push(parsed.missed);
   });
+  const coaches = parseCoaches(f.raw('lineups'));
   const cards: CardItem[] = [];
   f.list('cards').forEach((card, index) => {
-    const parsed = parseCard(card, `${f.at('cards')}[${index}]`, warnings);
+    const parsed = parseCard(card, `${f.at('cards')}[${index}]`, coaches, warnings);
     if (parsed) cards.push(parsed);
   });
   const substitutions: SubItem[] = [];
@@ -346,10 +281,11 @@ function parseMatch(item: unknown, path: string, warnings: string[]): MatchSnaps
     if (parsed) substitutions.push(parsed);
   });
   const live = f.raw('event_live');
+  const status = f.text('event_status').trim();
+  const shootout = isShootoutStatus(status);
   return {
     matchId,
-    date: f.text('event_date').trim(),
-    time: f.text('event_time').trim(),
+    startTime: `${f.text('event_date').trim()} ${f.text('event_time').trim()}`.trim(),
     homeTeam: f.text('event_home_team', { required: true }).trim(),
     awayTeam: f.text('event_away_team', { required: true }).trim(),
     homeTeamKey: f.id('home_team_key'),
@@ -357,48 +293,43 @@ function parseMatch(item: unknown, path: string, warnings: string[]): MatchSnaps
     leagueId: f.id('league_key'),
     league: f.text('league_name').trim(),
     country: f.text('country_name').trim(),
-    status: f.text('event_status').trim(),
+    phase: phaseOf(status),
+    minute: minuteOf(status),
+    statusText: status,
     live: live === '1' || live === 1 || live === true,
-    finalResult: parseScore(f.text('event_final_result')),
-    halftimeResult: parseScore(f.text('event_halftime_result')),
-    ftResult: parseScore(f.text('event_ft_result')),
-    penaltyResult: parseScore(f.text('event_penalty_result')),
+    // During and after a shoot-out event_final_result folds the shoot-out in (FORMAT.md §4: "2 - 3"
+    // after a 2 - 2 and 4 - 5 on penalties); event_ft_result is the real score once the match is
+    // over ("" during the shoot-out: no trusted score then).
+    score: parseScore(f.text(shootout ? 'event_ft_result' : 'event_final_result')),
+    halftimeScore: parseScore(f.text('event_halftime_result')),
+    shootoutScore: parseScore(f.text('event_penalty_result')),
+    shootout,
     goals,
+    missedPenalties,
     cards,
     substitutions,
     vars: parseVars(f.raw('vars'), f.at('vars')),
-    coaches: parseCoaches(f.raw('lineups')),
   };
 }
 
-function providerMessages(body: Record<string, unknown>): ProviderMessage[] {
-  const messages: ProviderMessage[] = [];
-  // Redacted before it is cut (a cut through a URL's credentials would hide them from the pattern);
-  // only a message longer than 64 KB is cut first, far past anything that is kept.
-  const clean = (text: string) => bounded(redactApiKey(text.slice(0, 64 * 1024)), MAX_PROVIDER_MESSAGE_LENGTH);
-  const result = body['result'];
-  if (Array.isArray(result)) {
-    for (const entry of result) {
-      if (messages.length >= MAX_PROVIDER_MESSAGES) break;
-      if (isRecord(entry) && typeof entry['msg'] === 'string') {
-        const cod = entry['cod'];
-        const param = entry['param'];
-        messages.push({
-          // A provider message may echo the request URL, key included.
-          msg: clean(entry['msg']),
-          cod: typeof cod === 'number' || (typeof cod === 'string' && cod.length <= 40) ? cod : null,
-          param: typeof param === 'string' ? bounded(param, 100) : null,
-        });
-      }
-    }
+/** A parser bug meeting data nobody foresaw: refused like a malformed reply, never thrown. */
+function unreadable(error: unknown, path: string): UpstreamError {
+  if (error instanceof FormatError) return new UpstreamError('bad_format', error.message);
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new UpstreamError('bad_format', `${path}: could not be read (${bounded(reason, 120)})`, { cause: error });
+}
+
+/**
+ * One match object on its own (a push frame's): the contract's `parseMatch`. Errors and warnings
+ * name `path` (`frame[2].goalscorers[0].time: …`).
+ */
+export function parseMatch(raw: unknown, path: string): Result<ParsedMatch, UpstreamError> {
+  const warnings: string[] = [];
+  try {
+    return ok({ snapshot: readMatch(raw, path, warnings), warnings });
+  } catch (error) {
+    return err(unreadable(error, path));
   }
-  for (const key of ['message', 'msg', 'error']) {
-    const value = body[key];
-    if (typeof value === 'string' && value !== '' && value !== '1' && messages.length === 0) {
-      messages.push({ msg: clean(value), cod: null, param: null });
-    }
-  }
-  return messages;
 }
 
 /**
@@ -410,23 +341,7 @@ export function parseReply(body: unknown): Result<ParsedReply, UpstreamError> {
   if (!isRecord(body)) {
     return err(new UpstreamError('bad_format', `reply: expected a JSON object, got ${describe(body)}`));
   }
-  if (body['success'] !== 1) {
-    const messages = providerMessages(body);
-    // 1004 "Wrong login credentials"; 1005 "The field is mandatory" only when the field is the key.
-    const isAuth = messages.some(
-      (m) =>
-        String(m.cod) === '1004' ||
-        (String(m.cod) === '1005' && /^apikey$/i.test(m.param ?? '')) ||
-        /login|credential/i.test(m.msg),
-    );
-    const text = messages.length > 0 ? bounded(messages.map((m) => m.msg).join('; '), 2 * MAX_PROVIDER_MESSAGE_LENGTH) : 'no message';
-    const detail = body['success'] === undefined ? 'success field missing' : `success is ${preview(body['success'])}`;
-    return err(
-      new UpstreamError(isAuth ? 'auth' : 'provider_error', `provider refused the request (${detail}): ${text}`, {
-        providerMessages: messages,
-      }),
-    );
-  }
+  if (body['success'] !== 1) return err(refusal(body));
   const result = body['result'];
   if (result !== undefined && result !== null && !Array.isArray(result)) {
     return err(new UpstreamError('bad_format', `reply.result: expected array, got ${describe(result)}`));
@@ -436,14 +351,11 @@ export function parseReply(body: unknown): Result<ParsedReply, UpstreamError> {
   let index = 0;
   try {
     for (const item of (result ?? []) as unknown[]) {
-      matches.push(parseMatch(item, `result[${index}]`, warnings));
+      matches.push(readMatch(item, `result[${index}]`, warnings));
       index += 1;
     }
   } catch (error) {
-    if (error instanceof FormatError) return err(new UpstreamError('bad_format', error.message));
-    // A parser bug meeting data nobody foresaw: the reply is refused like a malformed one, never thrown.
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return err(new UpstreamError('bad_format', `result[${index}]: could not be read (${bounded(reason, 120)})`, { cause: error }));
+    return err(unreadable(error, `result[${index}]`));
   }
   if (warnings.length > MAX_WARNINGS) {
     const more = warnings.length - MAX_WARNINGS;
