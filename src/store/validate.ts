@@ -97,6 +97,8 @@ export const matchStateSchema = {
     startTime: str,
     status: str,
     phase,
+    // The minute shown while in play (absent in states stored before it was kept).
+    minute: { type: ['string', 'null'] },
     started: bool,
     ended: bool,
     score,

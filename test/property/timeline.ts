@@ -73,7 +73,7 @@ import { wireCard, wireEnvelope, wireGoal, wireMatch, wireSub, wireVar, wireVars
 
 /** Greatest error of a minute first shown by the provider, in minutes. */
 export const MINUTE_NOISE = 2;
-/** `MISSING_POLLS_BEFORE_END` the driver passes to detectAbsent (the service's default). */
+/** `MISSING_POLLS_BEFORE_END` the driver's Ingestor runs with (the service's default). */
 export const MISSING_POLLS_BEFORE_END = 3;
 /** Rule 1. */
 export const SAME_PERSON_GAP = 2 * MINUTE_NOISE + 1;
