@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config, Env } from './config.js';
-import { redactApiKey } from './upstream/errors.js';
+import { redactApiKey } from './redact.js';
 
 export type { Logger };
 

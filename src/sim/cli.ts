@@ -3,7 +3,7 @@
  * `PROVIDER=api-football`), for the demo and for manual testing. Settings (PROVIDER, SIM_PORT,
  * SIM_HOST, SIM_SPEED, SIM_START_AT_SECS) are validated by `loadSimCliConfig`.
  */
-import { ConfigError, environmentWithDotenv, loadSimCliConfig, type SimCliConfig } from '../config.js';
+import { ConfigError, environmentWithDotenv, loadSimCliConfig, processEnvironment, type SimCliConfig } from '../config.js';
 import { requireProvider } from '../upstream/registry.js';
 import { matchdayLengthSecs } from './matchday.js';
 import { startSimServer } from './server.js';
@@ -11,7 +11,7 @@ import { startSimServer } from './server.js';
 async function main(): Promise<void> {
   let settings: SimCliConfig;
   try {
-    settings = loadSimCliConfig(environmentWithDotenv(process.env));
+    settings = loadSimCliConfig(environmentWithDotenv(processEnvironment()));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`sim: ${error.message}`);

@@ -8,7 +8,7 @@ import type { Provider, ProviderClientSettings } from '../provider.js';
 import { ApiFootballClient, type ApiFootballClientOptions } from './client.js';
 import { apiFootballParser } from './parser.js';
 
-export { ApiFootballClient } from './client.js';
+export { ApiFootballClient, MAX_IDS_PER_REQUEST } from './client.js';
 
 /** The client, with its one-time notices (plan cannot sustain the cadence, `ids` refused) sent to `logger`. */
 export function createApiFootballClient(

@@ -9,6 +9,8 @@
  * classified (auth, quota, rate limit, plan, bad parameter), never an empty live list (§2, §6.1).
  */
 import { err, ok, type Result } from '../../domain/result.js';
+// A field the parser cannot use without making something up (the catalogue's UpstreamFormatError): the item holding it is dropped.
+import { UpstreamFormatError as Unusable } from '../../errors.js';
 import { UpstreamError, redactApiKey, type ProviderMessage } from '../errors.js';
 import { MAX_TEXT_LENGTH } from '../provider.js';
 
@@ -97,9 +99,6 @@ function bounded(text: string, max: number): string {
 function field(value: unknown, key: string): unknown {
   return isRecord(value) ? value[key] : undefined;
 }
-
-/** A field the parser cannot use without making something up: the item holding it is dropped. */
-class Unusable extends Error {}
 
 /** Text: strings (trimmed), finite numbers as text; anything else `""`. Over-long text is refused, never cut. */
 function text(value: unknown): string {

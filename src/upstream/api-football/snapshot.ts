@@ -30,6 +30,7 @@ import type {
   SubItem,
   VarItem,
 } from '../provider.js';
+import { UpstreamFormatError } from '../../errors.js';
 import { MAX_LIST_ITEMS } from '../provider.js';
 import type { ParsedEvent, ParsedFixture, Ref } from './parse.js';
 import { isLiveCode, minuteText, phaseOfCode, statusText } from './status.js';
@@ -45,8 +46,6 @@ export const DEFAULT_SUB_PLAYER_IS: 'out' | 'in' = 'out';
 /** Events this close to a substitution (2 minutes, in `order` units) are no clue to its direction. */
 const CLUE_MARGIN = 200;
 
-/** A fixture this answer's facts cannot be made of: dropped and counted by the caller. */
-export class UnusableFixture extends Error {}
 
 interface SidedEvent {
   readonly event: ParsedEvent;
@@ -325,7 +324,7 @@ function substitutions(events: readonly SidedEvent[], fixture: ParsedFixture): S
   });
 }
 
-/** The normalised facts of one fixture. Throws `UnusableFixture` when a list would pass the contract's bounds. */
+/** The normalised facts of one fixture. Throws `UpstreamFormatError` when a list would pass the contract's bounds (the caller drops and counts the fixture). */
 export function toSnapshot(fixture: ParsedFixture, warnings: string[]): MatchSnapshot {
   const { short, elapsed, extra } = fixture.status;
   const phase = phaseOfCode(short);
@@ -336,7 +335,7 @@ export function toSnapshot(fixture: ParsedFixture, warnings: string[]): MatchSna
   const cardItems = cards(events, fixture, warnings);
   const subs = substitutions(events, fixture);
   for (const [name, list] of [['goals', goals], ['cards', cardItems], ['substitutions', subs], ['vars', vars], ['missed penalties', missed]] as const) {
-    if (list.length > MAX_LIST_ITEMS) throw new UnusableFixture(`fixture ${fixture.id}: more than ${MAX_LIST_ITEMS} ${name} (${list.length})`);
+    if (list.length > MAX_LIST_ITEMS) throw new UpstreamFormatError(`fixture ${fixture.id}: more than ${MAX_LIST_ITEMS} ${name} (${list.length})`);
   }
   const code = short.trim().toUpperCase();
   const score: Score | null = fixture.goals;
