@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
+import { autoWorkersHere } from './cluster/auto-workers.js';
 import { ConfigError } from './errors.js';
 import type { BindSource, Config, LogLevel, ProviderName, RedisConfig, SimCliConfig, UpstreamMode, WorkerSettings } from './config/types.js';
 import { deepFreeze, httpBaseUrl, parseBindAddress, pushFeedUrl, shown, timezoneValue } from './config/values.js';
@@ -79,12 +80,12 @@ function integer(env: Env, name: string, fallback: number, { min = 0, max = Numb
   return value;
 }
 
-function workers(env: Env): number {
+function workers(env: Env, maxConnections: number): number {
   const raw = read(env, 'WORKERS');
   if (raw === undefined) return 1;
-  if (raw.toLowerCase() === 'auto') return availableParallelism();
+  if (raw.toLowerCase() === 'auto') return autoWorkersHere(availableParallelism(), maxConnections).workers;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 256) {
-    throw new ConfigError('WORKERS', `expected a whole number from 1 to 256, or "auto" (one per CPU), got ${shown(raw)}`);
+    throw new ConfigError('WORKERS', `expected a whole number from 1 to 256, or "auto" (from the CPUs and the open-file limit), got ${shown(raw)}`);
   }
   return Number(raw);
 }
@@ -291,6 +292,7 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('AUTH_JWT_SECRET', 'expected at least 32 bytes (an HS256 key shorter than its hash is weak)');
   }
 
+  const maxConnections = integer(env, 'MAX_CONNECTIONS', 100_000, { min: 1 });
   const config: Config = {
     upstream: {
       provider,
@@ -325,7 +327,7 @@ export function loadConfig(env: Env): Config {
     vanishedLookupConcurrency: integer(env, 'VANISHED_LOOKUP_CONCURRENCY', 4, { min: 1, max: 64 }),
     vanishedLookupsPerPoll: integer(env, 'VANISHED_LOOKUPS_PER_POLL', 20, { min: 1, max: 10_000 }),
     limits: {
-      maxConnections: integer(env, 'MAX_CONNECTIONS', 100_000, { min: 1 }),
+      maxConnections,
       maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 1_000, { min: 1 }),
       clientRatePerSec: positiveNumber(env, 'CLIENT_RATE_LIMIT', 20, { max: 100_000, unit: 'messages per second' }),
       clientRateBurst: integer(env, 'CLIENT_RATE_BURST', 40, { min: 1, max: 100_000 }),
@@ -345,7 +347,7 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: positiveNumber(env, 'SHUTDOWN_TIMEOUT_SECS', 10, { max: 600 }) * 1000,
     shutdownReadyGraceMs: positiveNumber(env, 'SHUTDOWN_READY_GRACE_SECS', 0, { max: 600, allowZero: true }) * 1000,
     simSpeed: simSpeed(env),
-    workers: workers(env),
+    workers: workers(env, maxConnections),
     redis: redis(env),
   };
   return deepFreeze(config);

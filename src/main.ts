@@ -7,6 +7,8 @@
  * and forks the workers, each of which runs this file again as a worker.
  */
 import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { autoWorkersHere } from './cluster/auto-workers.js';
 import { ConfigError, environmentWithDotenv, loadConfig, loadWorkerSettings, processEnvironment, WorkerEnv, type Config, type Env } from './config.js';
 import { createLogger, redactSecrets, secretsOf, secretsOfEnv, type Logger } from './log.js';
 import { startApp, type AppOptions } from './app.js';
@@ -193,6 +195,9 @@ if (config.workers > 1 && cluster.isPrimary) {
   } catch (error) {
     for (const step of cleanup) await step().catch(() => undefined);
     await failStart(error);
+  }
+  if (env['WORKERS']?.trim().toLowerCase() === 'auto') {
+    logger.info({ workers: config.workers, why: autoWorkersHere(availableParallelism(), config.limits.maxConnections).reason }, 'WORKERS=auto');
   }
   const supervisor = startSupervisor({
     config,

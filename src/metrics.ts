@@ -2,6 +2,7 @@
  * Prometheus metrics (prom-client). One registry per service instance, so tests can run several
  * instances in one process. Labels never carry secrets or client-supplied text.
  */
+import cluster from 'node:cluster';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { EVENT_TYPES } from './domain/events.js';
@@ -260,12 +261,33 @@ export class Metrics {
     registers: [this.registry],
     collect: () => this.collectEventLoopDelay(),
   });
+  /**
+   * The same p99, one series per process: `worker` is the `node:cluster` worker id (`0` for a single
+   * process), so a starved worker shows by itself. Set by the collection of the gauge above (one
+   * window, read once per scrape).
+   */
+  readonly workerEventLoopDelayP99 = new Gauge({
+    name: 'fsc_worker_event_loop_delay_p99_seconds',
+    help: 'p99 event-loop delay since the previous scrape, per process (worker="0": a single process).',
+    labelNames: ['worker'],
+    aggregator: 'max',
+    registers: [this.registry],
+  });
+  /** The longest event-loop delay since the previous scrape (the worst worker): one stall that p99 hides. */
+  readonly eventLoopDelayMax = new Gauge({
+    name: 'fsc_event_loop_delay_max_seconds',
+    help: 'Longest event-loop delay since the previous scrape (the worst worker, aggregated).',
+    aggregator: 'max',
+    registers: [this.registry],
+  });
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   private collectEventLoopDelay(): void {
     // Before the first sample the histogram reports NaN: say 0 rather than break the exposition.
     const p99 = this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e9 : 0;
     this.eventLoopDelayP99.set(p99);
+    this.workerEventLoopDelayP99.set({ worker: String(cluster.worker?.id ?? 0) }, p99);
+    this.eventLoopDelayMax.set(this.loopDelay.count > 0 ? this.loopDelay.max / 1e9 : 0);
     this.loopDelay.reset();
   }
 

@@ -6,7 +6,12 @@
  * the receive time of the first and of the LAST one (CLOCK_REALTIME, ns), never per-socket data.
  *
  * usage: loadgen <ours|sio|floor> <host> <port> <count> <source-address> [max-in-flight]
- * stdin commands (one per line): "report" -> one JSON line on stdout; "quit" -> close (RST) and exit.
+ * stdin commands (one per line): "report" -> one JSON line on stdout; "quit" -> close (RST) and exit;
+ *   "resume <epoch>" -> from now on a socket that closes (or cannot connect) reconnects after a jittered
+ *   100-300 ms and subscribes with {"action":"subscribe_all","since":<its last seq>,"epoch":"<epoch>"}.
+ * Per socket it also checks the stream: after SUBSCRIBED (seq S) the events must be S+1, S+2, … with
+ * no gap and no repeat, across reconnects (a resumed SUBSCRIBED keeps the socket's own last seq);
+ * "lost" counts the seqs skipped, "dups" the events seen twice.
  * stdout: "progress ..." lines while connecting, JSON lines on report.
  *
  * Protocols: ours  GET /ws, then a masked {"action":"subscribe_all"}; subscribed on the SUBSCRIBED frame.
@@ -36,7 +41,7 @@
 #endif
 
 enum { MODE_OURS, MODE_SIO, MODE_FLOOR };
-enum { S_FREE, S_CONNECTING, S_HANDSHAKE, S_OPEN, S_DEAD };
+enum { S_FREE, S_CONNECTING, S_HANDSHAKE, S_OPEN, S_DEAD, S_RETRY };
 
 #define PREFIX 24
 #define MAX_EVENTS 8192 /* events tracked, indexed by seq % MAX_EVENTS */
@@ -54,6 +59,9 @@ typedef struct {
   uint8_t http_match; /* chars of "\r\n\r\n" matched in the handshake reply */
   uint64_t remaining; /* payload bytes left in the current frame */
   uint32_t number;
+  uint32_t last_seq;  /* the last event seq this socket has (0: none yet) */
+  uint8_t resumed;    /* this connection subscribed with since/epoch */
+  int64_t retry_at;   /* S_RETRY: when to connect again (ns) */
   char prefix[PREFIX];
 } conn_t;
 
@@ -69,7 +77,10 @@ static conn_t *conns;
 static int total;
 static event_t events[MAX_EVENTS];
 static long opened, subscribed_count, failed, closed_after_open, pings, frames;
-static int64_t started_ns, all_subscribed_ns;
+static long resubscribed, reconnects, lost, dups;
+static int resume_mode;
+static char epoch[128];
+static int64_t started_ns, all_subscribed_ns, last_resubscribed_ns;
 static const char MARKER[] = "\"seq\":";
 
 static int64_t now_ns(void) {
@@ -104,8 +115,13 @@ static void send_masked(int fd, int opcode, const char *payload, size_t len) {
   send_all(fd, frame, 6 + len);
 }
 
-static void record_event(uint32_t seq) {
+static void record_event(conn_t *c, uint32_t seq) {
   int64_t t = now_ns();
+  if (c->last_seq != 0) {
+    if (seq > c->last_seq + 1) lost += seq - c->last_seq - 1;
+    else if (seq <= c->last_seq) dups++;
+  }
+  if (seq > c->last_seq) c->last_seq = seq;
   event_t *e = &events[seq % MAX_EVENTS];
   if (e->seq != seq || e->count == 0) {
     e->seq = seq;
@@ -120,6 +136,10 @@ static void mark_subscribed(conn_t *c) {
   if (c->subscribed) return;
   c->subscribed = 1;
   subscribed_count++;
+  if (c->resumed) {
+    resubscribed++;
+    last_resubscribed_ns = now_ns();
+  }
   if (subscribed_count == total) all_subscribed_ns = now_ns();
 }
 
@@ -143,7 +163,7 @@ static void frame_done(conn_t *c) {
     }
   }
   if (c->match == 255) { /* marker at the very end of the payload */
-    if (is_event_frame(c)) record_event(c->number);
+    if (is_event_frame(c)) record_event(c, c->number);
   }
   c->match = 0;
   c->prefix_len = 0;
@@ -161,7 +181,8 @@ static void scan_payload(conn_t *c, const uint8_t *p, size_t n) {
         c->number = c->number * 10 + (uint32_t)(ch - '0');
         continue;
       }
-      if (is_event_frame(c)) record_event(c->number);
+      if (is_event_frame(c)) record_event(c, c->number);
+      else if (mode == MODE_OURS && !c->resumed && c->last_seq == 0) c->last_seq = c->number; /* SUBSCRIBED */
       c->match = 0;
     }
     if (ch == (uint8_t)MARKER[c->match]) {
@@ -219,23 +240,55 @@ static struct sockaddr_in source, target;
 static int ep;
 static int next_to_open, in_flight, max_in_flight = 200;
 
+/* Sockets waiting to reconnect (resume mode), in order; each index at most once. */
+static uint32_t *retry_queue;
+static int retry_head, retry_count;
+
 static void conn_fail(conn_t *c) {
-  if (c->state == S_OPEN) closed_after_open++;
-  else failed++;
   if (c->state == S_CONNECTING || c->state == S_HANDSHAKE) in_flight--;
-  c->state = S_DEAD;
   epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
   close(c->fd);
+  if (c->subscribed) subscribed_count--;
+  c->subscribed = 0;
+  if (resume_mode) {
+    /* Reconnect after a jittered delay, as a real client does. */
+    reconnects++;
+    c->state = S_RETRY;
+    c->retry_at = now_ns() + (100 + rand() % 200) * 1000000LL;
+    retry_queue[(retry_head + retry_count) % total] = (uint32_t)(c - conns);
+    retry_count++;
+    return;
+  }
+  if (c->state == S_OPEN) closed_after_open++;
+  else failed++;
+  c->state = S_DEAD;
 }
 
+static void connect_one(uint32_t index);
+
 static void open_more(void) {
+  int64_t t = now_ns();
+  while (in_flight < max_in_flight && retry_count > 0) {
+    uint32_t index = retry_queue[retry_head];
+    if (conns[index].retry_at > t) break;
+    retry_head = (retry_head + 1) % total;
+    retry_count--;
+    connect_one(index);
+  }
   while (in_flight < max_in_flight && next_to_open < total) {
-    conn_t *c = &conns[next_to_open];
+    connect_one((uint32_t)next_to_open);
+    next_to_open++;
+  }
+}
+
+static void connect_one(uint32_t index) {
+  {
+    conn_t *c = &conns[index];
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (fd < 0) {
       failed++;
-      next_to_open++;
-      continue;
+      c->state = S_DEAD;
+      return;
     }
     int one = 1;
     setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
@@ -244,15 +297,20 @@ static void open_more(void) {
     if (bind(fd, (struct sockaddr *)&source, sizeof source) < 0) {
       close(fd);
       failed++;
-      next_to_open++;
-      continue;
+      c->state = S_DEAD;
+      return;
     }
     c->fd = fd;
     c->state = S_CONNECTING;
+    c->hdr_len = 0;
     c->hdr_need = 2;
-    struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN, .data.u32 = (uint32_t)next_to_open};
+    c->prefix_len = 0;
+    c->match = 0;
+    c->http_match = 0;
+    c->remaining = 0;
+    c->resumed = 0;
+    struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN, .data.u32 = index};
     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-    next_to_open++;
     in_flight++;
     if (connect(fd, (struct sockaddr *)&target, sizeof target) < 0 && errno != EINPROGRESS) conn_fail(c);
   }
@@ -308,7 +366,12 @@ static void on_readable(conn_t *c) {
       c->prefix_len = 0;
       in_flight--;
       opened++;
-      if (mode == MODE_OURS) send_masked(c->fd, 0x1, "{\"action\":\"subscribe_all\"}", 26);
+      if (mode == MODE_OURS && resume_mode && c->last_seq != 0) {
+        char message[160];
+        int len = snprintf(message, sizeof message, "{\"action\":\"subscribe_all\",\"since\":%u,\"epoch\":\"%s\"}", c->last_seq, epoch);
+        c->resumed = 1;
+        send_masked(c->fd, 0x1, message, (size_t)len);
+      } else if (mode == MODE_OURS) send_masked(c->fd, 0x1, "{\"action\":\"subscribe_all\"}", 26);
       else if (mode == MODE_SIO) send_masked(c->fd, 0x1, "40", 2);
       else mark_subscribed(c);
       open_more();
@@ -320,9 +383,10 @@ static void on_readable(conn_t *c) {
 
 static void report(void) {
   printf("{\"type\":\"report\",\"total\":%d,\"opened\":%ld,\"subscribed\":%ld,\"failed\":%ld,\"closed\":%ld,\"pings\":%ld,"
-         "\"frames\":%ld,\"started_ns\":%lld,\"all_subscribed_ns\":%lld,\"events\":[",
+         "\"frames\":%ld,\"started_ns\":%lld,\"all_subscribed_ns\":%lld,\"resubscribed\":%ld,\"reconnects\":%ld,"
+         "\"last_resubscribed_ns\":%lld,\"lost\":%ld,\"dups\":%ld,\"events\":[",
          total, opened, subscribed_count, failed, closed_after_open, pings, frames, (long long)started_ns,
-         (long long)all_subscribed_ns);
+         (long long)all_subscribed_ns, resubscribed, reconnects, (long long)last_resubscribed_ns, lost, dups);
   int first = 1;
   for (int i = 0; i < MAX_EVENTS; i++) {
     if (events[i].count == 0) continue;
@@ -351,7 +415,13 @@ static int on_stdin(void) {
     line_len = 0;
     if (strcmp(line, "report") == 0) report();
     else if (strcmp(line, "reset") == 0) memset(events, 0, sizeof events);
-    else if (strcmp(line, "quit") == 0) return 0;
+    else if (strncmp(line, "resume ", 7) == 0) {
+      snprintf(epoch, sizeof epoch, "%.100s", line + 7);
+      resume_mode = 1;
+      resubscribed = 0;
+      reconnects = 0;
+      last_resubscribed_ns = 0;
+    } else if (strcmp(line, "quit") == 0) return 0;
   }
   return 1;
 }
@@ -382,6 +452,7 @@ int main(int argc, char **argv) {
                                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
                                  path, host, port);
   conns = calloc((size_t)total, sizeof *conns);
+  retry_queue = calloc((size_t)total, sizeof *retry_queue);
   ep = epoll_create1(0);
   struct epoll_event ev = {.events = EPOLLIN, .data.u32 = UINT32_MAX};
   epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev);
@@ -390,7 +461,7 @@ int main(int argc, char **argv) {
   struct epoll_event ready[512];
   int64_t last_progress = 0;
   for (;;) {
-    int n = epoll_wait(ep, ready, 512, 200);
+    int n = epoll_wait(ep, ready, 512, retry_count > 0 ? 10 : 200);
     for (int i = 0; i < n; i++) {
       uint32_t index = ready[i].data.u32;
       if (index == UINT32_MAX) {
@@ -398,7 +469,7 @@ int main(int argc, char **argv) {
         continue;
       }
       conn_t *c = &conns[index];
-      if (c->state == S_DEAD) continue;
+      if (c->state == S_DEAD || c->state == S_RETRY) continue;
       if (ready[i].events & (EPOLLERR | EPOLLHUP)) {
         if (c->state != S_OPEN || !(ready[i].events & EPOLLIN)) {
           conn_fail(c);
@@ -421,7 +492,7 @@ quit:;
   /* RST instead of FIN: no TIME_WAIT left behind on the loopback ports. */
   struct linger hard = {.l_onoff = 1, .l_linger = 0};
   for (int i = 0; i < total; i++) {
-    if (conns[i].state == S_FREE || conns[i].state == S_DEAD) continue;
+    if (conns[i].state == S_FREE || conns[i].state == S_DEAD || conns[i].state == S_RETRY) continue;
     setsockopt(conns[i].fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     close(conns[i].fd);
   }

@@ -3,14 +3,18 @@
 //   ours    dist/main.js with WORKERS=N, fed by a stand-in provider: poll → detect → commit → fan-out
 //   sio     Socket.IO 4.8 + @socket.io/cluster-adapter, N workers, io.emit of the same JSON
 //   single  dist/main.js in one process (WORKERS=1)
+//   before  another build (--baseline=<its dist directory>) with WORKERS=N: before/after in one run
 // Every system is driven by the same load generator (bench/scale/loadgen.c, compiled here with cc)
 // and measured the same way; see docs/benchmarks.md "Scale" for the figures and what they mean.
 //
-// Options (--name=value): clients=10000,19000,50000,100000  events=20  bursts=2:5,8:3  workers=6
-//   systems=ours,floor,single,sio  singleMax=19000  perProcess=19000  deadline=900 (seconds, whole run)
+// Options (--name=value): clients=10000,19000,50000,100000  events=20  paced=20  bursts=2:5,8:3  workers=6
+//   heartbeat=5 (seconds, ours and Socket.IO)  storm=1 (0: no restart step)  baseline=<dist dir>
+//   systems=ours,floor,single,sio[,before]  singleMax=19000  perProcess=19000  deadline=900 (seconds, whole run)
+//   cpuProf=<dir> (ours: every worker runs with --cpu-prof; stopped with SIGTERM so the profiles are written;
+//   the phases' monotonic times are written beside them for bench/scale/top-frames.mjs)
 import { Buffer } from 'node:buffer';
 import { execFileSync, spawn, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,9 +27,14 @@ const { fetch } = globalThis;
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 const steps = (args.clients ?? '10000,19000,50000,100000').split(',').map(Number);
 const singleEvents = Number(args.events ?? 20);
+const pacedEvents = Number(args.paced ?? 20);
+const heartbeatSecs = Number(args.heartbeat ?? 5);
+const storm = args.storm !== '0';
+const baselineDist = args.baseline;
+const cpuProfDir = args.cpuProf;
 const bursts = (args.bursts ?? '2:5,8:3').split(',').map((b) => b.split(':').map(Number));
 const workers = Number(args.workers ?? 6);
-const systems = (args.systems ?? 'ours,floor,single,sio').split(',');
+const systems = (args.systems ?? `ours,floor,single,sio${baselineDist ? ',before' : ''}`).split(',');
 const singleMax = Number(args.singleMax ?? 19_000);
 const perProcess = Number(args.perProcess ?? 19_000);
 const deadlineAt = Date.now() + Number(args.deadline ?? 900) * 1000;
@@ -205,6 +214,26 @@ function rssKiB(pids) {
   }
   return kib;
 }
+/** Sockets each process holds (its socket fds), largest first: how evenly connections spread over workers. */
+function socketsPerProcess(pids) {
+  const counts = [];
+  for (const pid of pids) {
+    try {
+      let sockets = 0;
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        try {
+          if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets += 1;
+        } catch {
+          // closed meanwhile
+        }
+      }
+      counts.push(sockets);
+    } catch {
+      // exited
+    }
+  }
+  return counts.sort((a, b) => b - a);
+}
 /** Kernel TCP buffer memory (`/proc/net/sockstat` TCP mem; all sockets, both ends of every loopback connection), KiB. */
 function sockKiB() {
   const match = /TCP:.* mem (\d+)/.exec(readFileSync('/proc/net/sockstat', 'utf8'));
@@ -230,7 +259,12 @@ function slabKiB() {
 
 let goalTemplate; // the JSON our service sends for a goal, reused by floor and sio
 
-async function startOurs(workerCount) {
+/** Monotonic clock (µs, CLOCK_MONOTONIC as in .cpuprofile files) for profile phase marks. */
+const monoUs = () => Number(process.hrtime.bigint() / 1000n);
+const phases = [];
+const markPhase = (name, fromUs, toUs) => phases.push({ name, fromUs, toUs });
+
+async function startOurs(workerCount, { dist = join(root, 'dist'), label } = {}) {
   const provider = await startProvider();
   const dataDir = join(work, `data-${workerCount}-${Date.now()}`);
   mkdirSync(dataDir);
@@ -247,31 +281,37 @@ async function startOurs(workerCount) {
     LOG_LEVEL: 'info',
     MAX_CONNECTIONS: '1000000',
     MAX_CONNECTIONS_PER_IP: '1000000',
-    HEARTBEAT_INTERVAL_SECS: '30',
-    HEARTBEAT_TIMEOUT_SECS: '60',
+    HEARTBEAT_INTERVAL_SECS: String(heartbeatSecs),
+    HEARTBEAT_TIMEOUT_SECS: String(2 * heartbeatSecs),
     SHUTDOWN_TIMEOUT_SECS: '2',
+    ...(process.env.NODE_CLUSTER_SCHED_POLICY ? { NODE_CLUSTER_SCHED_POLICY: process.env.NODE_CLUSTER_SCHED_POLICY } : {}),
   };
-  const child = track(spawn(process.execPath, [join(root, 'dist/main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true }));
+  const execArgv = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  let child;
   let port;
-  const ready = new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`dist/main.js exited ${code} before it listened`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const record = JSON.parse(line);
-        if (record.port !== undefined) port = record.port;
-        // WORKERS=1 has no supervisor: listening is ready.
-        if ((workerCount > 1 && /all \d+ workers are listening/.test(record.msg)) || (workerCount === 1 && record.port !== undefined)) resolve();
-      } catch {
-        // not JSON
-      }
+  /** Starts the server (again, on the same port and DATA_DIR after a kill); resolves when every worker listens. */
+  const launch = async () => {
+    child = track(spawn(process.execPath, [...execArgv, join(dist, 'main.js')], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true }));
+    const started = child;
+    await new Promise((resolve, reject) => {
+      started.once('exit', (code) => reject(new Error(`${dist}/main.js exited ${code} before it listened`)));
+      createInterface({ input: started.stdout }).on('line', (line) => {
+        try {
+          const record = JSON.parse(line);
+          if (record.port !== undefined) port = record.port;
+          // WORKERS=1 has no supervisor: listening is ready.
+          if ((workerCount > 1 && /all \d+ workers are listening/.test(record.msg)) || (workerCount === 1 && record.port !== undefined)) resolve();
+        } catch {
+          // not JSON
+        }
+      });
     });
-  });
-  await ready;
-  const base = `http://127.0.0.1:${port}`;
-  const eventsAfter = async (since) => {
-    const response = await fetch(`${base}/events?since=${since}&limit=100`);
-    return (await response.json()).events;
+    env.BIND_ADDRESS = `127.0.0.1:${port}`;
   };
+  await launch();
+  const base = () => `http://127.0.0.1:${port}`;
+  const page = async (since) => (await fetch(`${base()}/events?since=${since}&limit=100`)).json();
+  const eventsAfter = async (since) => (await page(since)).events;
   // The match starts on the first poll (MATCH_STARTED …): wait for it so it is not measured.
   let lastSeq = 0;
   await until('the first poll to commit', async () => {
@@ -282,11 +322,25 @@ async function startOurs(workerCount) {
   }, 30_000, 100);
   await delay(300);
   lastSeq = (await eventsAfter(0)).at(-1).seq;
+  const stopGroup = async (signal) => {
+    const leader = child;
+    const exited = new Promise((resolve) => (leader.exitCode !== null || leader.signalCode !== null ? resolve() : leader.once('exit', resolve)));
+    try {
+      process.kill(-leader.pid, signal);
+    } catch {
+      // gone
+    }
+    await Promise.race([exited, delay(15_000)]);
+  };
   return {
-    name: workerCount > 1 ? `ours (WORKERS=${workerCount})` : 'ours (single process)',
+    name: label ?? (workerCount > 1 ? `ours (WORKERS=${workerCount})` : 'ours (single process)'),
     protocol: 'ours',
-    port,
-    leader: child.pid,
+    get port() {
+      return port;
+    },
+    get leader() {
+      return child.pid;
+    },
     async publish(k) {
       const before = provider.state.polls;
       provider.goals(k);
@@ -298,13 +352,44 @@ async function startOurs(workerCount) {
       goalTemplate ??= JSON.stringify(events.find((e) => e.type === 'GOAL_SCORED') ?? events[0]);
       return events.map((e) => ({ seq: e.seq, commitMs: Date.parse(e.timestamp) }));
     },
+    async epoch() {
+      return (await page(0)).epoch;
+    },
+    /**
+     * The connection storm: SIGKILL every process of the server, add `goals` goals at the provider
+     * while it is down, start it again on the same port and DATA_DIR. Returns when it listens, with
+     * the events the restarted writer commits (they reach clients while they reconnect).
+     */
+    async killAndRestart(goals) {
+      const killedAt = nowMs();
+      await stopGroup('SIGKILL');
+      provider.goals(goals);
+      await launch();
+      const readyAt = nowMs();
+      const cpuAtReady = cpuMs(groupPids(child.pid));
+      const events = await until('the goals of the outage to be committed', async () => {
+        const found = await eventsAfter(lastSeq);
+        return found.length >= goals ? found : false;
+      }, 30_000, 20);
+      lastSeq = events.at(-1).seq;
+      return { killedAt, readyAt, cpuAtReady, events: events.map((e) => ({ seq: e.seq, commitMs: Date.parse(e.timestamp) })) };
+    },
     async eventLoopP99() {
-      const text = await (await fetch(`${base}/metrics`)).text();
-      const match = /^fsc_event_loop_delay_p99_seconds (\S+)$/m.exec(text);
-      return match ? Number(match[1]) * 1000 : NaN;
+      return (await this.eventLoop()).p99;
+    },
+    /** Event-loop delay p99 and max (ms, the worst worker) since the previous scrape. */
+    async eventLoop() {
+      const text = await (await fetch(`${base()}/metrics`)).text();
+      const read = (name) => {
+        const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+        return match ? Number(match[1]) * 1000 : NaN;
+      };
+      return { p99: read('fsc_event_loop_delay_p99_seconds'), max: read('fsc_event_loop_delay_max_seconds') };
     },
     async stop() {
       await provider.close();
+      // With --cpu-prof a graceful stop, so every worker writes its profile.
+      await stopGroup(cpuProfDir ? 'SIGTERM' : 'SIGKILL');
       try {
         process.kill(-child.pid, 'SIGKILL');
       } catch {
@@ -357,7 +442,7 @@ async function startFloor(processes) {
 }
 
 async function startSio(processes) {
-  const child = track(fork(here('sio-server.mjs'), [String(processes)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true, cwd: root }));
+  const child = track(fork(here('sio-server.mjs'), [String(processes), String(heartbeatSecs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true, cwd: root }));
   const { port } = await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`sio-server exited ${code}`)));
     child.on('message', (m) => m.type === 'ready' && resolve(m));
@@ -397,8 +482,12 @@ const percentile = (values, p) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 
-/** Publishes `polls` polls of k events each, waiting for every held socket to have each. */
-async function measureEvents(system, loadgens, held, k, polls) {
+/**
+ * Publishes `polls` polls of k events each, waiting for every held socket to have each. `gapMs`:
+ * the least time from one publish to the next (paced like a matchday: 1,000), else back to back
+ * (100 ms after the last socket has the previous one).
+ */
+async function measureEvents(system, loadgens, held, k, polls, gapMs = 0) {
   const pids = serverPids(system);
   const cpuBefore = cpuMs(pids);
   const wallBefore = nowMs();
@@ -406,6 +495,7 @@ async function measureEvents(system, loadgens, held, k, polls) {
   let delivered = 0;
   let expected = 0;
   for (let i = 0; i < polls && remaining() > 30_000; i += 1) {
+    const publishedAt = Date.now();
     const published = await system.publish(k);
     expected += published.length * held;
     let merged;
@@ -424,7 +514,7 @@ async function measureEvents(system, loadgens, held, k, polls) {
       if (got) latencies.push(got.lastMs - e.commitMs);
     }
     if (!complete) break;
-    await delay(100);
+    await delay(Math.max(100, gapMs - (Date.now() - publishedAt)));
   }
   const cpu = cpuMs(pids) - cpuBefore - idleCpuMsPerMs * (nowMs() - wallBefore);
   const events = expected / held;
@@ -433,6 +523,52 @@ async function measureEvents(system, loadgens, held, k, polls) {
     delivered,
     expected,
     cpuUsPerEventPerClient: (Math.max(0, cpu) * 1000) / events / held,
+  };
+}
+
+/**
+ * The connection storm: every held client connected and subscribed; the whole server is killed
+ * (SIGKILL) and started again; every client reconnects (after a jittered 100–300 ms, retrying while
+ * the port is closed) and resumes with `since` = its own last seq and the epoch. Three goals are
+ * added while the server is down: the restarted writer commits them while clients come back, so
+ * some get them live and some by replay. Reports the time from the kill until the last client is
+ * resubscribed, the accept+subscribe rate once the server listens, and what any client lost or got twice.
+ */
+async function measureStorm(system, loadgens, held) {
+  const epoch = await system.epoch();
+  for (const p of loadgens.procs) p.send(`resume ${epoch}\n`);
+  const before = await loadgens.reports();
+  const lostBefore = before.reduce((n, r) => n + r.lost, 0);
+  const dupsBefore = before.reduce((n, r) => n + r.dups, 0);
+  const from = monoUs();
+  const { killedAt, readyAt, cpuAtReady, events } = await system.killAndRestart(3);
+  let reports;
+  let complete = true;
+  try {
+    await until('every client to resubscribe and have the outage\'s events', async () => {
+      reports = await loadgens.reports();
+      const merged = Loadgens.merge(reports);
+      return reports.reduce((n, r) => n + r.resubscribed, 0) >= held && events.every((e) => (merged.get(e.seq)?.count ?? 0) >= held);
+    }, 60_000, 100);
+  } catch {
+    complete = false;
+  }
+  markPhase(`storm ${system.name} ${held}`, from, monoUs());
+  const stormCpuMs = cpuMs(serverPids(system)) - cpuAtReady;
+  reports ??= await loadgens.reports();
+  const resubscribed = reports.reduce((n, r) => n + r.resubscribed, 0);
+  const lastMs = Math.max(...reports.map((r) => r.last_resubscribed_ns / 1e6));
+  const merged = Loadgens.merge(reports);
+  const missing = events.reduce((n, e) => n + Math.max(0, held - (merged.get(e.seq)?.count ?? 0)), 0);
+  return {
+    'storm resubscribed': `${resubscribed}/${held}`,
+    'storm restart ms': Math.round(readyAt - killedAt),
+    'storm kill→all resubscribed ms': complete ? Math.round(lastMs - killedAt) : NaN,
+    'storm conn/s': complete ? Math.round(held / Math.max(0.001, (lastMs - readyAt) / 1000)) : NaN,
+    // Server CPU from listening again until every client is back (a little idle time included).
+    'storm CPU µs/conn': Math.round((stormCpuMs * 1000) / Math.max(1, held)),
+    'storm lost': reports.reduce((n, r) => n + r.lost, 0) - lostBefore + missing,
+    'storm dups': reports.reduce((n, r) => n + r.dups, 0) - dupsBefore,
   };
 }
 
@@ -449,7 +585,9 @@ async function runSystem(system, systemIndex, targets) {
     for (const target of targets) {
       if (remaining() < 60_000) break;
       const addedFrom = loadgens.target;
+      const connectCpuFrom = cpuMs(serverPids(system));
       const connectStart = nowMs();
+      const connectFromUs = monoUs();
       loadgens.add(target - addedFrom);
       let last = -1;
       let lastChange = Date.now();
@@ -468,44 +606,65 @@ async function runSystem(system, systemIndex, targets) {
       }
       const held = reports.reduce((n, r) => n + r.subscribed, 0);
       const connectMs = nowMs() - connectStart;
+      const connectCpuMs = cpuMs(serverPids(system)) - connectCpuFrom;
+      markPhase(`connect ${system.name} ${target}`, connectFromUs, monoUs());
       const failures = reports.reduce((n, r) => n + r.failed + r.closed, 0);
       await delay(1_000); // let the accept work settle before idle figures
       const pids = serverPids(system);
       const rss = rssKiB(pids);
       const sock = sockKiB();
       const slab = slabKiB();
+      // Idle for one whole heartbeat interval: the heartbeats' own cost (pings and pongs) is what it measures.
+      const idleMs = Math.max(1, heartbeatSecs) * 1_000;
       const idleFrom = cpuMs(pids);
-      await delay(1_000);
-      idleCpuMsPerMs = (cpuMs(pids) - idleFrom) / 1_000;
+      await delay(idleMs);
+      idleCpuMsPerMs = (cpuMs(pids) - idleFrom) / idleMs;
       const row = {
         system: system.name,
         clients: target,
         held,
         failed: failures,
         'conn/s': Math.round((held - addedFrom) / (connectMs / 1000)),
+        // Server CPU (every process) per connection accepted, upgraded and subscribed: steadier than conn/s on a busy machine.
+        'CPU µs/conn': Math.round((connectCpuMs * 1000) / Math.max(1, held - addedFrom)),
         'RSS KiB/conn': +((rss - baseRss) / Math.max(1, held)).toFixed(2),
         'kernel buffers KiB/conn': +((sock - baseSock) / Math.max(1, held)).toFixed(2),
         'kernel socket objects KiB/conn (both ends)': +((slab - baseSlab) / Math.max(1, held)).toFixed(2),
+        'sockets per process': socketsPerProcess(pids).filter((n) => n > 50).join('/'),
+        // Server CPU with every client connected and nothing published (heartbeats), per client per second.
+        'idle CPU µs/s/conn': +((idleCpuMsPerMs * 1e6) / Math.max(1, held)).toFixed(2),
       };
       if (held === 0) {
         rows.push(row);
         break;
       }
+      // Paced like a matchday: each goal alone, ≥ 1 s apart, heartbeats running (the headline p99).
       await system.eventLoopP99(); // resets the window
+      const pacedFrom = monoUs();
+      const paced = await measureEvents(system, loadgens, held, 1, pacedEvents, 1_000);
+      markPhase(`broadcast ${system.name} ${target}`, pacedFrom, monoUs());
+      const loop = system.eventLoop ? await system.eventLoop() : { p99: NaN, max: NaN };
+      row['ELD p99 ms (worst worker)'] = +loop.p99.toFixed(1);
+      row['ELD max ms'] = +loop.max.toFixed(1);
+      row.events = paced.latencies.length;
+      row.delivered = `${paced.delivered}/${paced.expected}`;
+      row['p50 ms'] = +percentile(paced.latencies, 50).toFixed(1);
+      row['p99 ms'] = +percentile(paced.latencies, 99).toFixed(1);
+      row['max ms'] = +Math.max(...paced.latencies).toFixed(1);
+      // Back to back: single-event polls, each as soon as the last socket has the one before.
       const one = await measureEvents(system, loadgens, held, 1, singleEvents);
-      row['ELD p99 ms (worst worker)'] = +(await system.eventLoopP99()).toFixed(1);
-      row.events = one.latencies.length;
-      row.delivered = `${one.delivered}/${one.expected}`;
-      row['p50 ms'] = +percentile(one.latencies, 50).toFixed(1);
-      row['p99 ms'] = +percentile(one.latencies, 99).toFixed(1);
-      row['max ms'] = +Math.max(...one.latencies).toFixed(1);
+      row['p99 ms back-to-back'] = +percentile(one.latencies, 99).toFixed(1);
       row['CPU µs/event/client k=1'] = +one.cpuUsPerEventPerClient.toFixed(3);
-      let allDelivered = one.delivered === one.expected;
+      let allDelivered = paced.delivered === paced.expected && one.delivered === one.expected;
       for (const [k, polls] of bursts) {
         const burst = await measureEvents(system, loadgens, held, k, polls);
         row[`CPU µs/event/client k=${k}`] = +burst.cpuUsPerEventPerClient.toFixed(3);
         row[`p99 ms k=${k}`] = +percentile(burst.latencies, 99).toFixed(1);
         allDelivered &&= burst.delivered === burst.expected;
+      }
+      if (storm && system.killAndRestart && remaining() > 60_000) {
+        Object.assign(row, await measureStorm(system, loadgens, held));
+        allDelivered &&= row['storm lost'] === 0;
       }
       rows.push(row);
       console.error(JSON.stringify(row));
@@ -522,7 +681,8 @@ async function runSystem(system, systemIndex, targets) {
 // ---------------------------------------------------------------------------------------------
 const table = [];
 // Socket.IO last: it is the one taken "as far as it goes", so the deadline may cut it, not the others.
-const order = ['ours', 'floor', 'single', 'sio'].filter((s) => systems.includes(s));
+// --order=before,ours runs the two builds the other way round (is a difference the build or the time it ran?).
+const order = (args.order ? args.order.split(',') : ['ours', 'before', 'floor', 'single', 'sio']).filter((s) => systems.includes(s));
 if (!order.includes('ours') || order[0] !== 'ours') {
   // floor and sio send the JSON our service sends: learn it from a short single-process start.
   const probe = await startOurs(1);
@@ -533,7 +693,15 @@ for (const [index, name] of order.entries()) {
   if (remaining() < 60_000) break;
   console.error(`bench:scale: ${name}`);
   const system =
-    name === 'ours' ? await startOurs(workers) : name === 'floor' ? await startFloor(workers) : name === 'sio' ? await startSio(workers) : await startOurs(1);
+    name === 'ours'
+      ? await startOurs(workers)
+      : name === 'before'
+        ? await startOurs(workers, { dist: baselineDist, label: `before: ${baselineDist} (WORKERS=${workers})` })
+        : name === 'floor'
+          ? await startFloor(workers)
+          : name === 'sio'
+            ? await startSio(workers)
+            : await startOurs(1);
   const targets = name === 'single' ? steps.filter((c) => c <= singleMax) : steps;
   table.push(...(await runSystem(system, index, targets)));
 }
@@ -553,7 +721,11 @@ const machine = {
   kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
   node: process.version,
 };
-console.log(`\nScale benchmark: ${singleEvents} single-event polls per step, bursts ${args.bursts ?? '2:5,8:3'} (k:polls), ${workers} processes per server`);
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.log(
+  `\nScale benchmark: ${pacedEvents} paced goals (≥ 1 s apart) and ${singleEvents} back-to-back single-event polls per step, bursts ${args.bursts ?? '2:5,8:3'} (k:polls), ` +
+    `${workers} processes per server, heartbeats every ${heartbeatSecs} s; load average at the end ${load}`,
+);
 console.log(`machine: ${machine.cpus} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}`);
 console.table(table);
 // The same table as Markdown (for docs/benchmarks.md).
@@ -564,7 +736,8 @@ for (const row of table) console.log(`| ${columns.map((c) => cell(row[c])).join(
 const resultsDir = join(root, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
 const file = join(resultsDir, `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ machine, options: { steps, singleEvents, bursts, workers, perProcess }, rows: table }, null, 2));
+writeFileSync(file, JSON.stringify({ machine, load, options: { steps, pacedEvents, singleEvents, bursts, workers, perProcess, heartbeatSecs, storm }, rows: table }, null, 2));
+if (cpuProfDir) writeFileSync(join(cpuProfDir, 'phases.json'), JSON.stringify(phases, null, 2));
 console.log(`written: ${file}`);
 cleanup();
 process.exit(0);

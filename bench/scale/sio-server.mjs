@@ -8,6 +8,8 @@ import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 
 const workers = Number(process.argv[2] ?? 1);
+// Engine.IO heartbeat, the same interval as ours (argv[3], seconds; Socket.IO's default is 25 s).
+const heartbeatMs = Number(process.argv[3] ?? 25) * 1000;
 
 if (cluster.isPrimary) {
   const { setupPrimary } = await import('@socket.io/cluster-adapter');
@@ -37,7 +39,14 @@ if (cluster.isPrimary) {
   const { Server } = await import('socket.io');
   const { createAdapter } = await import('@socket.io/cluster-adapter');
   const http = createServer();
-  const io = new Server(http, { transports: ['websocket'], serveClient: false, perMessageDeflate: false, adapter: createAdapter() });
+  const io = new Server(http, {
+    transports: ['websocket'],
+    serveClient: false,
+    perMessageDeflate: false,
+    adapter: createAdapter(),
+    pingInterval: heartbeatMs,
+    pingTimeout: heartbeatMs,
+  });
   io.on('connection', () => {});
   process.on('message', (message) => {
     if (message?.type !== 'emit') return;

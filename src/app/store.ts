@@ -2,7 +2,7 @@
  * The store part: the event log and match states, in SQLite (DATA_DIR, the default) or Redis
  * (REDIS_URL, shared by every node), wrapped so that its failures are counted and shown.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { DEFAULT_REDIS_PREFIX, type Config, type RedisConfig } from '../config.js';
 import { REDIS_CLIENT_OPTIONS } from '../cluster/redis-client.js';
 import type { Logger } from '../log.js';
@@ -36,7 +36,9 @@ export function openSqliteStore(config: Config, cleanup: Array<() => Promise<voi
 
 /** Connects to REDIS_URL before anything else starts; refused loudly when Redis cannot be reached. */
 export async function connectRedis(config: RedisConfig, logger: Logger): Promise<Redis> {
-  const redis = new Redis(config.url, REDIS_CLIENT_OPTIONS);
+  // Loaded only with REDIS_URL: ioredis is a good share of a process's start-up (a restart of every worker at once).
+  const { Redis: RedisClient } = await import('ioredis');
+  const redis = new RedisClient(config.url, REDIS_CLIENT_OPTIONS);
   // ioredis reconnects by itself; each outage is logged once here, its effects by the parts using it.
   let lastError = '';
   redis.on('error', (error: Error) => {

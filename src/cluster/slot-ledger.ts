@@ -8,8 +8,11 @@
  * (4 slots spread over 2 workers leave no block to lease), and free slots leased to one worker are
  * slots another worker must refuse. The price is one IPC round trip before a connection is read
  * and another before a stream is admitted; requests made in the same turn of the event loop travel
- * in one message each way, so a connection storm costs a few messages per turn, not per connection
- * (`bench/admission.mjs` measures it).
+ * in one message each way, and while a worker's request is unanswered its next acquires wait and
+ * leave together when the answer comes (at most one request in flight, as Nagle's algorithm does for
+ * small segments): a connection storm costs one message per round trip, not per connection or per
+ * turn (`bench/admission.mjs` measures it; in bench:scale's storm the per-turn messages were most of
+ * a worker's IPC writes). Releases need no answer and leave at once.
  *
  * A worker that dies holds nothing any more: the primary drops its slots with it.
  */
@@ -47,6 +50,8 @@ export class WorkerSlotLedger implements SlotLedger {
   private acquires: Array<readonly [number, SlotKind, string]> = [];
   private releases: Array<readonly [SlotKind, string]> = [];
   private scheduled = false;
+  /** A request with acquires is unanswered: further acquires wait for its answer. */
+  private awaiting = false;
 
   constructor(private readonly channel: SlotChannel) {
     channel.on('message', (message: unknown) => {
@@ -59,6 +64,8 @@ export class WorkerSlotLedger implements SlotLedger {
         this.waiting.delete(id);
         resolve(verdict);
       }
+      this.awaiting = false;
+      if (this.acquires.length > 0) this.schedule();
     });
   }
 
@@ -88,13 +95,20 @@ export class WorkerSlotLedger implements SlotLedger {
     setImmediate(() => this.flush());
   }
 
+  /** Messages sent to the primary (tests and benchmarks read it). */
+  messages = 0;
+
   private flush(): void {
     this.scheduled = false;
-    const acquire = this.acquires;
     const release = this.releases;
-    this.acquires = [];
     this.releases = [];
+    let acquire: Array<readonly [number, SlotKind, string]> = [];
+    if (!this.awaiting) {
+      acquire = this.acquires;
+      this.acquires = [];
+    }
     if (acquire.length === 0 && release.length === 0) return;
+    if (acquire.length > 0) this.awaiting = true;
     const message: SlotsRequest = { fsc: 'slots', ...(acquire.length > 0 ? { acquire } : {}), ...(release.length > 0 ? { release } : {}) };
     const refuseAll = () => {
       // No primary to ask (the instance is going away): refuse rather than admit uncounted.
@@ -103,7 +117,12 @@ export class WorkerSlotLedger implements SlotLedger {
         this.waiting.delete(id);
         resolve?.('max_connections');
       }
+      if (acquire.length > 0) {
+        this.awaiting = false;
+        if (this.acquires.length > 0) this.schedule();
+      }
     };
+    this.messages += 1;
     try {
       this.channel.send(message, (error) => {
         if (error) refuseAll();

@@ -53,8 +53,23 @@ export interface Supervisor {
   readonly slots: PrimarySlotLedger;
 }
 
+/**
+ * Who accepts connections: the workers themselves, on the listening socket they share
+ * (`SCHED_NONE`), unless `NODE_CLUSTER_SCHED_POLICY=rr` asks for Node's default on Linux, where the
+ * primary accepts every connection and hands it to a worker over IPC. That hand-over cost 100–300 µs
+ * of CPU per connection on the 2-core benchmark machine (a third of what a connection costs with
+ * `WORKERS=2`) and puts the primary's one core in the path of every accept during a reconnect storm;
+ * neither way spreads connections exactly evenly (docs/scale-out.md has the measurements). The
+ * instance-wide slots (slot-ledger.ts) and each process's socket budget hold either way.
+ */
+export function clusterSchedulingPolicy(env: NodeJS.ProcessEnv = process.env): number {
+  return env['NODE_CLUSTER_SCHED_POLICY'] === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
+}
+
 export function startSupervisor(options: SupervisorOptions): Supervisor {
   const { logger, config } = options;
+  // Before the first fork: the policy is fixed then.
+  cluster.schedulingPolicy = clusterSchedulingPolicy();
   const instanceId = randomUUID();
   const aggregator = new AggregatorRegistry();
   const ready = new Set<Worker>();

@@ -134,7 +134,7 @@ export interface Config {
   readonly shutdownReadyGraceMs: number;
   /** Speed of the built-in simulated matchday (simulated seconds per second). @default 30 */
   readonly simSpeed: number;
-  /** Worker processes of this instance (`node:cluster`); `auto` is the number of CPUs. @default 1 */
+  /** Worker processes of this instance (`node:cluster`); `auto`: see src/cluster/auto-workers.ts. @default 1 */
   readonly workers: number;
   /** Scale-out on Redis (REDIS_URL set): history, state and leadership shared by every node. */
   readonly redis: RedisConfig | undefined;

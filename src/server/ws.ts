@@ -1,7 +1,8 @@
 /**
  * The `ws` binding: hands upgrades on `/ws` to the shared admission gate (origin, auth, connection
  * limits — all before a WebSocket exists), adapts each `ws` socket to the hub's `Connection`, and
- * runs one heartbeat sweep for all clients.
+ * runs the heartbeat on a timer wheel (`HeartbeatWheel`): every connection has its own phase, and
+ * each slice of the interval pings only its own share of the clients.
  *
  * Fan-out writes a pre-built WebSocket frame: header and payload are encoded once per event (in
  * this binding's own `FrameCache`) and the same buffer is written to every socket (`bench/fanout`
@@ -58,20 +59,42 @@ interface PreparedWrites {
   readonly corker: TickCorker;
 }
 
+/** The binding's own fields on each `ws` WebSocket: its connection, for the listeners every socket shares. */
+const CONNECTION = Symbol('fsc.connection');
+type TaggedWebSocket = WebSocket & { [CONNECTION]?: WsConnection };
+
 /**
- * One client's `Connection`. A class, not an object literal of closures: at 100k connections its
- * methods live once on the prototype, not once per connection.
+ * One client's `Connection`, and everything the binding keeps about it: the hub's client, its
+ * heartbeat state and its place in the wheel. A class, not an object literal of closures: at 100k
+ * connections its methods live once on the prototype, not once per connection, and the socket's
+ * listeners are module functions shared by every socket (they find this object through the socket).
  */
 class WsConnection implements Connection {
   /** Set when a close starts: a client that stopped reading never completes the handshake, so it is destroyed after a grace period. */
   closeTimer: NodeJS.Timeout | undefined = undefined;
+  /** The hub's session for this client (set right after `hub.opened`). */
+  client!: Session;
+  /** Last pong (or the connection time), on the wheel's monotonic clock (ms). */
+  lastSeenAt = 0;
+  /** Wheel visits since the last ping. */
+  visits = 0;
+  /** Bucket of the wheel and index in it (-1: not in the wheel). */
+  bucket = -1;
+  slot = -1;
 
   /** @param prepared the binding's shared encodings (prepared fan-out), or undefined for `ws.send` per client */
   constructor(
-    private readonly ws: WebSocket,
-    private readonly socket: RawSocket | undefined,
+    readonly ws: WebSocket,
+    readonly socket: RawSocket | undefined,
     private readonly prepared: PreparedWrites | undefined,
+    readonly binding: WsBinding,
+    readonly ticket: Ticket,
   ) {}
+
+  /** Token expiry (epoch ms), if the token has one. */
+  get expiresAt(): number | undefined {
+    return this.ticket.expiresAt;
+  }
 
   send(frame: OutboundFrame): number {
     const { ws, socket, prepared } = this;
@@ -87,6 +110,21 @@ class WsConnection implements Connection {
     const before = ws.bufferedAmount;
     ws.send(frame.text);
     return Math.max(0, ws.bufferedAmount - before);
+  }
+
+  /**
+   * Writes a prebuilt ping frame (shared by every socket of the slice) straight to the socket: no
+   * allocation and no `ws` sender machinery per socket, and no cork (a ping is one write; a socket
+   * corked for this tick's events takes it behind them).
+   */
+  ping(frame: Buffer): void {
+    const { ws, socket, prepared } = this;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (prepared !== undefined && socket !== undefined) {
+      socket.write(frame);
+      return;
+    }
+    ws.ping(frame.subarray(2));
   }
 
   get bufferedAmount(): number {
@@ -112,6 +150,153 @@ class WsConnection implements Connection {
   }
 }
 
+// The socket listeners, one function each for every socket (`this` is the socket).
+function onPong(this: TaggedWebSocket): void {
+  const connection = this[CONNECTION];
+  if (connection !== undefined) connection.lastSeenAt = connection.binding.heartbeat.now;
+}
+function onMessage(this: TaggedWebSocket, data: RawData, isBinary: boolean): void {
+  const connection = this[CONNECTION];
+  // Liveness is the pong alone (as the seed did): every WebSocket client answers pings itself.
+  if (connection !== undefined) connection.binding.receive(connection, isBinary ? '' : rawToString(data), isBinary);
+}
+function onError(this: TaggedWebSocket, error: Error & { code?: string }): void {
+  const connection = this[CONNECTION];
+  if (connection !== undefined) connection.binding.socketError(connection, error);
+}
+function onClose(this: TaggedWebSocket, code: number): void {
+  const connection = this[CONNECTION];
+  if (connection !== undefined) connection.binding.detach(connection, code);
+}
+
+/**
+ * The heartbeat as a timer wheel. Connections are dealt round-robin into `buckets` buckets; one
+ * turn of the wheel takes `periodMs` (half the shorter of the interval and the timeout), and each
+ * slice of it visits one bucket: it terminates the clients silent past the timeout, closes those
+ * whose token expired, and pings those due (every `pingEvery`-th visit, so each client is pinged
+ * once per interval, at its own phase). A slice touches ~1/`buckets` of the clients (at 5 s: 125
+ * slices of 20 ms, ~130 clients per slice at 16,700 sockets), so the loop is never held for long,
+ * and the pings of a slice share one prebuilt frame whose payload is the slice's number.
+ *
+ * A slice runs late when the loop is busy (a large fan-out); it then visits at most
+ * `MAX_BUCKETS_PER_TICK` of the buckets it missed, and the next ticks catch up the rest, so a late
+ * tick holds the loop no longer than a few slices' worth. Behind by more than a turn, each bucket
+ * is visited once.
+ */
+export class HeartbeatWheel {
+  /**
+   * The wheel's clock: monotonic ms (`performance.now()`) at the current slice; pongs are stamped with
+   * it (no clock read per pong), and a step of the wall clock neither stops the heartbeat nor times
+   * every client out at once.
+   */
+  now = performance.now();
+  private readonly buckets: WsConnection[][];
+  private readonly sliceMs: number;
+  private readonly pingEvery: number;
+  private readonly startedAt = performance.now();
+  /** Slices visited so far (the next bucket is `visited % buckets.length`). */
+  private visited = 0;
+  private nextBucket = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    intervalMs: number,
+    timeoutMs: number,
+    private readonly visit: (connection: WsConnection, now: number, wallNow: number, ping: Buffer | undefined) => void,
+    targetSliceMs = 20,
+  ) {
+    const shape = wheelShape(intervalMs, timeoutMs, targetSliceMs);
+    this.buckets = Array.from({ length: shape.buckets }, () => []);
+    this.sliceMs = shape.sliceMs;
+    this.pingEvery = shape.pingEvery;
+    // unref: the heartbeat must not keep a stopping process alive.
+    this.timer = setInterval(() => this.tick(), Math.max(1, Math.floor(this.sliceMs))).unref();
+  }
+
+  /** Buckets of the wheel (one slice each per turn). */
+  get bucketCount(): number {
+    return this.buckets.length;
+  }
+
+  add(connection: WsConnection): void {
+    const bucket = this.buckets[this.nextBucket] as WsConnection[];
+    connection.bucket = this.nextBucket;
+    connection.slot = bucket.length;
+    bucket.push(connection);
+    this.nextBucket = (this.nextBucket + 1) % this.buckets.length;
+  }
+
+  remove(connection: WsConnection): void {
+    const bucket = this.buckets[connection.bucket];
+    if (bucket === undefined) return;
+    const last = bucket.pop() as WsConnection;
+    if (last !== connection) {
+      bucket[connection.slot] = last;
+      last.slot = connection.slot;
+    }
+    connection.bucket = -1;
+    connection.slot = -1;
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    this.now = now;
+    const wallNow = Date.now();
+    const due = Math.floor((now - this.startedAt) / this.sliceMs);
+    // Late by more than a turn: each bucket once.
+    if (due - this.visited > this.buckets.length) this.visited = due - this.buckets.length;
+    for (let visits = 0; this.visited < due && visits < MAX_BUCKETS_PER_TICK; visits += 1) {
+      const slice = this.visited;
+      this.visited += 1;
+      this.visitBucket(slice, now, wallNow);
+    }
+  }
+
+  private visitBucket(slice: number, now: number, wallNow: number): void {
+    const bucket = this.buckets[slice % this.buckets.length] as WsConnection[];
+    let frame: Buffer | undefined;
+    // Backwards: a connection removed while visiting is replaced by one already visited.
+    for (let i = bucket.length - 1; i >= 0; i -= 1) {
+      const connection = bucket[i] as WsConnection;
+      let ping: Buffer | undefined;
+      connection.visits += 1;
+      if (connection.visits >= this.pingEvery) {
+        connection.visits = 0;
+        ping = frame ??= pingFrame(slice);
+      }
+      this.visit(connection, now, wallNow, ping);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/**
+ * The wheel for a heartbeat: one turn is half the shorter of the interval and the timeout (so a
+ * silent client is dropped at most half a timeout late), cut into slices of about `targetSliceMs`;
+ * a client is pinged every `pingEvery` turns (at most one interval apart).
+ */
+export function wheelShape(intervalMs: number, timeoutMs: number, targetSliceMs = 20): { buckets: number; sliceMs: number; pingEvery: number } {
+  const periodMs = Math.max(10, Math.min(intervalMs, timeoutMs) / 2);
+  const buckets = Math.max(1, Math.round(periodMs / targetSliceMs));
+  return { buckets, sliceMs: periodMs / buckets, pingEvery: Math.max(1, Math.floor(intervalMs / periodMs)) };
+}
+
+/** Buckets one late timer tick may visit: the rest wait for the next ticks (every slice). */
+const MAX_BUCKETS_PER_TICK = 4;
+
+/** A ping frame (RFC 6455 §5.5.2) whose payload is the slice number in ASCII decimal. */
+function pingFrame(slice: number): Buffer {
+  const payload = String(slice);
+  const frame = Buffer.allocUnsafe(2 + payload.length);
+  frame[0] = 0x89; // FIN + opcode 9 (ping)
+  frame[1] = payload.length;
+  frame.write(payload, 2, 'latin1');
+  return frame;
+}
+
 export interface WsBindingOptions {
   readonly server: Server;
   readonly hub: Hub;
@@ -125,20 +310,11 @@ export interface WsBindingOptions {
   readonly fanoutMode?: FanoutMode;
 }
 
-interface Tracked {
-  readonly ws: WebSocket;
-  readonly client: Session;
-  /** Last pong (or the connection time). */
-  lastSeenAt: number;
-  lastPingAt: number;
-  /** Token expiry (epoch ms), if the token has one. */
-  readonly expiresAt: number | undefined;
-}
-
 export class WsBinding {
   private readonly wss: WebSocketServer;
-  private readonly tracked = new Set<Tracked>();
-  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly connections = new Set<WsConnection>();
+  /** @internal the heartbeat's timer wheel (its clock stamps pongs) */
+  readonly heartbeat: HeartbeatWheel;
   private readonly fanoutMode: FanoutMode;
   /** The prepared fan-out's shared state: each frame encoded once, sockets corked for the tick. */
   private readonly writes: PreparedWrites = {
@@ -170,13 +346,13 @@ export class WsBinding {
         socket.destroy();
       });
     });
-    const sweepEvery = Math.max(10, Math.min(options.heartbeatIntervalMs, options.heartbeatTimeoutMs) / 2);
-    // unref: the heartbeat must not keep a stopping process alive.
-    this.sweepTimer = setInterval(() => this.sweep(), sweepEvery).unref();
+    this.heartbeat = new HeartbeatWheel(options.heartbeatIntervalMs, options.heartbeatTimeoutMs, (connection, now, wallNow, ping) =>
+      this.visit(connection, now, wallNow, ping),
+    );
   }
 
   get connectionCount(): number {
-    return this.tracked.size;
+    return this.connections.size;
   }
 
   private async onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -214,77 +390,83 @@ export class WsBinding {
 
   private attach(ws: WebSocket, ticket: Ticket): void {
     const { hub, logger } = this.options;
-    const { ip, expiresAt } = ticket;
     const socket = (ws as unknown as { _socket?: RawSocket })._socket;
-    const connection = new WsConnection(ws, socket, this.fanoutMode === 'prepared' ? this.writes : undefined);
+    const connection = new WsConnection(ws, socket, this.fanoutMode === 'prepared' ? this.writes : undefined, this, ticket);
     // No per-client pino child up front (the hub builds one when the client first logs): ~0.5 KiB each at 100k.
-    const client = hub.opened(connection, logger, { ip });
-    const now = Date.now();
-    const entry: Tracked = { ws, client, lastSeenAt: now, lastPingAt: now, expiresAt };
-    this.tracked.add(entry);
-    logger.debug({ ip, client_id: client.id }, 'client connected');
-
-    ws.on('pong', () => {
-      entry.lastSeenAt = Date.now();
-    });
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      // Liveness is the pong alone (as the seed did): every WebSocket client answers pings itself.
-      client.message(isBinary ? '' : rawToString(data), isBinary);
-    });
-    ws.on('error', (error: Error & { code?: string }) => {
-      // ws closes the socket itself (e.g. 1009 for an oversized message); record why.
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-        this.options.metrics?.clientCloses.inc({ reason: 'message_too_big' });
-      }
-      client.logger.debug({ code: error.code, error: error.message }, 'client socket error');
-    });
-    ws.on('close', (code: number) => {
-      if (connection.closeTimer) clearTimeout(connection.closeTimer);
-      this.tracked.delete(entry);
-      client.closed();
-      ticket.release();
-      logger.debug({ ip, client_id: client.id, code }, 'client disconnected');
-    });
+    connection.client = hub.opened(connection, logger, { ip: ticket.ip });
+    connection.lastSeenAt = this.heartbeat.now;
+    this.connections.add(connection);
+    this.heartbeat.add(connection);
+    (ws as TaggedWebSocket)[CONNECTION] = connection;
+    if (logger.isLevelEnabled('debug')) logger.debug({ ip: ticket.ip, client_id: connection.client.id }, 'client connected');
+    ws.on('pong', onPong);
+    ws.on('message', onMessage);
+    ws.on('error', onError);
+    ws.on('close', onClose);
   }
 
-  /** Pings clients due for one; drops those silent past the timeout or whose token expired. */
-  private sweep(): void {
-    const { heartbeatIntervalMs, heartbeatTimeoutMs, metrics } = this.options;
-    const now = Date.now();
-    for (const entry of this.tracked) {
-      if (entry.client.isClosed) continue;
-      if (now - entry.lastSeenAt > heartbeatTimeoutMs) {
-        metrics?.clientCloses.inc({ reason: 'heartbeat_timeout' });
-        entry.client.logger.info('heartbeat timeout; terminating client');
-        entry.client.closed();
-        entry.ws.terminate();
-        continue;
-      }
-      if (entry.expiresAt !== undefined && now >= entry.expiresAt) {
-        entry.client.close(CloseCode.TokenExpired, 'token_expired');
-        continue;
-      }
-      if (now - entry.lastPingAt >= heartbeatIntervalMs && entry.ws.readyState === WebSocket.OPEN) {
-        entry.lastPingAt = now;
-        entry.ws.ping();
-      }
+  /** @internal a message from a client */
+  receive(connection: WsConnection, data: string, isBinary: boolean): void {
+    connection.client.message(data, isBinary);
+  }
+
+  /** @internal */
+  socketError(connection: WsConnection, error: Error & { code?: string }): void {
+    // ws closes the socket itself (e.g. 1009 for an oversized message); record why.
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      this.options.metrics?.clientCloses.inc({ reason: 'message_too_big' });
     }
+    connection.client.logger.debug({ code: error.code, error: error.message }, 'client socket error');
+  }
+
+  /** @internal the socket closed */
+  detach(connection: WsConnection, code: number): void {
+    const { logger } = this.options;
+    if (connection.closeTimer) clearTimeout(connection.closeTimer);
+    if (!this.connections.delete(connection)) return;
+    this.heartbeat.remove(connection);
+    connection.client.closed();
+    connection.ticket.release();
+    if (logger.isLevelEnabled('debug')) logger.debug({ ip: connection.ticket.ip, client_id: connection.client.id, code }, 'client disconnected');
+  }
+
+  /**
+   * One client's turn of the heartbeat: dropped if silent past the timeout (`now`: the wheel's
+   * monotonic clock) or its token expired (`wallNow`: epoch ms), else pinged when `ping` is given.
+   */
+  private visit(connection: WsConnection, now: number, wallNow: number, ping: Buffer | undefined): void {
+    const { heartbeatTimeoutMs, metrics } = this.options;
+    const { client } = connection;
+    if (client.isClosed) return;
+    if (now - connection.lastSeenAt > heartbeatTimeoutMs) {
+      metrics?.clientCloses.inc({ reason: 'heartbeat_timeout' });
+      client.logger.info('heartbeat timeout; terminating client');
+      client.closed();
+      connection.ws.terminate();
+      return;
+    }
+    const { expiresAt } = connection;
+    if (expiresAt !== undefined && wallNow >= expiresAt) {
+      client.close(CloseCode.TokenExpired, 'token_expired');
+      return;
+    }
+    if (ping !== undefined) connection.ping(ping);
   }
 
   /** Resolves when every socket has closed, or after `timeoutMs` (then the rest are destroyed). */
   async drain(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.tracked.size > 0 && Date.now() < deadline) {
+    while (this.connections.size > 0 && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 25);
         timer.unref();
       });
     }
-    for (const entry of this.tracked) entry.ws.terminate();
+    for (const connection of this.connections) connection.ws.terminate();
   }
 
   close(): void {
-    clearInterval(this.sweepTimer);
+    this.heartbeat.close();
     this.wss.close();
   }
 }

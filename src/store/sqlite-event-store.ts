@@ -18,6 +18,17 @@ export const DATABASE_FILE = 'football-streaming-core.sqlite';
 
 /** Compiled `readAfter` statements kept (one per filter shape: at most 2 modes x 8 combinations). */
 const MAX_CACHED_READS = 32;
+/** Pages of events kept in the read cache (emptied when full, and whenever the database changes). */
+const MAX_CACHED_PAGES = 64;
+
+interface ReadCache {
+  /** `PRAGMA data_version` when filled. */
+  readonly version: number;
+  bounds: HistoryBounds | undefined;
+  prunedThrough: number | undefined;
+  /** Pages by statement and parameters. Shared by every caller: read, never modified. */
+  readonly reads: Map<string, StoredEvent[] | 'too-old'>;
+}
 /** Rows deleted per pruning step before yielding to the event loop. */
 const PRUNE_CHUNK = 2_000;
 
@@ -91,6 +102,15 @@ export class SqliteEventStore implements EventStore {
   private readonly statements;
   private readonly readStatements = new Map<string, Database.Statement<[Record<string, string | number>], EventRow>>();
   private compiledReads = 0;
+  /**
+   * What reads answered since the database last changed. A connection storm asks the same questions
+   * thousands of times a second (every subscribe reads the bounds, every resume the events after the
+   * same `seq`); while nothing is committed the answers cannot change. The cache is dropped when this
+   * connection writes, and when another one has committed (`PRAGMA data_version` changed: the writer
+   * worker, a `WORKERS` follower's view of it, a hand edit), so a read never answers from before a
+   * commit it could have seen.
+   */
+  private cache: ReadCache | undefined;
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -129,11 +149,23 @@ export class SqliteEventStore implements EventStore {
         'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE created_at < ? ORDER BY seq LIMIT ?) RETURNING seq',
       ),
       pruneStates: this.db.prepare('DELETE FROM match_state WHERE ended_at IS NOT NULL AND ended_at < ?'),
+      dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
   }
 
   private prunedThrough(): number {
     return parseCounter(this.statements.getMeta.get('pruned_through')?.value, 'meta pruned_through');
+  }
+
+  /** The read cache, emptied first if another connection has committed since it was filled. */
+  private readCache(): ReadCache {
+    const version = this.statements.dataVersion.get() as number;
+    let cache = this.cache;
+    if (cache === undefined || cache.version !== version) {
+      cache = { version, bounds: undefined, prunedThrough: undefined, reads: new Map() };
+      this.cache = cache;
+    }
+    return cache;
   }
 
   private readStates(): ReturnType<typeof parseMatchStates> {
@@ -146,13 +178,18 @@ export class SqliteEventStore implements EventStore {
 
   bounds(): Promise<HistoryBounds> {
     try {
-      return Promise.resolve({ epoch: this.epoch, latestSeq: this.latestSeq(), prunedThrough: this.prunedThrough() });
+      const cache = this.readCache();
+      cache.prunedThrough ??= this.prunedThrough();
+      cache.bounds ??= { epoch: this.epoch, latestSeq: this.latestSeq(), prunedThrough: cache.prunedThrough };
+      return Promise.resolve(cache.bounds);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
   commit(commit: Commit): Promise<StoredEvent[]> {
+    // This connection's own writes leave `data_version` as it is.
+    this.cache = undefined;
     const now = new Date().toISOString();
     const run = this.db.transaction((): StoredEvent[] => {
       if (commit.fence !== undefined && this.statements.getMeta.get('writer_fence')?.value !== commit.fence) {
@@ -203,7 +240,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   private readAfterSync(query: EventQuery): StoredEvent[] | 'too-old' {
-    if (query.since < this.prunedThrough()) return 'too-old';
+    const cache = this.readCache();
+    cache.prunedThrough ??= this.prunedThrough();
+    if (query.since < cache.prunedThrough) return 'too-old';
     // Each id list is one JSON array parameter, so the SQL depends on which filters are present and
     // never on how many ids they hold: one compiled statement per filter shape serves every count.
     // The WHERE clause is generated from the filter's table (src/domain/event-filter.ts), so it
@@ -225,8 +264,13 @@ export class SqliteEventStore implements EventStore {
       this.readStatements.set(sql, statement);
       this.compiledReads += 1;
     }
-    const rows = statement.all(params);
-    return rows.map(toStored);
+    const key = `${sql}\u0000${JSON.stringify(params)}`;
+    const cached = cache.reads.get(key);
+    if (cached !== undefined) return cached;
+    const events = statement.all(params).map(toStored);
+    if (cache.reads.size >= MAX_CACHED_PAGES) cache.reads.clear();
+    cache.reads.set(key, events);
+    return events;
   }
 
   /** How many `readAfter` statements were compiled since open (bounded by the filter shapes, not by id counts). */
@@ -270,6 +314,7 @@ export class SqliteEventStore implements EventStore {
     const cutoff = before.toISOString();
     let deleted = 0;
     for (;;) {
+      this.cache = undefined;
       const removed = this.db.transaction(() => {
         const rows = this.statements.pruneChunk.all(cutoff, PRUNE_CHUNK);
         const highest = rows.reduce((max, row) => Math.max(max, row.seq), 0);
@@ -282,6 +327,7 @@ export class SqliteEventStore implements EventStore {
       await yieldToEventLoop();
     }
     this.statements.pruneStates.run(cutoff);
+    this.cache = undefined;
     return deleted;
   }
 

@@ -414,6 +414,33 @@ export function storeContract(name: string, harness: StoreHarness): void {
       });
     });
 
+    describe('reads asked again and again', () => {
+      it('answer the same until something is committed, here or by another store on the same place', async () => {
+        const where = await location();
+        const writer = await open(where);
+        const reader = await open(where);
+        // Asked many times with nothing committed: the same answers.
+        for (let i = 0; i < 3; i += 1) {
+          expect(await reader.bounds()).toMatchObject({ latestSeq: 0, prunedThrough: 0 });
+          expect(await reader.readAfter({ since: 0, limit: 10 })).toEqual([]);
+        }
+        // Another store commits: the next reads see it.
+        await writer.commit({ events: goals(M1, 2, 1, iso(Date.now() - 3 * HOUR_MS)), states: [], forget: [] });
+        expect(await reader.bounds()).toMatchObject({ latestSeq: 2, prunedThrough: 0 });
+        expect(seqs(await reader.readAfter({ since: 0, limit: 10 }))).toEqual([1, 2]);
+        expect(seqs(await reader.readAfter({ since: 0, limit: 10 }))).toEqual([1, 2]);
+        // This store commits: its own next reads see it, and so do the other's.
+        await reader.commit({ events: goals(M2, 1), states: [], forget: [] });
+        expect(seqs(await reader.readAfter({ since: 0, limit: 10 }))).toEqual([1, 2, 3]);
+        expect((await reader.bounds()).latestSeq).toBe(3);
+        expect(seqs(await writer.readAfter({ since: 0, limit: 10 }))).toEqual([1, 2, 3]);
+        // A prune by the other store moves the reader's bounds and its 'too-old'.
+        expect(await writer.prune(new Date(Date.now() - HOUR_MS))).toBe(2);
+        expect(await reader.bounds()).toMatchObject({ latestSeq: 3, prunedThrough: 2 });
+        expect(await reader.readAfter({ since: 0, limit: 10 })).toBe('too-old');
+      });
+    });
+
     describe('prune', () => {
       it("deletes only events older than the cutoff; reads from before them answer 'too-old'", async () => {
         const { store } = await fresh();

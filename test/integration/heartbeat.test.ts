@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { startWithStandIn, type TestService } from '../helpers/service.js';
 import type { StandIn } from '../helpers/stand-in.js';
 import { roundTrip, subscribe, TestClient } from '../helpers/ws-client.js';
+import { wheelShape } from '../../src/server/ws.js';
 
 /** Resolves once `client` has received `count` protocol pings (counted from the call). */
 function pings(client: TestClient, count: number, timeoutMs = 5_000): Promise<void> {
@@ -70,5 +71,44 @@ describe('heartbeat', () => {
     expect(service.logs.some((line) => line.includes('heartbeat timeout; terminating client'))).toBe(true);
     await alive.close();
     await vi.waitFor(() => expect(service.app.hub.connectionCount).toBe(0), { timeout: 2_000, interval: 10 });
+  });
+});
+
+describe('heartbeat spread over the interval', () => {
+  let standIn: StandIn;
+  let service: TestService;
+  const intervalMs = 1_000;
+  const timeoutMs = 2_000;
+
+  beforeAll(async () => {
+    ({ standIn, service } = await startWithStandIn({ HEARTBEAT_INTERVAL_SECS: String(intervalMs / 1000), HEARTBEAT_TIMEOUT_SECS: String(timeoutMs / 1000) }));
+  });
+
+  afterAll(async () => {
+    await service.stop();
+    await standIn.close();
+  });
+
+  it('pings clients that connected together in different slices, each at its own phase', async () => {
+    const { buckets } = wheelShape(intervalMs, timeoutMs);
+    const count = 24;
+    expect(buckets).toBeGreaterThan(count / 2);
+    // Each client records the slice number every ping carries (the server's slice that sent it).
+    const slices: number[][] = Array.from({ length: count }, () => []);
+    const clients = await Promise.all(Array.from({ length: count }, () => TestClient.open(service.wsUrl)));
+    clients.forEach((client, i) => client.ws.on('ping', (data: Buffer) => slices[i]?.push(Number(data.toString('latin1')))));
+    await vi.waitFor(() => expect(slices.every((s) => s.length >= 2)).toBe(true), { timeout: 30_000, interval: 20 });
+
+    // A sweep of every client at once would send every first ping in one slice (the old sweep sent
+    // them with no payload at all): connected in one burst, they are dealt over the wheel's slices.
+    const first = slices.map((s) => s[0] as number);
+    expect(first.every((n) => Number.isInteger(n))).toBe(true);
+    expect(new Set(first).size).toBeGreaterThan(count / 2);
+    // Each client keeps its phase: its pings come from the same bucket, whole turns apart.
+    for (const [a, b] of slices) {
+      expect(((b as number) - (a as number)) % buckets).toBe(0);
+      expect(b as number).toBeGreaterThan(a as number);
+    }
+    await Promise.all(clients.map((client) => client.close()));
   });
 });

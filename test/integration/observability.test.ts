@@ -67,6 +67,10 @@ describe('observability', () => {
     ]) {
       expect(sample(before, name), name).toBeGreaterThanOrEqual(0);
     }
+    // The event-loop delay, the worst worker and per process (a single process is worker 0).
+    expect(sample(before, 'fsc_event_loop_delay_p99_seconds')).toBeGreaterThanOrEqual(0);
+    expect(sample(before, 'fsc_worker_event_loop_delay_p99_seconds', { worker: '0' })).toBeGreaterThanOrEqual(0);
+    expect(sample(before, 'fsc_event_loop_delay_max_seconds')).toBeGreaterThanOrEqual(sample(before, 'fsc_event_loop_delay_p99_seconds') ?? 0);
     for (const family of [
       'fsc_subscriptions',
       'fsc_events_total',

@@ -29,6 +29,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Report {
   subscribed: number;
+  resubscribed: number;
+  lost: number;
+  dups: number;
   failed: number;
   closed: number;
   pings: number;
@@ -125,6 +128,52 @@ describe('bench load generator (ours protocol)', () => {
     expect(report.pings).toBe(3);
     expect(report.failed + report.closed).toBe(0);
     await expect.poll(() => pongs.length, { timeout: 10_000 }).toBe(3);
+  });
+});
+
+describe('bench load generator (resume after a restart)', () => {
+  it('reconnects every socket that closes, resumes from its own last seq with the epoch, and counts gaps and repeats', async () => {
+    const server = createServer();
+    const wss = new WebSocketServer({ server, path: '/ws' });
+    const subscribes: string[] = [];
+    let phase: 'first' | 'resumed' = 'first';
+    wss.on('connection', (ws) => {
+      ws.on('message', (data) => {
+        subscribes.push(String(data));
+        if (phase === 'first') {
+          ws.send(JSON.stringify({ type: 'SUBSCRIBED', subscription: 'all_matches', epoch: 'ep-1', seq: 10 }));
+          for (const seq of [11, 12]) ws.send(JSON.stringify({ type: 'GOAL_SCORED', seq }));
+        } else {
+          ws.send(JSON.stringify({ type: 'SUBSCRIBED', subscription: 'all_matches', epoch: 'ep-1', seq: 16, resumed: true }));
+          // 13 and 14 replayed, 15 missing (a gap of one), 14 again (a repeat), then 16.
+          for (const seq of [13, 14, 14, 16]) ws.send(JSON.stringify({ type: 'GOAL_SCORED', seq }));
+        }
+      });
+    });
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const gen = native('loadgen', ['ours', '127.0.0.1', String(port), '3', '127.0.0.1']);
+      let report = await reportUntil(gen, (r) => r.subscribed === 3 && countOf(r, 12) === 3);
+      expect(report.lost + report.dups).toBe(0);
+
+      gen.send('resume ep-1\n');
+      phase = 'resumed';
+      subscribes.length = 0;
+      for (const ws of wss.clients) ws.terminate();
+      report = await reportUntil(gen, (r) => r.resubscribed === 3 && countOf(r, 16) === 3);
+      expect(report.resubscribed).toBe(3);
+      expect(subscribes).toEqual(Array(3).fill('{"action":"subscribe_all","since":12,"epoch":"ep-1"}'));
+      expect(countOf(report, 13)).toBe(3);
+      expect(report.lost).toBe(3);
+      expect(report.dups).toBe(3);
+      expect(report.failed + report.closed).toBe(0);
+    } finally {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
+import { autoWorkers } from '../../src/cluster/auto-workers.js';
+import { openFileLimit } from '../../src/server/admission.js';
 import {
   ConfigError,
   DEFAULT_BASE_URL,
@@ -375,10 +377,15 @@ describe('node dist/main.js with an invalid value', () => {
 });
 
 describe('WORKERS', () => {
-  it('defaults to one process, takes a count, and "auto" is one per CPU', () => {
+  it('defaults to one process, takes a count, and "auto" chooses from the CPUs, the open-file limit and MAX_CONNECTIONS', () => {
     expect(loadConfig({}).workers).toBe(1);
     expect(loadConfig({ WORKERS: '4' }).workers).toBe(4);
-    expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(availableParallelism());
+    const openFiles = openFileLimit();
+    expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(autoWorkers({ cores: availableParallelism(), openFiles, maxConnections: 100_000 }).workers);
+    expect(loadConfig({ WORKERS: 'auto', MAX_CONNECTIONS: '5000000' }).workers).toBe(
+      autoWorkers({ cores: availableParallelism(), openFiles, maxConnections: 5_000_000 }).workers,
+    );
+    expect(loadConfig({ WORKERS: 'auto' }).workers).toBeGreaterThanOrEqual(availableParallelism());
   });
 
   it.each(['0', '-1', 'two', '1.5', '257'])('WORKERS=%s is refused with one line naming the variable', (value) => {

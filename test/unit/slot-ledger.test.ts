@@ -4,7 +4,8 @@
  * worker can only give back what it holds. The IPC itself is exercised by e2e/workers-admission.
  */
 import { describe, expect, it } from 'vitest';
-import { PrimarySlotLedger, type SlotsRequest } from '../../src/cluster/slot-ledger.js';
+import { EventEmitter } from 'node:events';
+import { PrimarySlotLedger, WorkerSlotLedger, type SlotsRequest } from '../../src/cluster/slot-ledger.js';
 import { SlotCounts } from '../../src/server/slots.js';
 
 describe('SlotCounts', () => {
@@ -66,5 +67,51 @@ describe('PrimarySlotLedger', () => {
     ]);
     expect(ledger.handle(1, { fsc: 'metrics', id: 1 })).toBeUndefined();
     expect(ledger.heldBy('x')).toBe(0);
+  });
+});
+
+describe('WorkerSlotLedger', () => {
+  /** Node's IPC channel as the worker sees it: what it sends, and a way to deliver the primary's answer. */
+  class Channel extends EventEmitter {
+    readonly sent: SlotsRequest[] = [];
+    send(message: SlotsRequest): boolean {
+      this.sent.push(message);
+      return true;
+    }
+  }
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('keeps one request in flight: acquires made while it is unanswered leave together with its answer, releases at once', async () => {
+    const channel = new Channel();
+    const primary = new PrimarySlotLedger({ maxConnections: 10, maxConnectionsPerIp: 10 });
+    const ledger = new WorkerSlotLedger(channel);
+    const answer = (index: number) => channel.emit('message', primary.handle(1, channel.sent[index]));
+
+    const first = [ledger.acquire('connection', 'a'), ledger.acquire('connection', 'b')];
+    await turn();
+    expect(channel.sent).toHaveLength(1);
+    expect(channel.sent[0]?.acquire).toHaveLength(2);
+
+    // Unanswered: three more turns of acquires wait; a release leaves at once, alone.
+    const later = [ledger.acquire('stream', 'a')];
+    await turn();
+    later.push(ledger.acquire('stream', 'b'));
+    ledger.release('connection', 'b');
+    await turn();
+    later.push(ledger.acquire('connection', 'c'));
+    await turn();
+    expect(channel.sent).toHaveLength(2);
+    expect(channel.sent[1]).toEqual({ fsc: 'slots', release: [['connection', 'b']] });
+
+    answer(0);
+    expect(await Promise.all(first)).toEqual(['ok', 'ok']);
+    await turn();
+    expect(channel.sent).toHaveLength(3);
+    expect(channel.sent[2]?.acquire?.map(([, kind, ip]) => `${kind}:${ip}`)).toEqual(['stream:a', 'stream:b', 'connection:c']);
+    answer(1);
+    answer(2);
+    expect(await Promise.all(later)).toEqual(['ok', 'ok', 'ok']);
+    expect([primary.heldBy('a'), primary.heldBy('b'), primary.heldBy('c'), primary.streams]).toEqual([1, 0, 1, 2]);
+    expect(ledger.pending).toBe(0);
   });
 });
