@@ -10,11 +10,11 @@ import { parse as parseDotenv } from 'dotenv';
 import { autoWorkersHere } from './cluster/auto-workers.js';
 import { ConfigError } from './errors.js';
 import type { BindSource, Config, LogLevel, ProviderName, RedisConfig, SimCliConfig, UpstreamMode, WorkerSettings } from './config/types.js';
-import { deepFreeze, httpBaseUrl, parseBindAddress, pushFeedUrl, shown, timezoneValue } from './config/values.js';
+import { choice, deepFreeze, httpBaseUrl, parseBindAddress, pushFeedUrl, shown, timezoneValue } from './config/values.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export type { AuthConfig, BindSource, Config, LimitsConfig, LogLevel, ProviderName, RedisConfig, SimCliConfig, UpstreamConfig, UpstreamMode, WorkerSettings } from './config/types.js';
+export type { AuthConfig, BindSource, ClusterSchedulingPolicy, Config, LimitsConfig, LogLevel, ProviderName, RedisConfig, SimCliConfig, UpstreamConfig, UpstreamMode, WorkerSettings } from './config/types.js';
 export { parseBindAddress };
 
 /** The process's environment, as it was given (`environmentWithDotenv` adds `.env`). */
@@ -348,6 +348,7 @@ export function loadConfig(env: Env): Config {
     shutdownReadyGraceMs: positiveNumber(env, 'SHUTDOWN_READY_GRACE_SECS', 0, { max: 600, allowZero: true }) * 1000,
     simSpeed: simSpeed(env),
     workers: workers(env, maxConnections),
+    clusterSchedulingPolicy: choice('NODE_CLUSTER_SCHED_POLICY', read(env, 'NODE_CLUSTER_SCHED_POLICY'), ['none', 'rr'], 'none'),
     redis: redis(env),
   };
   return deepFreeze(config);

@@ -4,6 +4,9 @@
  */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
+/** `NODE_CLUSTER_SCHED_POLICY`: see `Config.clusterSchedulingPolicy`. */
+export type ClusterSchedulingPolicy = 'none' | 'rr';
+
 /** `poll`: Livescore on a timer (the default); `push`: the provider's WebSocket feed, reconciled by polls. */
 export type UpstreamMode = 'poll' | 'push';
 
@@ -136,6 +139,11 @@ export interface Config {
   readonly simSpeed: number;
   /** Worker processes of this instance (`node:cluster`); `auto`: see src/cluster/auto-workers.ts. @default 1 */
   readonly workers: number;
+  /**
+   * `NODE_CLUSTER_SCHED_POLICY` (Node's own name): with `WORKERS`, who accepts connections: `none`,
+   * the workers themselves; `rr`, the primary, handing each to a worker round robin. @default 'none'
+   */
+  readonly clusterSchedulingPolicy: ClusterSchedulingPolicy;
   /** Scale-out on Redis (REDIS_URL set): history, state and leadership shared by every node. */
   readonly redis: RedisConfig | undefined;
 }

@@ -92,6 +92,14 @@ export function timezoneValue(name: string, raw: string, provider: ProviderName)
   throw new ConfigError(name, `expected an offset such as "+02:00" or a time zone such as "Europe/Berlin", got ${shown(raw)}`);
 }
 
+/** One of `allowed` (any case), or `fallback` when unset. */
+export function choice<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase() as T;
+  if (!allowed.includes(value)) throw new ConfigError(name, `expected ${allowed.map((a) => `"${a}"`).join(' or ')}, got ${shown(raw)}`);
+  return value;
+}
+
 export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);

@@ -89,6 +89,7 @@ describe('defaults', () => {
       shutdownReadyGraceMs: 0,
       simSpeed: 30,
       workers: 1,
+      clusterSchedulingPolicy: 'none',
       redis: undefined,
     } satisfies Config);
     expect(DEFAULT_BASE_URL).toBe('https://apiv2.allsportsapi.com/football/');
@@ -390,6 +391,13 @@ describe('WORKERS', () => {
 
   it.each(['0', '-1', 'two', '1.5', '257'])('WORKERS=%s is refused with one line naming the variable', (value) => {
     expect(() => loadConfig({ WORKERS: value })).toThrow(/^WORKERS: expected a whole number from 1 to 256, or "auto"/);
+  });
+
+  it('NODE_CLUSTER_SCHED_POLICY: the workers accept by default; rr (any case) has the primary hand connections round robin; anything else is refused', () => {
+    expect(loadConfig({}).clusterSchedulingPolicy).toBe('none');
+    expect(loadConfig({ NODE_CLUSTER_SCHED_POLICY: 'RR' }).clusterSchedulingPolicy).toBe('rr');
+    expect(loadConfig({ NODE_CLUSTER_SCHED_POLICY: 'none' }).clusterSchedulingPolicy).toBe('none');
+    expect(() => loadConfig({ NODE_CLUSTER_SCHED_POLICY: 'roundrobin' })).toThrow(/^NODE_CLUSTER_SCHED_POLICY: expected "none" or "rr", got "roundrobin"$/);
   });
 });
 
