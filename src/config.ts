@@ -1,17 +1,27 @@
 /**
- * The only module that reads the environment. `loadConfig` validates every variable once, at
- * start-up, and returns a frozen object; an invalid value raises a `ConfigError` whose message is
- * one line naming the variable and what it accepts.
+ * The only module that reads the environment (`processEnvironment`; a test greps src/ for any other
+ * reader). `loadConfig` validates every variable once, at start-up, and returns a frozen object;
+ * an invalid value raises a `ConfigError` whose message is one line naming the variable and what
+ * it accepts. `loadWorkerSettings` reads what a `WORKERS` primary hands its workers.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
 import { autoWorkersHere } from './cluster/auto-workers.js';
-import { redactApiKey } from './upstream/errors.js';
+import { ConfigError } from './errors.js';
+import type { BindSource, Config, LogLevel, ProviderName, RedisConfig, SimCliConfig, UpstreamMode, WorkerSettings } from './config/types.js';
+import { choice, deepFreeze, httpBaseUrl, parseBindAddress, pushFeedUrl, shown, timezoneValue } from './config/values.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export type { AuthConfig, BindSource, ClusterSchedulingPolicy, Config, LimitsConfig, LogLevel, ProviderName, RedisConfig, SimCliConfig, UpstreamConfig, UpstreamMode, WorkerSettings } from './config/types.js';
+export { parseBindAddress };
+
+/** The process's environment, as it was given (`environmentWithDotenv` adds `.env`). */
+export function processEnvironment(): Env {
+  return process.env;
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 export const DEFAULT_BASE_URL = 'https://apiv2.allsportsapi.com/football/';
@@ -19,166 +29,21 @@ export const DEFAULT_BASE_URL = 'https://apiv2.allsportsapi.com/football/';
 /** The provider's WebSocket push feed (FORMAT.md §9); the key goes in `APIkey=`. */
 export const DEFAULT_WS_URL = 'wss://wss.allsportsapi.com/live_events';
 
-/** `poll`: Livescore on a timer (the default); `push`: the provider's WebSocket feed, reconciled by polls. */
-export type UpstreamMode = 'poll' | 'push';
+/** `REDIS_PREFIX` when unset: the prefix of every Redis key. */
+export const DEFAULT_REDIS_PREFIX = 'fsc:';
+
+/** `SIM_SPEED` when unset: simulated seconds per second of the built-in matchday. */
+const DEFAULT_SIM_SPEED = 30;
+
 const UPSTREAM_MODES: readonly UpstreamMode[] = ['poll', 'push'];
 
-/**
- * An invalid variable. Its message never carries a secret: the credentials of any URL and any
- * `APIkey=` value in it are redacted, whichever path built it (a URL that fails to parse is shown).
- */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(redactApiKey(`${variable}: ${message}`));
-  }
-}
+const PROVIDER_NAMES: readonly ProviderName[] = ['allsportsapi', 'api-football'];
 
-export interface UpstreamConfig {
-  /** AllSportsAPI key; `undefined` on the simulated feed. Never logged. */
-  readonly apiKey: string | undefined;
-  /** Base URL, always ending in `/`. */
-  readonly baseUrl: string;
-  /** Start the built-in simulated provider and poll it (no key and no base URL given). */
-  readonly useBuiltInSim: boolean;
-  /** @default 10 s */
-  readonly connectTimeoutMs: number;
-  /** @default 30 s */
-  readonly requestTimeoutMs: number;
-  /** First retry delay; later ones double (1 s, 2 s, 4 s). @default 1 s */
-  readonly retryBaseDelayMs: number;
-  /** Retries after the first attempt for transient failures. @default 3 */
-  readonly retries: number;
-  /** Consecutive failed polls that open the circuit breaker. @default 5 */
-  readonly breakerThreshold: number;
-  /** How long the breaker stays open before a probe is let through. @default 30 s */
-  readonly breakerCooldownMs: number;
-  /** `UPSTREAM_MODE`. @default 'poll' */
-  readonly mode: UpstreamMode;
-  /**
-   * `ALLSPORTS_WS_URL`: the push feed, without key or timezone (those are added when connecting).
-   * With the built-in simulator the simulator's own `/live_events` is used instead.
-   * @default wss://wss.allsportsapi.com/live_events
-   */
-  readonly wsUrl: string;
-  /** `ALLSPORTS_TIMEZONE`: sent as `timezone=` on REST requests and the push URL; unset: sent on neither. */
-  readonly timezone: string | undefined;
-  /** In push mode, Livescore polls that reconcile while the push feed is healthy. @default 60 s */
-  readonly reconcileIntervalMs: number;
-  /** A push feed silent this long while matches are live counts as down. @default 120 s */
-  readonly pushStaleMs: number;
-}
+/** API-Football's default base URL (the API-SPORTS account's host). */
+export const DEFAULT_APIFOOTBALL_BASE_URL = 'https://v3.football.api-sports.io/';
 
-export interface LimitsConfig {
-  /** Upgrades beyond this many open WebSockets get HTTP 503. @default 100000 */
-  readonly maxConnections: number;
-  /** Upgrades beyond this many open WebSockets from one address get HTTP 429. @default 1000 */
-  readonly maxConnectionsPerIp: number;
-  /** Sustained inbound messages per second per client. @default 20 */
-  readonly clientRatePerSec: number;
-  /** Inbound burst allowance per client. @default 40 */
-  readonly clientRateBurst: number;
-  /** Unsent bytes after which a client is closed as a slow consumer. @default 1 MiB */
-  readonly slowConsumerBytes: number;
-  /** Invalid messages in a row after which a client is closed. @default 20 */
-  readonly maxBadMessages: number;
-  /**
-   * Unsent bytes over all clients together; beyond it the largest backlogs are closed first (4008).
-   * @default 256 MiB
-   */
-  readonly totalUnsentBytes: number;
-  /**
-   * Match, league and team ids held by all filtered subscriptions together; a subscription beyond
-   * it is refused (WebSocket ERROR `INVALID_FILTER`, SSE HTTP 503). @default 1000000
-   */
-  readonly maxFilterIds: number;
-  /** Longest an HTTP request's headers and a WebSocket handshake may take. @default 5 s */
-  readonly handshakeTimeoutMs: number;
-  /** Idle time after which a keep-alive HTTP connection is closed. @default 5 s */
-  readonly keepAliveTimeoutMs: number;
-}
-
-export interface AuthConfig {
-  /** Static bearer tokens; empty: no token check unless a JWT secret is set. */
-  readonly tokens: readonly string[];
-  /** HS256 secret for JWT bearer tokens. */
-  readonly jwtSecret: string | undefined;
-  /** Token that `/metrics` requires, if set. */
-  readonly metricsToken: string | undefined;
-}
-
-/** Where the listen address came from: `BIND_ADDRESS`, else `PORT` (PaaS platforms inject it), else the default. */
-export type BindSource = 'BIND_ADDRESS' | 'PORT' | 'default';
-
-export interface Config {
-  readonly upstream: UpstreamConfig;
-  readonly host: string;
-  readonly port: number;
-  /** Which of `BIND_ADDRESS`, `PORT` or the default `0.0.0.0:8080` gave `host` and `port` (the start-up log says). */
-  readonly bindSource: BindSource;
-  /** Seconds between polls while matches are live. @default 15 (1 on the simulated feed) */
-  readonly pollIntervalMs: number;
-  /** Seconds between polls while no match is live. @default 60, at most 5× the live interval (the live interval on the simulated feed) */
-  readonly pollIdleIntervalMs: number;
-  /** Server ping cadence. @default 5 s */
-  readonly heartbeatIntervalMs: number;
-  /** Silence after which a client is dropped. @default 10 s */
-  readonly heartbeatTimeoutMs: number;
-  readonly logLevel: LogLevel;
-  /** `json` (one object per line) or `pretty` (for humans). @default json */
-  readonly logFormat: 'json' | 'pretty';
-  /** Where the SQLite database lives. @default ./data */
-  readonly dataDir: string;
-  /** Hours of event history kept for resume and `/events`. @default 48 */
-  readonly historyRetentionHours: number;
-  /** Successful polls a vanished match must stay absent before it is ended without confirmation. @default 3 */
-  readonly missingPollsBeforeEnd: number;
-  /** Look-ups (`met=Fixtures&matchId=`) of vanished matches in flight at once. @default 4 */
-  readonly vanishedLookupConcurrency: number;
-  /** Look-ups of vanished matches per poll; the others are carried over to the next polls. @default 20 */
-  readonly vanishedLookupsPerPoll: number;
-  readonly limits: LimitsConfig;
-  /** Allowed `Origin` values on the upgrade; `undefined` allows any. */
-  readonly allowedOrigins: readonly string[] | undefined;
-  readonly auth: AuthConfig;
-  /** Longest a graceful shutdown may take before the process exits anyway (after the ready grace). @default 10 s */
-  readonly shutdownTimeoutMs: number;
-  /**
-   * `SHUTDOWN_READY_GRACE_SECS`: on SIGTERM, `/readyz` fails at once while the service keeps serving
-   * (new clients included) this long, so load balancers stop routing to it before clients are
-   * closed; then the graceful shutdown (`shutdownTimeoutMs`) begins. @default 0
-   */
-  readonly shutdownReadyGraceMs: number;
-  /** Speed of the built-in simulated matchday (simulated seconds per second). @default 30 */
-  readonly simSpeed: number;
-  /** Worker processes of this instance (`node:cluster`); `auto`: see src/cluster/auto-workers.ts. @default 1 */
-  readonly workers: number;
-  /** Scale-out on Redis (REDIS_URL set): history, state and leadership shared by every node. */
-  readonly redis: RedisConfig | undefined;
-}
-
-export interface RedisConfig {
-  /** `redis://[user:password@]host:port/db` or `rediss://…`. Holds a password: never logged. */
-  readonly url: string;
-  /** Prefix of every key, so several deployments can share one Redis. @default fsc: */
-  readonly prefix: string;
-  /** Lifetime of the leader's lease; it is renewed every third of it. @default 10 s */
-  readonly leaderLeaseMs: number;
-}
-
-/**
- * A value as an error message shows it: redacted (before it is cut, which could split a secret
- * from what marks it as one), quoted and escaped (so the message stays one line) and bounded (so a
- * pasted blob does not flood the terminal).
- */
-function shown(raw: string): string {
-  const MAX_SHOWN = 80;
-  const safe = redactApiKey(raw);
-  return JSON.stringify(safe.length > MAX_SHOWN ? `${safe.slice(0, MAX_SHOWN)}…` : safe);
-}
+/** Defined in the error catalogue (src/errors.ts). */
+export { ConfigError };
 
 function read(env: Env, name: string): string | undefined {
   const value = env[name];
@@ -237,7 +102,7 @@ function redis(env: Env): RedisConfig | undefined {
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new ConfigError('REDIS_URL', `expected a redis:// or rediss:// URL, got protocol ${shown(url.protocol)}`);
   }
-  const prefix = read(env, 'REDIS_PREFIX') ?? 'fsc:';
+  const prefix = read(env, 'REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX;
   if (!/^[A-Za-z0-9:_.{}-]{1,64}$/.test(prefix)) {
     throw new ConfigError('REDIS_PREFIX', `expected 1 to 64 letters, digits or :_.-{}, got ${shown(prefix)}`);
   }
@@ -255,16 +120,6 @@ function list(env: Env, name: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
-}
-
-/** Parses `host:port`, `[v6]:port` or `:port`; port 0 asks the OS for a free one. */
-export function parseBindAddress(raw: string): { host: string; port: number } | undefined {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(raw);
-  if (!match) return undefined;
-  const port = Number(match[3]);
-  if (port > 65535) return undefined;
-  const host = match[1] ?? (match[2] === '' || match[2] === undefined ? '0.0.0.0' : match[2]);
-  return { host, port };
 }
 
 /**
@@ -311,18 +166,13 @@ function logLevel(env: Env): LogLevel {
 
 function baseUrl(env: Env): string | undefined {
   const raw = read(env, 'ALLSPORTS_BASE_URL');
-  if (raw === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError('ALLSPORTS_BASE_URL', `expected an http(s) URL such as ${DEFAULT_BASE_URL}, got ${shown(raw)}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('ALLSPORTS_BASE_URL', `expected an http(s) URL, got protocol ${shown(url.protocol)}`);
-  }
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return url.toString();
+  // Credentials allowed: a proxy may need them (redacted wherever the URL is shown).
+  return raw === undefined ? undefined : httpBaseUrl('ALLSPORTS_BASE_URL', raw, DEFAULT_BASE_URL);
+}
+
+function apiFootballBaseUrl(env: Env): string | undefined {
+  const raw = read(env, 'APIFOOTBALL_BASE_URL');
+  return raw === undefined ? undefined : httpBaseUrl('APIFOOTBALL_BASE_URL', raw, DEFAULT_APIFOOTBALL_BASE_URL, 'APIFOOTBALL_API_KEY');
 }
 
 function upstreamMode(env: Env): UpstreamMode {
@@ -337,41 +187,60 @@ function upstreamMode(env: Env): UpstreamMode {
 
 function wsUrl(env: Env): string {
   const raw = read(env, 'ALLSPORTS_WS_URL');
-  if (raw === undefined) return DEFAULT_WS_URL;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError('ALLSPORTS_WS_URL', `expected a ws(s) URL such as ${DEFAULT_WS_URL}, got ${shown(raw)}`);
-  }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new ConfigError('ALLSPORTS_WS_URL', `expected a ws(s) URL such as ${DEFAULT_WS_URL}, got protocol ${shown(url.protocol)}`);
-  }
-  // The key belongs in ALLSPORTS_API_KEY: a URL that carries one would put it where it is not redacted.
-  if ([...url.searchParams.keys()].some((key) => /^apikey$/i.test(key)) || url.username !== '' || url.password !== '') {
-    throw new ConfigError('ALLSPORTS_WS_URL', 'expected a URL without credentials (the key is added from ALLSPORTS_API_KEY)');
-  }
-  return url.toString();
+  return raw === undefined ? DEFAULT_WS_URL : pushFeedUrl('ALLSPORTS_WS_URL', raw, DEFAULT_WS_URL, 'ALLSPORTS_API_KEY');
 }
 
-/** An offset (`+02:00`, as the push feed's clients send) or an IANA zone (`Europe/Berlin`, as REST clients send). */
-const OFFSET_TIMEZONE = /^[+-](?:0\d|1[0-4]):[0-5]\d$/;
-
-function isKnownTimezone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch (error) {
-    if (error instanceof RangeError) return false;
-    throw error;
+/** `PROVIDER_TIMEZONE`, or its old name `ALLSPORTS_TIMEZONE`. */
+function timezone(env: Env, provider: ProviderName): string | undefined {
+  const current = read(env, 'PROVIDER_TIMEZONE');
+  const alias = read(env, 'ALLSPORTS_TIMEZONE');
+  if (current !== undefined && alias !== undefined && current !== alias) {
+    throw new ConfigError('PROVIDER_TIMEZONE, ALLSPORTS_TIMEZONE', `set one of them (ALLSPORTS_TIMEZONE is the old name of PROVIDER_TIMEZONE), got ${shown(current)} and ${shown(alias)}`);
   }
+  if (current !== undefined) return timezoneValue('PROVIDER_TIMEZONE', current, provider);
+  return alias === undefined ? undefined : timezoneValue('ALLSPORTS_TIMEZONE', alias, provider);
 }
 
-function timezone(env: Env): string | undefined {
-  const raw = read(env, 'ALLSPORTS_TIMEZONE');
-  if (raw === undefined) return undefined;
-  if (OFFSET_TIMEZONE.test(raw) || (/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(raw) && isKnownTimezone(raw))) return raw;
-  throw new ConfigError('ALLSPORTS_TIMEZONE', `expected an offset such as "+02:00" or a time zone such as "Europe/Berlin", got ${shown(raw)}`);
+/** `PROVIDER`. */
+function providerName(env: Env): ProviderName {
+  const raw = read(env, 'PROVIDER');
+  if (raw === undefined) return 'allsportsapi';
+  const name = raw.toLowerCase() as ProviderName;
+  if (!PROVIDER_NAMES.includes(name)) throw new ConfigError('PROVIDER', `expected "allsportsapi" or "api-football", got ${shown(raw)}`);
+  return name;
+}
+
+/**
+ * The provider, its key and base URL, with the combinations that cannot work refused in one line
+ * naming the variables: a push feed API-Football does not have, a key set for the other provider only.
+ */
+function providerSettings(env: Env): { provider: ProviderName; apiKey: string | undefined; baseUrl: string | undefined; leagues: readonly string[] } {
+  const provider = providerName(env);
+  const allsportsKey = read(env, 'ALLSPORTS_API_KEY');
+  const apiFootballKey = read(env, 'APIFOOTBALL_API_KEY');
+  if (provider === 'allsportsapi') {
+    if (apiFootballKey !== undefined && allsportsKey === undefined) {
+      throw new ConfigError('PROVIDER, APIFOOTBALL_API_KEY', 'APIFOOTBALL_API_KEY is set but PROVIDER is allsportsapi (the default): set PROVIDER=api-football, or ALLSPORTS_API_KEY');
+    }
+    if (read(env, 'APIFOOTBALL_LEAGUES') !== undefined) {
+      throw new ConfigError('PROVIDER, APIFOOTBALL_LEAGUES', 'APIFOOTBALL_LEAGUES is set but PROVIDER is allsportsapi (the default): set PROVIDER=api-football');
+    }
+    return { provider, apiKey: allsportsKey, baseUrl: baseUrl(env), leagues: [] };
+  }
+  if (allsportsKey !== undefined && apiFootballKey === undefined) {
+    throw new ConfigError('PROVIDER, ALLSPORTS_API_KEY', 'ALLSPORTS_API_KEY is set but PROVIDER=api-football reads APIFOOTBALL_API_KEY: set APIFOOTBALL_API_KEY, or PROVIDER=allsportsapi');
+  }
+  if (read(env, 'UPSTREAM_MODE')?.toLowerCase() === 'push') {
+    throw new ConfigError('PROVIDER, UPSTREAM_MODE', 'API-Football has no push feed: with PROVIDER=api-football use UPSTREAM_MODE=poll (the default)');
+  }
+  for (const name of ['ALLSPORTS_BASE_URL', 'ALLSPORTS_WS_URL']) {
+    if (read(env, name) !== undefined) throw new ConfigError(`PROVIDER, ${name}`, `${name} is for AllSportsAPI; with PROVIDER=api-football use APIFOOTBALL_BASE_URL`);
+  }
+  const leagues = list(env, 'APIFOOTBALL_LEAGUES');
+  for (const league of leagues) {
+    if (!/^\d{1,9}$/.test(league)) throw new ConfigError('APIFOOTBALL_LEAGUES', `expected comma-separated league ids such as 39,61, got ${shown(league)}`);
+  }
+  return { provider, apiKey: apiFootballKey, baseUrl: apiFootballBaseUrl(env), leagues };
 }
 
 function origins(env: Env): readonly string[] | undefined {
@@ -402,8 +271,7 @@ export function environmentWithDotenv(env: Env, dotenvPath = '.env'): Env {
 
 /** Validates the environment; throws `ConfigError` with a one-line message on the first bad value. */
 export function loadConfig(env: Env): Config {
-  const apiKey = read(env, 'ALLSPORTS_API_KEY');
-  const explicitBaseUrl = baseUrl(env);
+  const { provider, apiKey, baseUrl: explicitBaseUrl, leagues } = providerSettings(env);
   const simulated = apiKey === undefined;
   const { bind, bindSource } = bindAddress(env);
   const pollIntervalSecs = positiveNumber(env, 'POLL_INTERVAL_SECS', simulated ? 1 : 15, { max: 86_400 });
@@ -427,8 +295,10 @@ export function loadConfig(env: Env): Config {
   const maxConnections = integer(env, 'MAX_CONNECTIONS', 100_000, { min: 1 });
   const config: Config = {
     upstream: {
+      provider,
+      leagues,
       apiKey,
-      baseUrl: explicitBaseUrl ?? DEFAULT_BASE_URL,
+      baseUrl: explicitBaseUrl ?? (provider === 'api-football' ? DEFAULT_APIFOOTBALL_BASE_URL : DEFAULT_BASE_URL),
       useBuiltInSim: simulated && explicitBaseUrl === undefined,
       connectTimeoutMs: positiveNumber(env, 'UPSTREAM_CONNECT_TIMEOUT_SECS', 10, { max: 600 }) * 1000,
       requestTimeoutMs: positiveNumber(env, 'UPSTREAM_TIMEOUT_SECS', 30, { max: 600 }) * 1000,
@@ -438,7 +308,7 @@ export function loadConfig(env: Env): Config {
       breakerCooldownMs: positiveNumber(env, 'UPSTREAM_BREAKER_COOLDOWN_SECS', 30, { max: 3_600 }) * 1000,
       mode: upstreamMode(env),
       wsUrl: wsUrl(env),
-      timezone: timezone(env),
+      timezone: timezone(env, provider),
       reconcileIntervalMs: positiveNumber(env, 'RECONCILE_INTERVAL_SECS', 60, { max: 86_400 }) * 1000,
       pushStaleMs: positiveNumber(env, 'PUSH_STALE_SECS', 120, { max: 86_400 }) * 1000,
     },
@@ -476,35 +346,52 @@ export function loadConfig(env: Env): Config {
     },
     shutdownTimeoutMs: positiveNumber(env, 'SHUTDOWN_TIMEOUT_SECS', 10, { max: 600 }) * 1000,
     shutdownReadyGraceMs: positiveNumber(env, 'SHUTDOWN_READY_GRACE_SECS', 0, { max: 600, allowZero: true }) * 1000,
-    simSpeed: positiveNumber(env, 'SIM_SPEED', 30, { max: 100_000, unit: 'a speed factor' }),
+    simSpeed: simSpeed(env),
     workers: workers(env, maxConnections),
+    clusterSchedulingPolicy: choice('NODE_CLUSTER_SCHED_POLICY', read(env, 'NODE_CLUSTER_SCHED_POLICY'), ['none', 'rr'], 'none'),
     redis: redis(env),
   };
   return deepFreeze(config);
 }
 
-/** Settings of `npm run sim` (the simulated provider on its own). */
-export interface SimCliConfig {
-  readonly host: string;
-  readonly port: number;
-  readonly speed: number;
-  readonly startAtSimSecs: number;
+function simSpeed(env: Env): number {
+  return positiveNumber(env, 'SIM_SPEED', DEFAULT_SIM_SPEED, { max: 100_000, unit: 'a speed factor' });
+}
+
+/** Environment a `WORKERS` primary starts its workers with (besides the instance's own). */
+export const WorkerEnv = {
+  /** Number of workers of this instance (for `/health`). */
+  Count: 'FSC_WORKER_COUNT',
+  /** The instance's id: the same in every worker, new on every start of the primary. */
+  InstanceId: 'FSC_INSTANCE_ID',
+  /** Base URL of the simulated provider the primary runs for the instance (built-in sim only). */
+  SimBaseUrl: 'FSC_SIM_BASE_URL',
+  /** Its push feed (`/live_events`), for UPSTREAM_MODE=push. */
+  SimPushUrl: 'FSC_SIM_PUSH_URL',
+  /**
+   * Benchmarks only (`bench/admission.mjs`, its baseline): `1` makes each worker count slots on its
+   * own, without asking the primary, so the limits no longer hold for the instance. Never set it
+   * in production.
+   */
+  BenchLocalAdmission: 'FSC_BENCH_LOCAL_ADMISSION',
+} as const;
+
+export function loadWorkerSettings(env: Env): WorkerSettings {
+  const simBaseUrl = read(env, WorkerEnv.SimBaseUrl);
+  return Object.freeze({
+    count: integer(env, WorkerEnv.Count, 1, { min: 1, max: 256 }),
+    simulator: simBaseUrl === undefined ? undefined : { baseUrl: simBaseUrl, pushUrl: read(env, WorkerEnv.SimPushUrl) },
+    localAdmission: read(env, WorkerEnv.BenchLocalAdmission) === '1',
+  });
 }
 
 export function loadSimCliConfig(env: Env): SimCliConfig {
   const host = read(env, 'SIM_HOST') ?? '127.0.0.1';
   return Object.freeze({
+    provider: providerName(env),
     host,
     port: integer(env, 'SIM_PORT', 8081, { max: 65_535 }),
-    speed: positiveNumber(env, 'SIM_SPEED', 30, { max: 100_000, unit: 'a speed factor' }),
+    speed: simSpeed(env),
     startAtSimSecs: integer(env, 'SIM_START_AT_SECS', 0),
   });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

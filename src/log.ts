@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config, Env } from './config.js';
-import { redactApiKey } from './upstream/errors.js';
+import { redactApiKey } from './redact.js';
 
 export type { Logger };
 
@@ -91,6 +91,8 @@ function urlCredentials(url: string): string[] {
 /** What holds a secret: the same for a loaded configuration and for the raw environment. */
 interface SecretSources {
   readonly apiKey: string | undefined;
+  /** The key of a provider the configuration does not use (PROVIDER chooses one): still a secret. */
+  readonly otherApiKey?: string | undefined;
   readonly jwtSecret: string | undefined;
   readonly metricsToken: string | undefined;
   readonly tokens: readonly string[];
@@ -101,6 +103,7 @@ interface SecretSources {
 function secretsFrom(sources: SecretSources): string[] {
   return [
     sources.apiKey,
+    sources.otherApiKey,
     sources.jwtSecret,
     sources.metricsToken,
     ...sources.tokens,
@@ -127,10 +130,11 @@ export function secretsOfEnv(env: Env): string[] {
   const value = (name: string) => env[name]?.trim();
   return secretsFrom({
     apiKey: value('ALLSPORTS_API_KEY'),
+    otherApiKey: value('APIFOOTBALL_API_KEY'),
     jwtSecret: value('AUTH_JWT_SECRET'),
     metricsToken: value('METRICS_TOKEN'),
     tokens: (value('AUTH_TOKENS') ?? '').split(',').map((token) => token.trim()),
-    urls: [value('ALLSPORTS_BASE_URL'), value('ALLSPORTS_WS_URL'), value('REDIS_URL')],
+    urls: [value('ALLSPORTS_BASE_URL'), value('ALLSPORTS_WS_URL'), value('APIFOOTBALL_BASE_URL'), value('REDIS_URL')],
   });
 }
 

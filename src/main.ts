@@ -9,19 +9,22 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { autoWorkersHere } from './cluster/auto-workers.js';
-import { ConfigError, environmentWithDotenv, loadConfig, type Config, type Env } from './config.js';
+import { ConfigError, environmentWithDotenv, loadConfig, loadWorkerSettings, processEnvironment, WorkerEnv, type Config, type Env } from './config.js';
 import { createLogger, redactSecrets, secretsOf, secretsOfEnv, type Logger } from './log.js';
-import { feedIdentity, followFeed, openSqliteStore, simulatedMatchdayClock, startApp } from './app.js';
-import { WorkerEnv, type WorkerMessage } from './cluster/messages.js';
+import { startApp, type AppOptions } from './app.js';
+import { feedIdentity, followFeed } from './app/feed.js';
+import { simulatedMatchdayClock } from './app/sim-clock.js';
+import { openSqliteStore } from './app/store.js';
+import type { WorkerMessage } from './cluster/messages.js';
 import { startSupervisor } from './cluster/supervisor.js';
 import { WorkerLink, type PrimaryChannel } from './cluster/worker-link.js';
 import { DataDirInUseError } from './store/data-dir-lock.js';
 import { requireProvider } from './upstream/registry.js';
 
 let config: Config;
-let env: Env = process.env;
+let env: Env = processEnvironment();
 try {
-  env = environmentWithDotenv(process.env);
+  env = environmentWithDotenv(env);
   config = loadConfig(env);
 } catch (error) {
   // No logger (and no scrubber) yet: the line is scrubbed of every secret the environment holds.
@@ -174,14 +177,16 @@ if (config.workers > 1 && cluster.isPrimary) {
       await followFeed(store, feedIdentity(config), logger);
       if (config.upstream.useBuiltInSim) {
         const { startSimServer } = await import('./sim/server.js');
-        const renderer = await requireProvider().loadSimulator();
+        const renderer = await requireProvider(config.upstream.provider).loadSimulator();
         const sim = await startSimServer({ renderer, speed: config.simSpeed, startAtSimSecs: await simulatedMatchdayClock(store, config.simSpeed) });
         cleanup.unshift(() => sim.close());
         workerEnv[WorkerEnv.SimBaseUrl] = sim.baseUrl;
         workerEnv[WorkerEnv.SimPushUrl] = sim.pushUrl;
         logger.info(
           { upstream: sim.baseUrl, sim_speed: config.simSpeed },
-          'No ALLSPORTS_API_KEY set: using the built-in simulated matchday. Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.',
+          config.upstream.provider === 'api-football'
+            ? "No APIFOOTBALL_API_KEY set: using the built-in simulated matchday in API-Football's format. Set APIFOOTBALL_API_KEY to poll the real API-Football."
+            : 'No ALLSPORTS_API_KEY set: using the built-in simulated matchday. Set ALLSPORTS_API_KEY to poll the real AllSportsAPI.',
         );
       }
       // The workers open the database themselves; the primary keeps only the lock.
@@ -208,17 +213,18 @@ if (config.workers > 1 && cluster.isPrimary) {
   });
   lifecycle.started(() => supervisor.stop());
 } else {
-  let worker: WorkerLink | undefined;
-  if (isWorker) {
-    // A worker whose primary is gone (killed, even with SIGKILL) must not linger: the instance is over.
-    process.on('disconnect', () => process.exit(0));
-    const count = Number(process.env[WorkerEnv.Count] ?? '1');
-    worker = new WorkerLink(process as unknown as PrimaryChannel, count);
-    // The supervisor relays a graceful stop over IPC; heard from the start, so none is lost.
-    worker.onShutdown(() => lifecycle.requestStop('primary'));
-  }
+  let worker: AppOptions['worker'];
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
+    if (isWorker) {
+      // A worker whose primary is gone (killed, even with SIGKILL) must not linger: the instance is over.
+      process.on('disconnect', () => process.exit(0));
+      const settings = loadWorkerSettings(env);
+      const link = new WorkerLink(process as unknown as PrimaryChannel, settings.count);
+      // The supervisor relays a graceful stop over IPC; heard from the start, so none is lost.
+      link.onShutdown(() => lifecycle.requestStop('primary'));
+      worker = { link, primarySimulator: settings.simulator, localAdmission: settings.localAdmission };
+    }
     app = await startApp({ config, logger, ...(worker ? { worker } : {}) });
   } catch (error) {
     await failStart(error);

@@ -90,6 +90,34 @@ export class Metrics {
     help: 'Upstream circuit breaker: 0 closed, 1 open, 2 half-open.',
     registers: [this.registry],
   });
+  /** API-Football: the request budget its answers report (`x-ratelimit-*` headers); absent until one is read. */
+  readonly upstreamQuotaDayRemaining = new Gauge({
+    name: 'fsc_upstream_quota_day_remaining',
+    help: 'Requests left today on the provider key, as its last answer reported (API-Football).',
+    registers: [this.registry],
+  });
+  readonly upstreamQuotaDayLimit = new Gauge({
+    name: 'fsc_upstream_quota_day_limit',
+    help: 'Requests per day of the provider plan, as its last answer reported (API-Football).',
+    registers: [this.registry],
+  });
+  readonly upstreamQuotaMinuteRemaining = new Gauge({
+    name: 'fsc_upstream_quota_minute_remaining',
+    help: 'Requests left in the current minute on the provider key, as its last answer reported (API-Football).',
+    registers: [this.registry],
+  });
+  /** Seconds between polls the request budget allows (at least the configured interval). */
+  readonly pollIntervalSeconds = new Gauge({
+    name: 'fsc_poll_interval_seconds',
+    help: 'Seconds between live polls the provider budget allows right now (API-Football; at least POLL_INTERVAL_SECS).',
+    registers: [this.registry],
+  });
+  /** Provider items (fixtures, events) dropped as unusable by the parser. */
+  readonly upstreamDroppedItems = new Counter({
+    name: 'fsc_upstream_dropped_items_total',
+    help: 'Provider items (fixtures, events, line-up entries) the parser dropped as unusable (API-Football).',
+    registers: [this.registry],
+  });
   readonly polls = new Counter({
     name: 'fsc_polls_total',
     help: 'Upstream polls by outcome.',

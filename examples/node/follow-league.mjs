@@ -99,6 +99,7 @@ feed.on('event', (event) => {
   savePosition(feed.position);
 });
 feed.on('state', (state) => console.error(`connection: ${state}`));
+feed.on('upstream', (status) => console.error(`provider: ${status.state} since ${status.since} (${status.reason})`));
 feed.on('retry', (retry) => console.error(`reconnecting in ${Math.round(retry.delayMs)} ms`));
 feed.on('error', (error) => console.error(`${error.code}: ${error.message}`));
 

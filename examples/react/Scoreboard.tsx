@@ -10,12 +10,13 @@ export interface ScoreboardProps {
 }
 
 export function Scoreboard({ url, leagueId }: ScoreboardProps) {
-  const { state, matches, events, error } = useFeed({ url, ...(leagueId ? { filter: { league_ids: [leagueId] } } : {}) });
+  const { state, matches, events, upstream, error } = useFeed({ url, ...(leagueId ? { filter: { league_ids: [leagueId] } } : {}) });
   const goals = events.filter((event) => event.type === 'GOAL_SCORED');
+  const shown = state !== 'open' ? (state === 'reconnecting' ? 'reconnecting…' : state) : upstream?.state === 'down' ? 'provider unavailable' : 'live';
   return (
     <main>
       <p>
-        Connection: <b data-testid="state" data-state={state}>{state === 'open' ? 'live' : state === 'reconnecting' ? 'reconnecting…' : state}</b>
+        Connection: <b data-testid="state" data-state={state} data-upstream={upstream?.state ?? ''}>{shown}</b>
         {error ? <small data-testid="error"> ({error.code})</small> : null}
       </p>
       <h2>Scores</h2>

@@ -4,13 +4,13 @@
  * the live matches and the latest events.
  *
  * ```tsx
- * const { state, matches, events } = useFeed({ url: 'ws://localhost:8080/ws', filter: { league_ids: ['9152'] } });
+ * const { state, matches, events, upstream } = useFeed({ url: 'ws://localhost:8080/ws', filter: { league_ids: ['9152'] } });
  * ```
  *
  * `close()` is safe at any moment, so React's StrictMode (which mounts, unmounts and mounts again in
  * development) leaves exactly one connection open.
  */
-import { FeedClient, type ConnectionState, type FeedClientOptions, type FeedError, type MatchView, type WireEvent } from '@football-streaming-core/client';
+import { FeedClient, type ConnectionState, type FeedClientOptions, type FeedError, type MatchView, type UpstreamStatus, type WireEvent } from '@football-streaming-core/client';
 import { useEffect, useState } from 'react';
 
 export interface FeedView {
@@ -19,6 +19,8 @@ export interface FeedView {
   readonly matches: readonly MatchView[];
   /** The newest events first, at most `maxEvents`. */
   readonly events: readonly WireEvent[];
+  /** The data provider as the service sees it (`ok`, `degraded`, `down`), once the service said. */
+  readonly upstream: UpstreamStatus | undefined;
   /** The last error the feed reported (it goes on unless `error.details.final`). */
   readonly error: FeedError | undefined;
 }
@@ -28,7 +30,7 @@ export interface UseFeedOptions {
   readonly maxEvents?: number;
 }
 
-const INITIAL: FeedView = { state: 'connecting', matches: [], events: [], error: undefined };
+const INITIAL: FeedView = { state: 'connecting', matches: [], events: [], upstream: undefined, error: undefined };
 
 export function useFeed(options: FeedClientOptions, { maxEvents = 50 }: UseFeedOptions = {}): FeedView {
   const [view, setView] = useState<FeedView>(INITIAL);
@@ -43,6 +45,7 @@ export function useFeed(options: FeedClientOptions, { maxEvents = 50 }: UseFeedO
       feed.on('snapshot', () => setView((v) => ({ ...v, matches: matches() }))),
       feed.on('match', () => setView((v) => ({ ...v, matches: matches() }))),
       feed.on('event', (event) => setView((v) => ({ ...v, events: [event, ...v.events].slice(0, maxEvents) }))),
+      feed.on('upstream', (upstream) => setView((v) => ({ ...v, upstream }))),
       feed.on('error', (error) => setView((v) => ({ ...v, error }))),
     ];
     feed.connect().catch((error: FeedError) => {

@@ -8,6 +8,7 @@
 import { isBatchEnvelope, isBatchMessage, type BatchMessage } from './ipc-messages.js';
 import { OrderedBus, type OrderedBusOptions } from './ordered-bus.js';
 import type { CommittedBatch } from './types.js';
+import { MalformedBatchError } from '../errors.js';
 
 /** The channel to the primary (the worker's `process`; tests may pass another). */
 export interface PrimaryChannel {
@@ -16,11 +17,8 @@ export interface PrimaryChannel {
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
-/** A relayed batch that is not what the writer sends: dropped, and reported to `onError`. */
-export class MalformedBatchError extends Error {
-  override readonly name = 'MalformedBatchError';
-  readonly code = 'IPC_MALFORMED_BATCH';
-}
+/** A relayed batch that is not what the writer sends (defined in the error catalogue, src/errors.ts). */
+export { MalformedBatchError };
 
 export interface IpcBusOptions extends OrderedBusOptions {
   readonly channel: PrimaryChannel;

@@ -37,8 +37,8 @@ export { BusResetUnhandledError, type BusReset } from './types.js';
 export interface RedisBusOptions {
   /** The ioredis client; each subscription uses its own `duplicate()`. The bus never closes `redis`. */
   readonly redis: Redis;
-  /** Key prefix, the same as the store's. @default 'fsc:' */
-  readonly prefix?: string;
+  /** Key prefix, the same as the store's (`REDIS_PREFIX`). */
+  readonly prefix: string;
   /** Longest a read blocks before re-checking the epoch (catches a FLUSHALL without a reconnect). @default 5000 */
   readonly blockMs?: number;
   /** Most stream entries read at once. @default 1000 */
@@ -63,7 +63,7 @@ export class RedisBus extends OrderedBus {
   constructor(private readonly options: RedisBusOptions) {
     // No store: the stream read from the subscription's position brings every event itself.
     super({ onReset: options.onReset, onError: options.onError });
-    this.keys = redisKeys(options.prefix ?? 'fsc:');
+    this.keys = redisKeys(options.prefix);
     this.blockMs = options.blockMs ?? 5_000;
     this.count = options.count ?? 1_000;
   }

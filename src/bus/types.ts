@@ -49,8 +49,5 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-/** The subscription had to skip and nobody handles resets: it stopped rather than leave a silent gap. */
-export class BusResetUnhandledError extends Error {
-  override readonly name = 'BusResetUnhandledError';
-  readonly code = 'BUS_RESET_UNHANDLED';
-}
+/** The subscription had to skip and nobody handles resets (defined in the error catalogue, src/errors.ts). */
+export { BusResetUnhandledError } from '../errors.js';

@@ -34,20 +34,5 @@ export type WorkerMessage =
   /** The worker cannot start (sent just before it exits): why, in one line. */
   | { readonly fsc: 'failed'; readonly message: string };
 
-/** Environment a worker is started with (besides the instance's own). */
-export const WorkerEnv = {
-  /** Number of workers of this instance (for `/health`). */
-  Count: 'FSC_WORKER_COUNT',
-  /** The instance's id: the same in every worker, new on every start of the primary. */
-  InstanceId: 'FSC_INSTANCE_ID',
-  /** Base URL of the simulated provider the primary runs for the instance (built-in sim only). */
-  SimBaseUrl: 'FSC_SIM_BASE_URL',
-  /** Its push feed (`/live_events`), for UPSTREAM_MODE=push. */
-  SimPushUrl: 'FSC_SIM_PUSH_URL',
-  /**
-   * Benchmarks only (`bench/admission.mjs`, its baseline): `1` makes each worker count slots on its
-   * own, without asking the primary, so the limits no longer hold for the instance. Never set it
-   * in production.
-   */
-  BenchLocalAdmission: 'FSC_BENCH_LOCAL_ADMISSION',
-} as const;
+/** Environment a worker is started with: declared (and read) in config.ts. */
+export { WorkerEnv } from '../config.js';

@@ -34,8 +34,8 @@ export type LeaseLossReason =
 export interface RedisLeaseOptions {
   /** The ioredis client; the lease never creates or closes it. */
   readonly redis: Redis;
-  /** Prefix of the lease key (`<prefix>leader`), the same as the store's. @default 'fsc:' */
-  readonly prefix?: string;
+  /** Prefix of the lease key (`<prefix>leader`), the same as the store's (`REDIS_PREFIX`). */
+  readonly prefix: string;
   /** This node's id (stable for the node's life), the first part of every token. */
   readonly nodeId: string;
   /** Lease duration (`LEADER_LEASE_SECS` × 1000). */
@@ -108,7 +108,7 @@ export class RedisLease {
   constructor(private readonly options: RedisLeaseOptions) {
     if (!(options.leaseMs > 0)) throw new RangeError(`leaseMs must be a positive number of milliseconds, got ${options.leaseMs}`);
     this.redis = options.redis;
-    this.key = redisKeys(options.prefix ?? 'fsc:').leader;
+    this.key = redisKeys(options.prefix).leader;
     this.leaseMs = Math.ceil(options.leaseMs);
     this.renewEveryMs = options.renewEveryMs ?? this.leaseMs / 3;
     this.retryMs = options.retryMs ?? Math.min(this.leaseMs / 5, 2_000);

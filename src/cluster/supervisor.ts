@@ -15,7 +15,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { AggregatorRegistry } from 'prom-client';
-import type { Config } from '../config.js';
+import type { ClusterSchedulingPolicy, Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { isFscMessage, WorkerEnv, type PrimaryMessage, type WorkerMessage } from './messages.js';
 import { PrimarySlotLedger } from './slot-ledger.js';
@@ -62,14 +62,14 @@ export interface Supervisor {
  * neither way spreads connections exactly evenly (docs/scale-out.md has the measurements). The
  * instance-wide slots (slot-ledger.ts) and each process's socket budget hold either way.
  */
-export function clusterSchedulingPolicy(env: NodeJS.ProcessEnv = process.env): number {
-  return env['NODE_CLUSTER_SCHED_POLICY'] === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
+export function clusterSchedulingPolicy(policy: ClusterSchedulingPolicy): number {
+  return policy === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
 }
 
 export function startSupervisor(options: SupervisorOptions): Supervisor {
   const { logger, config } = options;
   // Before the first fork: the policy is fixed then.
-  cluster.schedulingPolicy = clusterSchedulingPolicy();
+  cluster.schedulingPolicy = clusterSchedulingPolicy(config.clusterSchedulingPolicy);
   const instanceId = randomUUID();
   const aggregator = new AggregatorRegistry();
   const ready = new Set<Worker>();

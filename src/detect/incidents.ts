@@ -20,6 +20,18 @@ const cardCost = (c: CardRecord, item: CardItem): number | undefined =>
     ? incidentCost(playerRelation(c.playerId, c.player, item.playerId, item.player), c.minute, item.minute)
     : undefined;
 
+/** The sighting names the record's two players the other way round (who came on, who went off). */
+function isSwapped(s: SubRecord, item: SubItem): boolean {
+  return (
+    playerRelation(s.inId, s.playerIn, item.outId, item.playerOut) === 'same' &&
+    playerRelation(s.outId, s.playerOut, item.inId, item.playerIn) === 'same' &&
+    playerRelation(s.inId, s.playerIn, item.inId, item.playerIn) !== 'same'
+  );
+}
+
+/** Extra cost of pairing a substitution whose direction was corrected: any straight pairing wins. */
+const SWAPPED_COST = 10;
+
 function substitutionCost(s: SubRecord, item: SubItem): number | undefined {
   if (s.side !== item.side) return undefined;
   const playerIn = playerRelation(s.inId, s.playerIn, item.inId, item.playerIn);
@@ -30,7 +42,14 @@ function substitutionCost(s: SubRecord, item: SubItem): number | undefined {
       : playerIn === 'same' && playerOut === 'same'
         ? 'same'
         : 'different';
-  return incidentCost(relation, s.minute, item.minute);
+  const straight = incidentCost(relation, s.minute, item.minute);
+  // A provider that corrects which player came on (API-Football swaps `player`/`assist`) names
+  // the same substitution: it is corrected (SUBSTITUTION_UPDATED), never cancelled and re-announced.
+  if (relation !== 'same' && isSwapped(s, item)) {
+    const swapped = incidentCost('same', s.minute, item.minute);
+    if (swapped !== undefined) return Math.min(straight ?? Number.POSITIVE_INFINITY, swapped + SWAPPED_COST);
+  }
+  return straight;
 }
 
 /** Chronological position of an event produced for an incident, for ordering a poll's output. */
@@ -232,14 +251,18 @@ export const SUBSTITUTIONS: IncidentKind<SubRecord, SubItem> = {
   sightings: (snapshot) => snapshot.substitutions,
   cost: substitutionCost,
   idPrefix: 'sub',
-  merge: (record, item) => ({
-    ...record,
-    minute: item.minute,
-    playerIn: item.playerIn,
-    playerOut: item.playerOut,
-    inId: item.inId || record.inId,
-    outId: item.outId || record.outId,
-  }),
+  merge: (record, item) => {
+    // Ids learnt earlier are kept when the sighting lacks them, from the same player's side.
+    const swapped = isSwapped(record, item);
+    return {
+      ...record,
+      minute: item.minute,
+      playerIn: item.playerIn,
+      playerOut: item.playerOut,
+      inId: item.inId || (swapped ? record.outId : record.inId),
+      outId: item.outId || (swapped ? record.inId : record.outId),
+    };
+  },
   changed: (a, b) => a.minute !== b.minute || a.playerIn !== b.playerIn || a.playerOut !== b.playerOut,
   create: (item, ctx) => newSubstitution(item, ctx),
   added: (record, _item, { state }) => ({

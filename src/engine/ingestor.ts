@@ -17,6 +17,7 @@ import { detect, detectAbsent, type AbsenceOutcome, type Detection } from '../de
 import { phaseRank } from '../detect/phase.js';
 import { minuteSortKey } from '../detect/minute.js';
 import type { EventBus } from '../bus/types.js';
+import { StoreError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { FencedError, type EventStore, type PendingEvent } from '../store/types.js';
@@ -38,15 +39,8 @@ export interface ObservationBatch {
   readonly source: 'poll' | 'push';
 }
 
-/** The store refused or failed a commit: nothing was published; the next observation retries. */
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-  readonly kind = 'store' as const;
-  readonly details: { readonly retryAfterMs?: number } = {};
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+/** Defined in the error catalogue (src/errors.ts). */
+export { StoreError };
 
 export type IngestOutcome =
   | { readonly ok: true; readonly events: readonly StoredEvent[] }

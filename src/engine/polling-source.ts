@@ -22,7 +22,7 @@ export const DEFAULT_LOOKUP_CONCURRENCY = 4;
 /** Look-ups of vanished matches per poll, by default (`VANISHED_LOOKUPS_PER_POLL`). */
 export const DEFAULT_LOOKUPS_PER_POLL = 20;
 /** Refusals after which the poll starts no further look-up: asking again now only spends the key. */
-const STOP_LOOKUPS_ON: ReadonlySet<UpstreamFailureKind> = new Set(['rate_limited', 'auth']);
+const STOP_LOOKUPS_ON: ReadonlySet<UpstreamFailureKind> = new Set(['rate_limited', 'quota', 'auth']);
 
 /** What the polling loop needs from the provider client (the provider contract's `LiveFeed`). */
 export type { LiveFeed } from '../upstream/provider.js';
@@ -40,6 +40,11 @@ export interface PollingSourceOptions {
    * reconcile while the push feed is healthy).
    */
   readonly intervalOverride?: () => number | undefined;
+  /**
+   * The shortest interval the provider's request budget allows now (API-Football: the day's quota
+   * spread until it resets); the cadence is never faster. Absent: no budget.
+   */
+  readonly minIntervalMs?: () => number;
   /** Called after every poll, good or failed. */
   readonly onPolled?: (outcome: PollOutcome) => void;
   /** Look-ups of vanished matches in flight at once. @default 4 */
@@ -129,7 +134,7 @@ export class PollingSource {
           // failure the live cadence applies (the breaker and Retry-After do the backing off).
           const { book, pollIdleIntervalMs, pollIntervalMs, intervalOverride } = this.options;
           const idle = outcome.ok && book.liveCount === 0 && !book.kickOffPending;
-          const interval = intervalOverride?.() ?? (idle ? pollIdleIntervalMs : pollIntervalMs);
+          const interval = Math.max(intervalOverride?.() ?? (idle ? pollIdleIntervalMs : pollIntervalMs), this.options.minIntervalMs?.() ?? 0);
           const retryAfter = outcome.ok ? 0 : (outcome.error.details.retryAfterMs ?? 0);
           this.schedule(Math.max(interval - (Date.now() - started), retryAfter));
         },

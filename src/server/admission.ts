@@ -21,7 +21,6 @@
  * releases every ticket of a connection when its socket closes (a response queued behind another
  * never sees its own 'close'). `release` is idempotent.
  */
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { HttpErrorCode, RefusalStatus } from '../domain/protocol.js';
@@ -29,6 +28,14 @@ import type { Logger } from '../log.js';
 import type { Metrics, RefusalLabel } from '../metrics.js';
 import { tokenFrom, type Authenticator } from './auth.js';
 import { SlotCounts, type SlotKind, type SlotLedger, type SlotVerdict } from './slots.js';
+import { socketBudget } from './socket-budget.js';
+import { Ticket, type Admission, type Conn, type Refusal } from './ticket.js';
+import { writeRefusal } from './raw-http.js';
+
+/** Defined beside the gate, re-exported for its callers. */
+export { Ticket, type Admission, type Refusal } from './ticket.js';
+export { openFileLimit, socketBudget } from './socket-budget.js';
+export { httpServerTimeouts, writeRefusal } from './raw-http.js';
 
 export interface AdmissionOptions {
   readonly logger: Logger;
@@ -48,104 +55,11 @@ export interface AdmissionOptions {
   readonly accepting: () => boolean;
 }
 
-/** Why a stream was not admitted, and the HTTP answer that says so. */
-export interface Refusal {
-  readonly status: number;
-  readonly label: RefusalLabel;
-  /** `error` of the JSON body, one of `HttpErrorCode`. */
-  readonly code: string;
-  readonly message: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-/** One TCP connection, from accept to close. */
-interface Conn {
-  readonly socket: Socket;
-  readonly ip: string;
-  /** It holds its address's slot (the ledger granted it). */
-  holdsSlot: boolean;
-  /** Streams admitted on it and not yet released. */
-  readonly tickets: Set<Ticket>;
-  /** Requests in flight (answered or not). */
-  busy: number;
-  /** A WebSocket (or any upgrade): never idle, never plain again. */
-  upgraded: boolean;
-  /** Counted among its address's connections that carry no stream. */
-  plain: boolean;
-  closed: boolean;
-}
-
-/** One admitted stream's slot. */
-export class Ticket {
-  /** @internal `pending` while the ledger answers. */
-  state: 'pending' | 'held' | 'released' = 'pending';
-  /** @internal */
-  expiry: number | undefined;
-  constructor(
-    private readonly owner: AdmissionControl,
-    /** @internal */ readonly conn: Conn | undefined,
-    /** @internal */ readonly kind: SlotKind,
-    readonly ip: string,
-  ) {}
-
-  /** Token expiry (epoch ms), if the token has one. */
-  get expiresAt(): number | undefined {
-    return this.expiry;
-  }
-
-  private onReleased: Array<() => void> | undefined;
-
-  /**
-   * Calls `listener` once when the slot is given back, whoever gives it back: the transport, or the
-   * gate when the connection's socket closes (a response queued behind another on a pipelined
-   * connection never emits its own 'close'). At once if it is back already.
-   */
-  onRelease(listener: () => void): void {
-    if (this.state === 'released') listener();
-    else (this.onReleased ??= []).push(listener);
-  }
-
-  /** Gives the slot back; later calls do nothing. */
-  release(): void {
-    if (this.state === 'released') return;
-    this.owner.releaseTicket(this);
-    const listeners = this.onReleased;
-    this.onReleased = undefined;
-    for (const listener of listeners ?? []) listener();
-  }
-}
-
-export type Admission = { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly refusal: Refusal };
-
 /** Seconds a refused client should wait: jittered, so refused clients do not all come back at once. */
 const retryAfter = (): string => String(5 + Math.floor(Math.random() * 10));
 
 /** How long a refused connection may stay open for the client to read its answer. */
 const REFUSED_LINGER_MS = 2_000;
-
-/** File descriptors kept out of the socket budget: stdio, the event loop, SQLite, Redis, the provider, IPC. */
-const FD_RESERVE_MIN = 64;
-
-/**
- * This process's soft limit on open files (Linux: /proc/self/limits), or undefined where it cannot
- * be read. Node raises the soft limit to the hard one at start, so this is what the process has.
- */
-export function openFileLimit(): number | undefined {
-  try {
-    const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    if (match?.[1] === undefined || match[1] === 'unlimited') return undefined;
-    return Number(match[1]);
-  } catch {
-    // Not Linux: no budget of our own; the kernel's limit still applies.
-    return undefined;
-  }
-}
-
-/** Sockets one process may hold: its open-file limit minus a reserve (1%, at least 64). */
-export function socketBudget(limit = openFileLimit()): number {
-  if (limit === undefined) return Number.MAX_SAFE_INTEGER;
-  return Math.max(1, limit - Math.max(FD_RESERVE_MIN, Math.ceil(limit / 100)));
-}
 
 export class AdmissionControl {
   private readonly ledger: SlotLedger;
@@ -477,42 +391,3 @@ function decrement(map: Map<string, number>, key: string): void {
   else map.set(key, count);
 }
 
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable',
-};
-
-/**
- * Writes an HTTP answer on a raw socket (an upgrade request, or a connection refused before its
- * request) and closes it. The body is the REST routes' error shape when a `code` is given
- * (`{"error":"TOO_MANY_CONNECTIONS","message":…}`), `{"error":<message>}` otherwise.
- */
-export function writeRefusal(socket: { end(data: string): void }, refusal: Pick<Refusal, 'status' | 'headers' | 'message'> & { readonly code?: string }): void {
-  const body = JSON.stringify(refusal.code === undefined ? { error: refusal.message } : { error: refusal.code, message: refusal.message });
-  const lines = [
-    `HTTP/1.1 ${refusal.status} ${STATUS_TEXT[refusal.status] ?? 'Error'}`,
-    'Connection: close',
-    'Content-Type: application/json',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    ...Object.entries(refusal.headers).map(([name, value]) => `${name}: ${value}`),
-  ];
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
-}
-
-/**
- * Timeouts for the HTTP server (fastify's `http` and `requestTimeout` options): headers must arrive
- * within `handshakeTimeoutMs`, and the server checks for late ones often enough to enforce it
- * (Node's default check runs every 30 s).
- */
-export function httpServerTimeouts(handshakeTimeoutMs: number): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
-  return {
-    headersTimeout: handshakeTimeoutMs,
-    // Requests carry no body worth waiting for: the whole request gets twice the headers' time.
-    requestTimeout: handshakeTimeoutMs * 2,
-    connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(handshakeTimeoutMs / 4))),
-  };
-}

@@ -1,51 +1,59 @@
 /**
- * HTTP routes (fastify): the test page, `/health`, `/metrics`, the REST API, the SSE stream
- * (`/events/stream`) and the API descriptions (`/openapi.json` generated from the route schemas,
- * `/docs`, `/asyncapi.yaml`). WebSocket upgrades on `/ws` are handled by the `ws` binding on the
- * same server, before fastify sees them.
+ * The HTTP server (fastify): one plugin per route group, registered here with the server's own
+ * settings, CORS, the request log line and the error answers. WebSocket upgrades on `/ws` are
+ * handled by the `ws` binding on the same server, before fastify sees them.
  *
- * Every route declares its schema: fastify validates the query with it and serialises JSON bodies
- * with it. A validation failure answers exactly as the handlers' own checks do: 400
- * `{"error":"INVALID_PARAMETER","message":"<name>: …","parameter":"<name>"}`.
+ * - routes/docs.ts     `/openapi.json`, `/docs`, `/asyncapi.yaml` (and the named schemas every route uses)
+ * - routes/page.ts     the live test page `/` and the SDK bundle it imports
+ * - routes/health.ts   `/health`, `/livez`, `/readyz`, `/metrics`
+ * - routes/matches.ts  `GET /matches`, `GET /matches/:id`
+ * - routes/events.ts   `GET /events`
+ * - routes/stream.ts   `GET /events/stream` (SSE)
+ *
+ * Each part of a request has one validator: the route's schema, or (for a query whose rules a JSON
+ * Schema cannot say, such as at most 500 ids over repeated comma-separated parameters) the route's
+ * own parser as its validator (src/server/query.ts), the schema then only describing it. Either
+ * way a refusal answers 400 `{"error":"INVALID_PARAMETER","message":"<name>: …","parameter":"<name>"}`.
  */
-import { readFile } from 'node:fs/promises';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { MatchState } from '../domain/match.js';
 import { HttpErrorCode } from '../domain/protocol.js';
-import { matchView, type MatchView } from '../domain/views.js';
+import type { MatchView } from '../domain/views.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { readAll, readPage } from '../store/read-all.js';
 import type { EventStore } from '../store/types.js';
-import { within } from '../store/deadline.js';
 import type { StoreHealth } from '../store/monitored-store.js';
-import { isCorruption } from '../store/validate.js';
 import type { UpstreamHealth } from '../upstream/provider.js';
 import { httpServerTimeouts, type AdmissionControl } from './admission.js';
-import { asyncApiYaml } from './asyncapi.js';
-import { docsCsp, swaggerUiStyleHashes } from './docs-csp.js';
-import { registerClientBundle } from './client-bundle.js';
-import { matchesToken, redactTokenParam, tokenFrom, type Authenticator } from './auth.js';
-import { registerProbes, type Readiness } from './probes.js';
-import { ID_PATTERN, isId } from '@football-streaming-core/client/protocol';
-import { apiSchemas, namedSchemas, withRefs } from './schemas.js';
-import { idFilters, idListHint, integerParam, matchesFilters, ParameterError, queryParser, rejectUnknown, type Query } from './query.js';
-import { parseStreamRequest, type SseBinding } from './sse.js';
+import { redactTokenParam, type Authenticator } from './auth.js';
+import type { Readiness } from './probes.js';
+import { ParameterError } from './query.js';
+import type { SseBinding } from './sse.js';
+import { sendError } from './routes/common.js';
+import { docsRoutes } from './routes/docs.js';
+import { eventsRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { MATCH_ID_HINT, matchesRoutes } from './routes/matches.js';
+import { pageRoutes } from './routes/page.js';
+import { streamRoutes } from './routes/stream.js';
 
+export { HEALTH_CALL_TIMEOUT_MS } from './routes/health.js';
 
-/** Longest `/health` waits for any one store (or Redis) call; a stall past it reports the store degraded. */
-export const HEALTH_CALL_TIMEOUT_MS = 1_000;
+/** `/health` `upstream.quota` (API-Football): the request budget its last answer reported. */
+export interface QuotaView {
+  readonly day_remaining: number | null;
+  readonly day_limit: number | null;
+  readonly minute_remaining: number | null;
+}
 
-const DEFAULT_EVENTS_LIMIT = 100;
+/** What `/health` shows of the provider: its health, and its request budget when it has one. */
+export type UpstreamHealthView = UpstreamHealth & { readonly quota?: QuotaView };
+
 /** Idle time after which a keep-alive connection is closed, unless `HttpDeps.keepAliveTimeoutMs` says otherwise. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** Requests one connection may carry before the server closes it (`Connection: close` on the last). */
 export const MAX_REQUESTS_PER_SOCKET = 1_000;
-const MAX_EVENTS_LIMIT = 1000;
-const PAGE_URL = new URL('../../public/index.html', import.meta.url);
 
 export interface HttpDeps {
   readonly logger: Logger;
@@ -54,9 +62,9 @@ export interface HttpDeps {
   readonly authenticator: Authenticator;
   readonly metricsToken: string | undefined;
   readonly allowedOrigins: readonly string[] | undefined;
-  readonly upstreamSource: 'allsportsapi' | 'simulated';
+  readonly upstreamSource: 'allsportsapi' | 'api-football' | 'simulated';
   /** The writer's view of the provider (a follower reads what the writer last recorded). */
-  readonly upstreamHealth: () => UpstreamHealth | Promise<UpstreamHealth>;
+  readonly upstreamHealth: () => UpstreamHealthView | Promise<UpstreamHealthView>;
   /** Consecutive store failures: `/health` is `unhealthy` while the store keeps failing. */
   readonly storeHealth: () => StoreHealth;
   /** The instance-wide metrics text (a `WORKERS` instance aggregates every worker's); default: this process's registry. */
@@ -92,60 +100,10 @@ export interface HttpDeps {
   };
 }
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-function sendError(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
-  return reply.code(status).type('application/json').send({ error: code, message, ...extra });
-}
-
-/** Query parameters of `GET /events` and `GET /matches`. */
-const EVENTS_PARAMS = ['since', 'limit', 'match_id', 'league_id', 'team_id', 'token'] as const;
-const MATCHES_PARAMS = ['match_id', 'league_id', 'team_id', 'token'] as const;
-
-const parseEventsQuery = (query: Query) => {
-  rejectUnknown(query, EVENTS_PARAMS);
-  return {
-    since: integerParam(query, 'since', 0, 0, Number.MAX_SAFE_INTEGER),
-    limit: integerParam(query, 'limit', DEFAULT_EVENTS_LIMIT, 1, MAX_EVENTS_LIMIT),
-    ...idFilters(query),
-  };
-};
-
-const parseMatchesQuery = (query: Query) => {
-  rejectUnknown(query, MATCHES_PARAMS);
-  return idFilters(query);
-};
-
-/** The stream parses its own query and `Last-Event-ID` (`parseStreamRequest`), in the handler. */
-const parsedByHandler = () => () => true;
-
-/** What each query parameter accepts, as 400 messages say it (`<name>: <hint>`). */
+/** What each parameter checked by a schema accepts, as 400 messages say it (`<name>: <hint>`). */
 const PARAMETER_HINTS: Readonly<Record<string, string>> = {
-  since: `expected an integer from 0 to ${Number.MAX_SAFE_INTEGER}`,
-  limit: `expected an integer from 1 to ${MAX_EVENTS_LIMIT}`,
-  match_id: idListHint('match_id'),
-  league_id: idListHint('league_id'),
-  team_id: idListHint('team_id'),
-  id: 'expected a numeric match id',
-  snapshot: 'expected 1 or 0',
-  epoch: 'expected the epoch string of a SUBSCRIBED frame',
+  id: MATCH_ID_HINT,
 };
-
-const idList = (what: string) => {
-  const one = { type: 'string', pattern: '^[0-9]{1,20}(,[0-9]{1,20})*$' } as const;
-  return {
-    description: `${what} ids (1 to 20 digits each), comma-separated; repeated parameters add to the list (at most 500 ids)`,
-    anyOf: [one, { type: 'array', items: one }],
-  };
-};
-const idFilterParams = {
-  match_id: idList('Match'),
-  league_id: idList('League'),
-  team_id: idList('Team: the home or the away team'),
-};
-const tokenParam = { type: 'string', description: 'Access token, for clients that cannot send `Authorization: Bearer` (browsers).' } as const;
-const ref = (name: string) => ({ $ref: `${name}#` });
-const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { description: 'JSON error', ...ref('HttpError') }]));
 
 export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -165,378 +123,19 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     // `Connection: close`, so clients spread again over workers and nodes.
     maxRequestsPerSocket: MAX_REQUESTS_PER_SOCKET,
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Football Streaming Core',
-        version: '1',
-        description:
-          'REST API of the football events service. The WebSocket protocol (/ws) and the SSE stream are described in AsyncAPI at /asyncapi.yaml.',
-      },
-      tags: [
-        { name: 'matches', description: 'Followed matches and their state.' },
-        { name: 'events', description: 'The event history, paged, and the live event stream (SSE).' },
-        { name: 'operations', description: 'Health, probes and metrics (no access token).' },
-      ],
-      components: {
-        securitySchemes: {
-          bearer: {
-            type: 'http',
-            scheme: 'bearer',
-            description: deps.authenticator.enabled
-              ? 'Required by this server (AUTH_TOKENS or AUTH_JWT_SECRET is set): `Authorization: Bearer <token>`, or `?token=` where a header cannot be set.'
-              : 'Required when AUTH_TOKENS or AUTH_JWT_SECRET is set (neither is on this server, so no operation requires it): `Authorization: Bearer <token>`, or `?token=`.',
-          },
-          metricsToken: { type: 'http', scheme: 'bearer', description: '`/metrics` when METRICS_TOKEN is set: that token as a bearer token.' },
-        },
-      },
-      // Every operation needs the token when the server requires one; those that do not say so.
-      ...(deps.authenticator.enabled ? { security: [{ bearer: [] }] } : {}),
-    },
-    // Shared schemas (`components.schemas`) keep their names: `Match`, `GoalScored`, `HttpError`, …
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`) },
-  });
-  // The named shapes, one copy each, shared with the AsyncAPI document (packages/client/src/schema.ts).
-  for (const [name, schema] of Object.entries({ ...namedSchemas, ...apiSchemas })) app.addSchema({ $id: name, ...withRefs(schema, (n) => `${n}#`) });
-  // Assets come from the package itself: the page works offline (no CDN).
-  const styleHashes = swaggerUiStyleHashes();
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    staticCSP: true,
-    transformStaticCSP: (header) => docsCsp(header, styleHashes),
-    uiConfig: { url: '/openapi.json' } as Record<string, unknown>,
-  });
-  await app.register(cors, {
-    origin: deps.allowedOrigins === undefined ? '*' : [...deps.allowedOrigins],
-    methods: ['GET', 'HEAD', 'OPTIONS'],
-    // Last-Event-ID: a fetch-based SSE client that sends its token in a header resumes cross-origin.
-    allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
-  });
-
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.debug(
-      { method: request.method, url: redactTokenParam(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
-    done();
-  });
-
-  const requireAuth = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!deps.authenticator.enabled) return;
-    const result = await deps.authenticator.verify(tokenFrom(request.headers, request.url));
-    if (!result.ok) {
-      deps.metrics.refusals.inc({ reason: 'unauthorized' });
-      reply.header('WWW-Authenticate', 'Bearer');
-      await sendError(reply, 401, HttpErrorCode.Unauthorized, result.reason);
-    }
-  };
-
-  const clientBundle = registerClientBundle(app);
-  let page: string | undefined;
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
-    // The page imports this service's SDK under its versioned URL, cached for a year.
-    if (page === undefined) {
-      const text = await readFile(PAGE_URL, 'utf8');
-      const version = await clientBundle.version().catch(() => undefined);
-      if (version === undefined) return reply.type('text/html; charset=utf-8').send(text);
-      page = text.replaceAll("'./client.js'", `'./client.js?v=${version}'`);
-    }
-    return reply.type('text/html; charset=utf-8').send(page);
-  });
-
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  let yamlText: string | undefined;
-  app.get('/asyncapi.yaml', { schema: { hide: true } }, async (_request, reply) => {
-    yamlText ??= asyncApiYaml();
-    return reply.type('application/yaml; charset=utf-8').send(yamlText);
-  });
-
-  const healthRoute = {
-    schema: {
-      operationId: 'getHealth',
-      tags: ['operations'],
-      security: [],
-      summary: 'Service health',
-      description: '200 while the service can serve (status healthy or degraded); 503 when it cannot (store unavailable, shutting down).',
-      response: { 200: ref('Health'), 503: ref('Health') },
-    },
-  };
-  app.get('/health', healthRoute, async (_request, reply) => {
-    // Never throws and never hangs: every call that reaches the store (or Redis) has a deadline, all
-    // run at once, and whatever fails is reported in the answer rather than turned into a 500.
-    const timestamp = new Date().toISOString();
-    const uptime_secs = Math.round((Date.now() - deps.startedAt) / 100) / 10;
-    try {
-      const [upstreamResult, boundsResult, extraResult] = await Promise.allSettled([
-        within(() => deps.upstreamHealth(), HEALTH_CALL_TIMEOUT_MS, 'the upstream health record'),
-        within(() => deps.store.bounds(), HEALTH_CALL_TIMEOUT_MS, 'the store'),
-        // A safety net: the calls inside have their own deadline of HEALTH_CALL_TIMEOUT_MS, and answer what they saw.
-        deps.extraHealth === undefined ? Promise.resolve(undefined) : within(deps.extraHealth, HEALTH_CALL_TIMEOUT_MS + 500, 'the shared parts (Redis)'),
-      ]);
-      const upstream: UpstreamHealth =
-        upstreamResult.status === 'fulfilled'
-          ? upstreamResult.value
-          : { lastSuccessAt: null, lastFailureAt: null, lastFailureKind: null, lastFailureMessage: null, consecutiveFailures: 0, breaker: 'closed' };
-      let store: Record<string, unknown>;
-      let storeOk = true;
-      let storeCorrupt = false;
-      if (boundsResult.status === 'fulfilled') {
-        store = { epoch: boundsResult.value.epoch, latest_seq: boundsResult.value.latestSeq };
-      } else {
-        storeOk = false;
-        storeCorrupt = isCorruption(boundsResult.reason);
-        store = { error: boundsResult.reason instanceof Error ? boundsResult.reason.message : 'store unavailable' };
-      }
-      const storeHealth = deps.storeHealth();
-      if (storeHealth.failing) {
-        // Reads may still work on a full disk while every commit fails: say so, with why.
-        storeOk = false;
-        storeCorrupt ||= storeHealth.corrupt;
-        store = {
-          ...store,
-          error: storeHealth.lastError ?? 'store failing',
-          last_error_at: storeHealth.lastErrorAt,
-          consecutive_commit_failures: storeHealth.consecutiveCommitFailures,
-          // Kept from before commits were counted on their own: the longest current run among writes.
-          consecutive_write_failures: Math.max(storeHealth.consecutiveCommitFailures, storeHealth.consecutiveWriteFailures),
-          consecutive_read_failures: storeHealth.consecutiveReadFailures,
-        };
-      }
-      if (storeHealth.skippedStates > 0) store = { ...store, skipped_states: storeHealth.skippedStates };
-      const extra = extraResult.status === 'fulfilled' ? extraResult.value : undefined;
-      const storeOutageDegrades = deps.storeOutage === 'degraded';
-      // A store whose own data is damaged fails until an operator repairs it: unhealthy even on
-      // Redis, where an outage (which passes) only degrades.
-      const unhealthy = (!storeOk && (!storeOutageDegrades || storeCorrupt)) || extra?.unhealthy === true || deps.shuttingDown();
-      const degraded =
-        upstreamResult.status === 'rejected' ||
-        extraResult.status === 'rejected' ||
-        upstream.consecutiveFailures > 0 ||
-        upstream.breaker !== 'closed' ||
-        extra?.degraded === true ||
-        !storeOk ||
-        upstream.push?.state === 'down';
-      const status = unhealthy ? 'unhealthy' : degraded ? 'degraded' : 'healthy';
-      return reply.code(unhealthy ? 503 : 200).send({
-        status,
-        timestamp,
-        uptime_secs,
-        connections: deps.connections(),
-        live_matches: deps.liveMatches(),
-        upstream: {
-          source: deps.upstreamSource,
-          last_success_at: upstream.lastSuccessAt,
-          last_failure_at: upstream.lastFailureAt,
-          last_failure_kind: upstream.lastFailureKind,
-          last_failure_message: upstream.lastFailureMessage ?? null,
-          consecutive_failures: upstream.consecutiveFailures,
-          breaker: upstream.breaker,
-          ...(upstream.push === undefined ? {} : { push: upstream.push }),
-          ...(upstreamResult.status === 'rejected' ? { error: errorText(upstreamResult.reason) } : {}),
-        },
-        store,
-        ...extra?.fields,
-        ...(extraResult.status === 'rejected' ? { health_error: errorText(extraResult.reason) } : {}),
-        ...(deps.shuttingDown() ? { shutting_down: true } : {}),
-      });
-    } catch (error) {
-      // A defect in the checks above: still an answer, and an honest one.
-      deps.logger.error({ err: error }, '/health failed to assess the service');
-      return reply.code(503).send({
-        status: 'unhealthy',
-        timestamp,
-        uptime_secs,
-        connections: 0,
-        live_matches: 0,
-        upstream: { source: deps.upstreamSource, last_success_at: null, last_failure_at: null, last_failure_kind: null, last_failure_message: null, consecutive_failures: 0, breaker: 'closed' },
-        store: { error: `health check failed: ${errorText(error)}` },
-      });
-    }
-  });
-
-  registerProbes(app, { readiness: deps.readiness ?? (() => ({ ready: true })) });
-
-  const metricsRoute = {
-    schema: {
-      operationId: 'getMetrics',
-      tags: ['operations'],
-      security: deps.metricsToken === undefined ? [] : [{ metricsToken: [] }],
-      summary: 'Prometheus metrics',
-      description: 'Open unless METRICS_TOKEN is set; then it needs that token as a bearer token.',
-      querystring: { type: 'object', properties: { token: tokenParam } },
-      response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errorResponses(401) },
-    },
-  };
-  app.get('/metrics', metricsRoute, async (request, reply) => {
-    if (deps.metricsToken !== undefined && !matchesToken(tokenFrom(request.headers, request.url), deps.metricsToken)) {
-      reply.header('WWW-Authenticate', 'Bearer');
-      return sendError(reply, 401, HttpErrorCode.Unauthorized, 'metrics need METRICS_TOKEN as a bearer token');
-    }
-    const body = deps.metricsText ? await deps.metricsText() : await deps.metrics.registry.metrics();
-    return reply.type(deps.metrics.registry.contentType).send(body);
-  });
-
-  app.register(async (api) => {
-    api.addHook('onRequest', requireAuth);
-
-    const matchesRoute = {
-      validatorCompiler: queryParser(parseMatchesQuery),
-      schema: {
-        operationId: 'listMatches',
-        tags: ['matches'],
-        summary: 'Live matches (the SNAPSHOT view)',
-        description:
-          'Narrowed like `GET /events`: each given parameter must match (a list matches when any of its ids does; `team_id` is the home or the away team). Unknown parameters are refused (400 naming them).',
-        querystring: { type: 'object', properties: { ...idFilterParams, token: tokenParam } },
-        response: { 200: ref('Matches'), ...errorResponses(400, 401) },
-      },
-    };
-    api.get<{ Querystring: ReturnType<typeof parseMatchesQuery> }>('/matches', matchesRoute, async (request, reply) => {
-      const { seq, matches } = deps.snapshot();
-      const filters = request.query;
-      const filtered = filters.matchIds.length + filters.leagueIds.length + filters.teamIds.length === 0;
-      return reply.send({ seq, matches: filtered ? matches : matches.filter((match) => matchesFilters(filters, match)) });
-    });
-
-    const matchRoute = {
-      schema: {
-        operationId: 'getMatch',
-        tags: ['matches'],
-        summary: 'One followed match with its events in order',
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: ID_PATTERN, description: 'match id (1 to 20 digits)' } } },
-        querystring: { type: 'object', properties: { token: tokenParam } },
-        response: { 200: ref('MatchWithEvents'), ...errorResponses(400, 401, 404) },
-      },
-    };
-    api.get<{ Params: { id: string } }>('/matches/:id', matchRoute, async (request, reply) => {
-      const { id } = request.params;
-      if (!isId(id)) {
-        return sendError(reply, 400, HttpErrorCode.InvalidParameter, 'id: expected a numeric match id', { parameter: 'id' });
-      }
-      const state = deps.match(id);
-      if (state === undefined) return sendError(reply, 404, HttpErrorCode.NotFound, `no match ${id} is followed or retained`);
-      const events: string[] = [];
-      // The retained history of the match; a prune that lands mid-read restarts it from the new start.
-      for await (const page of readAll(deps.store, { since: 0, pageSize: MAX_EVENTS_LIMIT, matchIds: [id] })) {
-        if (page.skipped) events.length = 0;
-        for (const event of page.events) events.push(event.json);
-      }
-      // Stored frames are already JSON: splice them in rather than parse and re-serialise.
-      const view = JSON.stringify(matchView(state));
-      return reply.type('application/json').send(`${view.slice(0, -1)},"events":[${events.join(',')}]}`);
-    });
-
-    const eventsRoute = {
-      validatorCompiler: queryParser(parseEventsQuery),
-      schema: {
-        operationId: 'listEvents',
-        tags: ['events'],
-        summary: 'Events after a seq, in order (paged)',
-        description:
-          'Page with `since=next_since` while `has_more`. Each given filter narrows the result (a list matches when any of its ids does; `team_id` is the home or the away team). Unknown parameters are refused (400 naming them).',
-        querystring: {
-          type: 'object',
-          properties: {
-            since: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'Events after this seq (decimal digits).' },
-            limit: { type: 'integer', minimum: 1, maximum: MAX_EVENTS_LIMIT, default: DEFAULT_EVENTS_LIMIT, description: 'Page size.' },
-            ...idFilterParams,
-            token: tokenParam,
-          },
-        },
-        response: { 200: ref('EventsPage'), ...errorResponses(400, 401) },
-      },
-    };
-    api.get<{ Querystring: ReturnType<typeof parseEventsQuery> }>('/events', eventsRoute, async (request, reply) => {
-      const { since, limit, matchIds, leagueIds, teamIds } = request.query;
-      // One more than asked, to know whether another page follows; the bounds come with the page.
-      const { events, bounds } = await readPage(deps.store, {
-        since,
-        pageSize: limit + 1,
-        mode: 'all',
-        ...(matchIds.length > 0 ? { matchIds } : {}),
-        ...(leagueIds.length > 0 ? { leagueIds } : {}),
-        ...(teamIds.length > 0 ? { teamIds } : {}),
-      });
-      const page = events.slice(0, limit);
-      // An empty page leaves the cursor where the client asked from.
-      const next = page.at(-1)?.seq ?? since;
-      const body =
-        `{"epoch":${JSON.stringify(bounds.epoch)},"events":[${page.map((e) => e.json).join(',')}],` +
-        `"next_since":${next},"has_more":${events.length > limit},"latest_seq":${bounds.latestSeq},` +
-        `"oldest_available_seq":${bounds.prunedThrough + 1},"truncated":${since < bounds.prunedThrough}}`;
-      return reply.type('application/json').send(body);
-    });
-  });
-
-  if (deps.streams !== undefined) {
-    const { admission, sse } = deps.streams;
-    const streamRoute = {
-      exposeHeadRoute: false,
-      validatorCompiler: parsedByHandler,
-      schema: {
-        operationId: 'streamEvents',
-        tags: ['events'],
-        summary: 'Server-Sent Events: the WebSocket frames as an event stream',
-        description:
-          'Each message: `id: <epoch>/<seq>`, `event: <TYPE>`, `data: <the WebSocket JSON frame>`. Opens with `retry:` (1-5 s, per connection) and SUBSCRIBED (then SNAPSHOT when asked or when resume is refused); `Last-Event-ID` resumes like since+epoch (a malformed one: resumed:false and a SNAPSHOT); `: ping` comments every HEARTBEAT_INTERVAL_SECS. Frames are described in /asyncapi.yaml. Refusals: 401, 403 (origin), 429 (per address), 503 (full or shutting down).',
-        querystring: {
-          type: 'object',
-          properties: {
-            ...idFilterParams,
-            since: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Resume after this seq (with epoch).' },
-            epoch: { type: 'string', description: 'Epoch of the SUBSCRIBED frame the seq came from.' },
-            snapshot: { type: 'string', enum: ['0', '1', 'true', 'false'], description: '1: a SNAPSHOT right after SUBSCRIBED.' },
-            token: tokenParam,
-          },
-        },
-        headers: {
-          type: 'object',
-          properties: { 'last-event-id': { type: 'string', description: '<epoch>/<seq>: resume where the previous stream stopped (sent by EventSource); anything else is a refused resume, not an error.' } },
-        },
-        response: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errorResponses(400, 401, 403, 429, 503) },
-      },
-    };
-    app.get('/events/stream', streamRoute, async (request, reply) => {
-      let subscription;
-      try {
-        const lastEventId = request.headers['last-event-id'];
-        subscription = parseStreamRequest(request.query as Query, typeof lastEventId === 'string' ? lastEventId : undefined);
-      } catch (error) {
-        if (error instanceof ParameterError) {
-          return sendError(reply, 400, HttpErrorCode.InvalidParameter, error.message, { parameter: error.parameter });
-        }
-        throw error;
-      }
-      const admitted = await admission.admit(request.raw);
-      if (!admitted.ok) {
-        const { refusal } = admitted;
-        for (const [name, value] of Object.entries(refusal.headers)) reply.header(name, value);
-        return sendError(reply, refusal.status, refusal.code, refusal.message);
-      }
-      // From here the stream is ours: fastify neither serialises nor ends it. CORS headers set by
-      // the hooks so far go out with the stream's own.
-      reply.hijack();
-      const headers = reply.getHeaders() as Record<string, string | number | string[]>;
-      await sse.open(request.raw, reply.raw, admitted.ticket, subscription, headers).catch((error: unknown) => {
-        request.log.error({ err: error }, 'event stream failed');
-        reply.raw.destroy();
-      });
-    });
-  }
-
+  // Set before any route is registered, so that every route answers its errors the same way.
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, 404, HttpErrorCode.NotFound, `no route for ${request.method} ${redactTokenParam(request.url).split('?')[0]}`),
   );
   app.setErrorHandler((error, request, reply) => {
-    // A route's own query parser refused a parameter (`queryParser`).
+    // A route's own query parser refused a parameter (`queryParser`, `parseStreamRequest`).
     if (error instanceof ParameterError) {
       return sendError(reply, 400, HttpErrorCode.InvalidParameter, error.message, { parameter: error.parameter });
     }
     const validation = (error as { validation?: Array<{ instancePath?: string; params?: Record<string, unknown> }> }).validation;
     const first = validation?.[0];
     if (first !== undefined) {
-      // Schema validation failed: the same answer as the handlers' own checks give.
+      // A route schema refused a parameter (the match id of /matches/:id).
       const fromPath = first.instancePath?.split('/')[1];
       const parameter = fromPath !== undefined && fromPath !== '' ? fromPath : String(first.params?.['missingProperty'] ?? 'query');
       const hint = PARAMETER_HINTS[parameter] ?? 'invalid value';
@@ -546,5 +145,27 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     return sendError(reply, status >= 400 && status < 600 ? status : 500, status >= 500 ? HttpErrorCode.Internal : HttpErrorCode.BadRequest, status >= 500 ? 'internal error' : (error as Error).message);
   });
+
+  await app.register(cors, {
+    origin: deps.allowedOrigins === undefined ? '*' : [...deps.allowedOrigins],
+    methods: ['GET', 'HEAD', 'OPTIONS'],
+    // Last-Event-ID: a fetch-based SSE client that sends its token in a header resumes cross-origin.
+    allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.debug(
+      { method: request.method, url: redactTokenParam(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+    done();
+  });
+
+  // Hooks apply to the routes registered after them; the OpenAPI generator sees those registered after it.
+  await app.register(docsRoutes, { authenticator: deps.authenticator });
+  await app.register(pageRoutes);
+  await app.register(healthRoutes, deps);
+  await app.register(matchesRoutes, deps);
+  await app.register(eventsRoutes, deps);
+  if (deps.streams !== undefined) await app.register(streamRoutes, { admission: deps.streams.admission, sse: deps.streams.sse });
   return app;
 }

@@ -7,17 +7,10 @@
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import { isId, MAX_FILTER_IDS_PER_LIST } from '@football-streaming-core/client/protocol';
+import { InvalidParameterError as ParameterError } from '../errors.js';
 
-/** A query parameter (or header) that is not what the route accepts: a 400 naming it. */
-export class ParameterError extends Error {
-  override readonly name = 'ParameterError';
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** A query parameter (or header) that is not what the route accepts: a 400 naming it (the catalogue's `InvalidParameterError`, src/errors.ts). */
+export { ParameterError };
 
 export type Query = Readonly<Record<string, unknown>>;
 

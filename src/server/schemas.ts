@@ -75,7 +75,7 @@ export const healthSchema = {
       type: 'object',
       required: ['source', 'last_success_at', 'last_failure_at', 'last_failure_kind', 'consecutive_failures', 'breaker'],
       properties: {
-        source: { type: 'string', enum: ['allsportsapi', 'simulated'] },
+        source: { type: 'string', enum: ['allsportsapi', 'api-football', 'simulated'] },
         last_success_at: nullableStr,
         last_failure_at: nullableStr,
         last_failure_kind: nullableStr,
@@ -87,6 +87,16 @@ export const healthSchema = {
           description: 'UPSTREAM_MODE=push only: the provider push feed.',
           required: ['state', 'last_frame_at'],
           properties: { state: { type: 'string', enum: ['connected', 'reconnecting', 'down'] }, last_frame_at: nullableStr },
+        },
+        quota: {
+          type: 'object',
+          description: 'PROVIDER=api-football only: the request budget the last answer reported (x-ratelimit-* headers); null until read.',
+          required: ['day_remaining', 'day_limit', 'minute_remaining'],
+          properties: {
+            day_remaining: { type: ['integer', 'null'], minimum: 0 },
+            day_limit: { type: ['integer', 'null'], minimum: 0 },
+            minute_remaining: { type: ['integer', 'null'], minimum: 0 },
+          },
         },
       },
       additionalProperties: true,

@@ -1,15 +1,17 @@
 /**
- * `npm run sim`: runs the simulated AllSportsAPI on its own, for the demo and for manual testing.
- * Settings (SIM_PORT, SIM_HOST, SIM_SPEED, SIM_START_AT_SECS) are validated by `loadSimCliConfig`.
+ * `npm run sim`: runs the simulated provider on its own (AllSportsAPI, or API-Football with
+ * `PROVIDER=api-football`), for the demo and for manual testing. Settings (PROVIDER, SIM_PORT,
+ * SIM_HOST, SIM_SPEED, SIM_START_AT_SECS) are validated by `loadSimCliConfig`.
  */
-import { ConfigError, environmentWithDotenv, loadSimCliConfig, type SimCliConfig } from '../config.js';
+import { ConfigError, environmentWithDotenv, loadSimCliConfig, processEnvironment, type SimCliConfig } from '../config.js';
+import { requireProvider } from '../upstream/registry.js';
 import { matchdayLengthSecs } from './matchday.js';
 import { startSimServer } from './server.js';
 
 async function main(): Promise<void> {
   let settings: SimCliConfig;
   try {
-    settings = loadSimCliConfig(environmentWithDotenv(process.env));
+    settings = loadSimCliConfig(environmentWithDotenv(processEnvironment()));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`sim: ${error.message}`);
@@ -17,7 +19,8 @@ async function main(): Promise<void> {
     return;
   }
 
-  const server = await startSimServer(settings).catch((error: unknown) => {
+  const renderer = await requireProvider(settings.provider).loadSimulator();
+  const server = await startSimServer({ ...settings, renderer }).catch((error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
     console.error(`sim: cannot listen on ${settings.host}:${settings.port}: ${reason}`);
     process.exitCode = 1;
@@ -27,9 +30,12 @@ async function main(): Promise<void> {
 
   const cycleRealSecs = Math.round(matchdayLengthSecs / settings.speed);
   console.log(
-    `sim: simulated AllSportsAPI ready, set ALLSPORTS_BASE_URL=${server.baseUrl} ` +
-      `(and for UPSTREAM_MODE=push, ALLSPORTS_WS_URL=${server.pushUrl}) ` +
-      `(speed ${settings.speed}x, matchday loops every ${cycleRealSecs} s)`,
+    settings.provider === 'api-football'
+      ? `sim: simulated API-Football ready, set PROVIDER=api-football APIFOOTBALL_BASE_URL=${server.baseUrl} ` +
+          `(speed ${settings.speed}x, matchday loops every ${cycleRealSecs} s)`
+      : `sim: simulated AllSportsAPI ready, set ALLSPORTS_BASE_URL=${server.baseUrl} ` +
+          `(and for UPSTREAM_MODE=push, ALLSPORTS_WS_URL=${server.pushUrl}) ` +
+          `(speed ${settings.speed}x, matchday loops every ${cycleRealSecs} s)`,
   );
 
   const stop = (signal: NodeJS.Signals): void => {

@@ -3,12 +3,14 @@
  * match's listing window, the cycles the matchday loops through and their keys and dates. Pure; the
  * providers' renderers (`render/<provider>.ts`) turn it into wire objects at a given sim second.
  */
+import type { Phase } from '@football-streaming-core/client/wire';
 import {
   locateMinute,
   planMatch,
   SECS_PER_MINUTE,
   Status,
   type FinalStatus,
+  type MatchPhase,
   type MatchPlan,
   type Period,
 } from './clock.js';
@@ -293,4 +295,33 @@ export function isInLivescore(match: Prepared, secsInCycle: number): boolean {
   const rel = secsInCycle - match.kickoffSecs;
   const isInGap = match.gap !== null && rel >= match.gap.fromSecs && rel < match.gap.untilSecs;
   return rel >= match.listedFromSecs && rel < match.listedUntilSecs && !isInGap;
+}
+
+/** The domain phase of each period of play. */
+const PHASE_OF_PERIOD: Readonly<Record<Period, Phase>> = {
+  'first-half': 'first_half',
+  'second-half': 'second_half',
+  'extra-first': 'extra_time',
+  'extra-second': 'extra_time',
+};
+
+/**
+ * Where a scripted match stands, in the provider contract's terms (`upstream/provider.ts`): its
+ * phase, the minute shown while the ball is in play, and whether a shoot-out is under way or
+ * decided it. A renderer for a provider whose wire says this differently from AllSportsAPI (whose
+ * wording the clock uses) starts from here rather than from the status text.
+ */
+export function neutralPhase(at: MatchPhase): { readonly phase: Phase; readonly minute: string | null; readonly shootout: boolean } {
+  switch (at.kind) {
+    case 'not-started':
+      return { phase: 'not_started', minute: null, shootout: false };
+    case 'play':
+      return { phase: PHASE_OF_PERIOD[at.segment.period], minute: at.status, shootout: false };
+    case 'break':
+      return at.segment.status === Status.HalfTime
+        ? { phase: 'half_time', minute: null, shootout: false }
+        : { phase: 'penalties', minute: null, shootout: true };
+    case 'ended':
+      return { phase: 'finished', minute: null, shootout: at.status === Status.AfterPenalties };
+  }
 }

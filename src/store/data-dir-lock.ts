@@ -41,24 +41,15 @@ import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, o
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from './sqlite-event-store.js';
+import { DataDirInUseError } from '../errors.js';
 
 /** The lock file in DATA_DIR (its content means nothing; only its locks matter). */
 export const LOCK_FILE = 'football-streaming-core.instance.lock';
 /** The PID file older versions wrote; it means nothing now and is removed once the lock is taken. */
 export const LEGACY_LOCK_FILE = 'football-streaming-core.lock';
 
-/** Why start-up was refused; `code` is stable for callers (main.ts prints the message alone). */
-export class DataDirInUseError extends Error {
-  override readonly name = 'DataDirInUseError';
-  readonly code = 'DATA_DIR_IN_USE';
-  constructor(
-    /** The directory, as an absolute path. */
-    readonly dataDir: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`DATA_DIR ${dataDir} is in use by another running instance: stop it, or give this instance its own DATA_DIR`, options);
-  }
-}
+/** Defined in the error catalogue (src/errors.ts). */
+export { DataDirInUseError };
 
 /** The lock, held until `release` (idempotent) or until the process ends. */
 export interface DataDirLock {

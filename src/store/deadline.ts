@@ -2,12 +2,10 @@
  * A bound on how long a caller waits for a store (or Redis) call: `/health` must answer while the
  * store stalls, and say so, rather than hang with it.
  */
+import { DeadlineError, MESSAGES } from '../errors.js';
 
-/** The call did not settle in time; it may still complete (or fail) later, unobserved. */
-export class DeadlineError extends Error {
-  override readonly name = 'DeadlineError';
-  readonly code = 'DEADLINE_EXCEEDED';
-}
+/** Defined in the error catalogue (src/errors.ts). */
+export { DeadlineError };
 
 /**
  * Settles as `call` does, or rejects with `DeadlineError` after `ms`. The call itself is not
@@ -18,7 +16,7 @@ export function within<T>(call: Promise<T> | (() => Promise<T> | T), ms: number,
   const promise = typeof call === 'function' ? new Promise<T>((resolve) => resolve(call())) : call;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(`${what} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new DeadlineError(MESSAGES.DEADLINE_EXCEEDED(what, ms))), ms);
     timer.unref();
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));

@@ -7,6 +7,7 @@
 import type { EventFilter } from '../domain/event-filter.js';
 import type { StoredEvent } from '../domain/events.js';
 import type { EventStore, HistoryBounds } from './types.js';
+import { HistoryChangedError } from '../errors.js';
 
 export interface ReadAllQuery extends EventFilter {
   /** Events with a `seq` strictly greater than this. */
@@ -34,11 +35,8 @@ export interface LogPage {
 /** Pruned under a read this many times in a row without the retained start moving: the history is not what it was. */
 const MAX_SKIPS_IN_PLACE = 3;
 
-/** The history changed under a read (its retained start stopped agreeing with its pages). */
-export class HistoryChangedError extends Error {
-  override readonly name = 'HistoryChangedError';
-  readonly code = 'HISTORY_CHANGED';
-}
+/** Defined in the error catalogue (src/errors.ts). */
+export { HistoryChangedError };
 
 /**
  * Reads every event after `query.since` that passes the filter, page by page, until the log's end

@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { StoredEvent } from '../domain/events.js';
 import { eventFilter } from '../domain/event-filter.js';
 import type { MatchState } from '../domain/match.js';
+import { StoreClosedError, StoreUnavailableError } from '../errors.js';
 import {
   COMMIT_LUA,
   defineScript,
@@ -34,29 +35,14 @@ export type { InvalidEntry } from './redis-keys.js';
 /** Events removed per pruning step (one short Lua call each, so Redis is never held for long). */
 const PRUNE_CHUNK = 2_000;
 
-/** Commit, refused by Redis when the store is not reachable (no queued, late writes). */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
-  readonly code = 'STORE_UNAVAILABLE';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
-}
-
-/** The store was used after `close()`. */
-export class StoreClosedError extends Error {
-  override readonly name = 'StoreClosedError';
-  readonly code = 'STORE_CLOSED';
-  constructor() {
-    super('the Redis event store is closed');
-  }
-}
+/** Defined in the error catalogue (src/errors.ts). */
+export { StoreClosedError, StoreUnavailableError };
 
 export interface RedisStoreOptions {
   /** A connected (or connecting) ioredis client; the store never creates or closes it. */
   readonly redis: Redis;
-  /** Prefix of every key. @default 'fsc:' */
-  readonly prefix?: string;
+  /** Prefix of every key (`REDIS_PREFIX`, see `DEFAULT_REDIS_PREFIX` in config.ts). */
+  readonly prefix: string;
   /** Told of every stream entry a read left out because it is not a valid event (metrics, log). */
   readonly onInvalidEntry?: (entry: InvalidEntry) => void;
 }
@@ -76,7 +62,7 @@ export class RedisEventStore implements EventStore {
 
   constructor(private readonly options: RedisStoreOptions) {
     this.redis = options.redis;
-    this.keys = redisKeys(options.prefix ?? 'fsc:');
+    this.keys = redisKeys(options.prefix);
     this.commitScript = defineScript(this.redis, 'fscStoreCommit', COMMIT_LUA);
     this.pruneScript = defineScript(this.redis, 'fscStorePrune', PRUNE_LUA);
     this.pruneStatesScript = defineScript(this.redis, 'fscStorePruneStates', PRUNE_STATES_LUA);

@@ -32,13 +32,8 @@ export interface Commit {
   readonly fence?: string;
 }
 
-/** A commit refused because its fencing token is no longer the current writer's. */
-export class FencedError extends Error {
-  override readonly name = 'FencedError';
-  constructor(message = 'commit refused: this process is no longer the writer (fencing token superseded)') {
-    super(message);
-  }
-}
+/** Defined in the error catalogue (src/errors.ts). */
+export { FencedError } from '../errors.js';
 
 /** Match states and the newest `seq` they reflect, read in one consistent step. */
 export interface MatchBookSnapshot {

@@ -12,12 +12,10 @@
 import { Ajv } from 'ajv';
 import type { MatchState } from '../domain/match.js';
 import { PHASES } from '../server/schemas.js';
+import { StoreCorruptError } from '../errors.js';
 
-/** A value the store keeps for itself (a counter, the epoch) is damaged: reads and commits fail until it is repaired. */
-export class StoreCorruptError extends Error {
-  override readonly name = 'StoreCorruptError';
-  readonly code = 'STORE_CORRUPT';
-}
+/** Defined in the error catalogue (src/errors.ts). */
+export { StoreCorruptError };
 
 /** Whether an error says the store's own data is damaged (fails for good until an operator repairs it). */
 export function isCorruption(error: unknown): boolean {
@@ -99,6 +97,8 @@ export const matchStateSchema = {
     startTime: str,
     status: str,
     phase,
+    // The minute shown while in play (absent in states stored before it was kept).
+    minute: { type: ['string', 'null'] },
     started: bool,
     ended: bool,
     score,

@@ -4,12 +4,16 @@
  * renderer, and one line here.
  */
 import { allSportsApi } from './allsportsapi/index.js';
+import { apiFootballProvider } from './api-football/index.js';
 import type { Provider } from './provider.js';
 
 /** The provider used when none is chosen. */
 export const DEFAULT_PROVIDER = 'allsportsapi';
 
-const PROVIDERS: ReadonlyMap<string, Provider> = new Map([[allSportsApi.name, allSportsApi]]);
+const PROVIDERS: ReadonlyMap<string, Provider> = new Map([
+  [allSportsApi.name, allSportsApi],
+  [apiFootballProvider.name, apiFootballProvider],
+]);
 
 /** Names of the providers the service speaks, in registration order. */
 export const PROVIDER_NAMES: readonly string[] = [...PROVIDERS.keys()];

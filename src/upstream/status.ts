@@ -30,6 +30,8 @@ const FAILURE_REASONS: Readonly<Record<UpstreamFailureKind, string>> = {
   http_5xx: 'the provider answers with server errors',
   http_4xx: 'the provider refuses the requests',
   rate_limited: 'the provider limits the requests (rate limit)',
+  quota: "the provider's daily request quota is used up until it resets",
+  plan: "the provider's plan refuses a request",
   auth: 'the provider refuses the API key',
   provider_error: 'the provider reports an error',
   bad_json: 'the provider sends data that cannot be read',

@@ -87,14 +87,15 @@ async function openPage(errors: string[], viewport = { width: 1366, height: 900 
 }
 
 /**
- * The first stored event that passes `predicate`: already in the history, or the next one to come
- * (a live subscription opened before the history is read, so none falls between the two).
+ * The newest stored event that passes `predicate` (the page's log keeps the newest 500): already in
+ * the history, or the next one to come (a live subscription opened before the history is read, so
+ * none falls between the two).
  */
 async function storedOrNext(service: TestService, predicate: (event: WireEvent) => boolean, timeoutMs = WAIT_MS * 4): Promise<WireEvent> {
   const client = await TestClient.open(service.wsUrl);
   try {
     await subscribe(client, { action: 'subscribe_all' });
-    const past = (await history(service.url)).find(predicate);
+    const past = (await history(service.url)).findLast(predicate);
     if (past !== undefined) return past;
     return (await client.next((m: Message) => isEvent(m) && predicate(m as unknown as WireEvent), timeoutMs)) as unknown as WireEvent;
   } finally {
@@ -359,6 +360,21 @@ describe('scoreboard in Chromium', () => {
       { timeout: WAIT_MS },
     );
     expect(await page.evaluate(`localStorage.getItem('fsc.filter')`)).toContain(leagueId);
+    // Reloaded while following it: today's results are read for that league only.
+    const eventsQueries: URLSearchParams[] = [];
+    const onRequest = (request: { url(): string }) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/events') eventsQueries.push(url.searchParams);
+    };
+    page.on('request', onRequest);
+    await page.reload();
+    await waitFor('#matches .match[data-live="false"]');
+    page.off('request', onRequest);
+    expect(eventsQueries.length).toBeGreaterThan(0);
+    expect(eventsQueries.map((q) => q.get('league_id'))).toEqual(eventsQueries.map(() => leagueId));
+    const shownLeagues = await page.locator('#matches .match').evaluateAll((items) => [...new Set(items.map((i) => i.getAttribute('data-league-id')))]);
+    expect(shownLeagues).toEqual([leagueId]);
+    await page.locator('#connection > summary').click();
     await page.locator('#f-all').click();
     await page.waitForFunction(`document.querySelectorAll('#matches section.group').length > 1`, undefined, { timeout: WAIT_MS });
     expect(await page.evaluate(`localStorage.getItem('fsc.filter')`)).toBe('null');

@@ -88,7 +88,7 @@ describe('examples/browser/index.html (a plain page on another origin)', () => {
   it('imports /client.js cross-origin, goes live and shows the goals the service sends', async () => {
     expect(new URL(site.url).origin).not.toBe(new URL(service.url).origin);
     await page.goto(`${site.url}/?server=${encodeURIComponent(service.url)}`);
-    await page.locator('#status[data-state="open"]').waitFor({ state: 'attached', timeout: WAIT_MS });
+    await page.locator('#status[data-state="open"][data-upstream="ok"]').waitFor({ state: 'attached', timeout: WAIT_MS });
     expect(await page.locator('#status').innerText()).toBe('live');
     await page.locator('#matches li').first().waitFor({ timeout: WAIT_MS });
     await page.waitForFunction(`document.querySelectorAll('#goals li').length >= 3`, undefined, { timeout: WAIT_MS * 2 });
@@ -154,6 +154,9 @@ describe('examples/react (useFeed, built with esbuild, rendered in Chromium)', (
     page = await openPage(errors);
     await page.goto(`${site.url}/?server=${encodeURIComponent(service.url)}`);
     await page.locator('[data-testid="state"][data-state="open"]').waitFor({ state: 'attached', timeout: WAIT_MS });
+    // The service's view of the provider (the simulated one is fine) reaches the component through useFeed.
+    await page.locator('[data-testid="state"][data-upstream="ok"]').waitFor({ state: 'attached', timeout: WAIT_MS });
+    expect(await page.locator('[data-testid="state"]').innerText()).toBe('live');
     await page.locator('[data-testid="matches"] li').first().waitFor({ timeout: WAIT_MS });
     // The scores shown are the service's for those matches.
     const { matches } = (await (await fetch(`${service.url}/matches`)).json()) as { matches: Array<{ match_id: string }> };

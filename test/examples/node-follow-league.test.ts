@@ -134,6 +134,7 @@ describe('examples/node/follow-league.mjs', () => {
     const first = startScript(proxy.wsUrl);
     await first.until(() => /from seq \d+ \(fresh start\)/.test(first.stderr), 'fresh start');
     const startSeq = Number(/from seq (\d+) \(fresh start\)/.exec(first.stderr)?.[1]);
+    await first.until(() => /provider: ok since /.test(first.stderr), "the service's view of the provider");
     await first.until(() => first.goals.length >= 2, 'two goals');
 
     // The service dies mid-matchday and comes back on the same data: the script resumes through it.

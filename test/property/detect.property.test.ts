@@ -14,7 +14,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { matchdayArb, runMatchday } from './timeline.js';
+import { apiFootballCodec } from './api-football-codec.js';
+import { allSportsApiCodec, matchdayArb, runMatchday as runWith, type RawMatchday } from './timeline.js';
 
 /**
  * Enough runs to cover the generator's corners while keeping the file well under 30 s;
@@ -23,7 +24,10 @@ import { matchdayArb, runMatchday } from './timeline.js';
 const NUM_RUNS = Number(process.env['DETECT_PROPERTY_RUNS'] ?? 150);
 const TIMEOUT_MS = Math.max(30_000, NUM_RUNS * 200);
 
-describe('detection against random true matchdays', () => {
+// One suite, every provider: the same random matchdays in each provider's wire format (issue 21).
+describe.each([allSportsApiCodec, apiFootballCodec])('detection against random true matchdays ($name)', (codec) => {
+  const runMatchday = (matchday: RawMatchday) => runWith(matchday, codec);
+
   it('announces every true incident exactly once, nothing else, and replays to the true final state', async () => {
     await fc.assert(
       fc.asyncProperty(matchdayArb, async (matchday) => {

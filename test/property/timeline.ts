@@ -65,15 +65,44 @@ import type { MatchEvent } from '../../src/domain/events.js';
 import type { Phase } from '../../src/domain/match.js';
 import { MINUTE_TOLERANCE } from '../../src/detect/identity.js';
 import { parseMatch, parseReply } from '../../src/upstream/allsportsapi/parse.js';
+import type { ProviderParser } from '../../src/upstream/provider.js';
 import { FakeProvider, startPipeline } from '../helpers/pipeline.js';
 import { wireCard, wireEnvelope, wireGoal, wireMatch, wireSub, wireVar, wireVars, type WireObject } from '../helpers/wire.js';
+
+/**
+ * A provider's wire format as the driver needs it: the reply listing some match objects (rendered in
+ * AllSportsAPI's shape by `toWire`, re-expressed by the codec), the provider's parser, and faulty
+ * bodies that parser must refuse. One suite, every provider (issue 21).
+ */
+export interface ReplyCodec {
+  readonly name: string;
+  readonly parser: ProviderParser;
+  /** The decoded JSON body of a good reply listing `wires` (a live list, or a look-up of one). */
+  reply(wires: readonly WireObject[]): unknown;
+  /** The text of a faulty reply (variant chosen by the poll schedule) built around a good one. */
+  faulty(variant: number, wires: readonly WireObject[]): string;
+  /** The `card_type` the provider's parser gives a true card text; absent: the text itself. */
+  readonly cardType?: (card: string) => string;
+  /**
+   * `false`: the format gives no running score per goal (API-Football), so goals shown at the same
+   * minute cannot be ordered and GOAL_SCORED's score is not checked against the true running score.
+   */
+  readonly goalRunningScore?: boolean;
+}
+
+export const allSportsApiCodec: ReplyCodec = {
+  name: 'allsportsapi',
+  parser: { parseReply, parseMatch },
+  reply: (wires) => JSON.parse(JSON.stringify(wireEnvelope(...wires))),
+  faulty: (variant, wires) => faultyBody(variant, wireEnvelope(...wires)),
+};
 
 // ---------------------------------------------------------------------------------------------
 // Constants
 
 /** Greatest error of a minute first shown by the provider, in minutes. */
 export const MINUTE_NOISE = 2;
-/** `MISSING_POLLS_BEFORE_END` the driver passes to detectAbsent (the service's default). */
+/** `MISSING_POLLS_BEFORE_END` the driver's Ingestor runs with (the service's default). */
 export const MISSING_POLLS_BEFORE_END = 3;
 /** Rule 1. */
 export const SAME_PERSON_GAP = 2 * MINUTE_NOISE + 1;
@@ -793,7 +822,15 @@ export class MatchOracle {
   /** The last display fed while the match was followed. */
   lastDisplay: Display | null = null;
 
-  constructor(readonly match: TrueMatch) {}
+  /**
+   * @param cardType the provider's `card_type` for a true card text (AllSportsAPI: the text itself)
+   * @param goalRunningScore the format states each goal's running score (not API-Football's)
+   */
+  constructor(
+    readonly match: TrueMatch,
+    private readonly cardType: (card: string) => string = (card) => card,
+    private readonly goalRunningScore = true,
+  ) {}
 
   private fail(message: string, context: { t: number; events: readonly MatchEvent[] }): never {
     throw new OracleViolation(
@@ -942,7 +979,7 @@ export class MatchOracle {
           this.inOrder(lastOf, 'goal', event.minute, ctx);
           const shown = this.claim(display, { kind: 'goal', side: event.team, minute: event.minute, name: event.scorer, nameOut: '', color: '' }, event.event_id, ctx);
           this.checkGoalFlags(shown, event, ctx);
-          if (shown.running !== null && event.score !== scoreText(shown.running)) this.fail(`GOAL_SCORED score ${event.score}, the goal's running score is ${scoreText(shown.running)}`, ctx);
+          if (this.goalRunningScore && shown.running !== null && event.score !== scoreText(shown.running)) this.fail(`GOAL_SCORED score ${event.score}, the goal's running score is ${scoreText(shown.running)}`, ctx);
           break;
         }
         case 'CARD_ISSUED': {
@@ -1044,7 +1081,7 @@ export class MatchOracle {
   private checkCardFlags(shown: Shown, c: { color: string; second_yellow: boolean; coach: boolean; card_type: string }, ctx: { t: number; events: readonly MatchEvent[] }): void {
     if (shown.incident.kind !== 'card') return;
     const truth = shown.incident;
-    if (c.color !== truth.color || c.second_yellow !== truth.secondYellow || c.coach !== truth.coach || c.card_type !== truth.card) {
+    if (c.color !== truth.color || c.second_yellow !== truth.secondYellow || c.coach !== truth.coach || c.card_type !== this.cardType(truth.card)) {
       this.fail(`card flags ${JSON.stringify(c)} differ from the truth (${truth.card}, second yellow ${truth.secondYellow}, coach ${truth.coach})`, ctx);
     }
   }
@@ -1140,10 +1177,10 @@ export interface RunResult {
  * `PollingSource` and `Ingestor` on a fake provider that answers with this matchday's wire, read by
  * the AllSportsAPI parser) and checks every poll's events with the oracles.
  */
-export async function runMatchday(matchday: RawMatchday): Promise<RunResult> {
+export async function runMatchday(matchday: RawMatchday, codec: ReplyCodec = allSportsApiCodec): Promise<RunResult> {
   const matches = matchday.matches.map((raw, index) => buildMatch(raw, index));
   const { steps } = matchday;
-  const oracles = matches.map((m) => new MatchOracle(m));
+  const oracles = matches.map((m) => new MatchOracle(m, codec.cardType, codec.goalRunningScore));
   const byKey = new Map(matches.map((m) => [String(m.key), m]));
   const stream: MatchEvent[] = [];
   const lastTick = Math.max(0, ...matches.map(listedUntil));
@@ -1155,19 +1192,16 @@ export async function runMatchday(matchday: RawMatchday): Promise<RunResult> {
   let listed: TrueMatch[] = [];
   const wiresNow = (): WireObject[] => listed.map((m) => toWire(displayAt(m, t), step.seed + m.index * 7));
   const feed = new FakeProvider(
-    { parseReply, parseMatch },
+    codec.parser,
     {
-      livescore: () =>
-        step.fault !== null
-          ? { text: faultyBody(step.fault, wireEnvelope(...wiresNow())) }
-          : { body: JSON.parse(JSON.stringify(wireEnvelope(...wiresNow()))) },
+      livescore: () => (step.fault !== null ? { text: codec.faulty(step.fault, wiresNow()) } : { body: codec.reply(wiresNow()) }),
       fixture: (matchId) => {
         const match = byKey.get(matchId) as TrueMatch;
         const state = pipeline.book.get(matchId);
         const isOver = t >= endTick(match);
         const mustConfirm = isOver || (state?.absentPolls ?? 0) + 1 >= MISSING_POLLS_BEFORE_END; // rule 9
         if (!mustConfirm && (step.lookupFails & (1 << match.index)) !== 0) return { fail: 'network' };
-        return { body: JSON.parse(JSON.stringify(wireEnvelope(toWire(displayAt(match, t), step.seed)))) };
+        return { body: codec.reply([toWire(displayAt(match, t), step.seed)]) };
       },
     },
   );

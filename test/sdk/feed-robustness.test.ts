@@ -380,3 +380,49 @@ describe('a listener that throws (18 §2)', () => {
     expect(stdout).not.toContain('no uncaught exception');
   });
 });
+
+describe('the refusal probe', () => {
+  it('keeps a Node host alive and reconnecting while the service hangs up every connection', async () => {
+    // A port that accepts and hangs up at once: no upgrade answer, so the SDK probes with fetch
+    // (the global one) after every attempt. The host app has nothing else to do.
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const app = `
+      import { FeedClient } from '@football-streaming-core/client';
+      import WebSocket from 'ws';
+      const feed = new FeedClient({ url: 'ws://127.0.0.1:${port}/ws', WebSocket, baseDelayMs: 50, maxDelayMs: 100 });
+      feed.on('error', () => undefined);
+      feed.connect().catch(() => undefined);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', app], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let exit: number | null | undefined;
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', (code) => {
+        exit = code;
+        resolve();
+      }),
+    );
+    try {
+      // Each attempt is a WebSocket connection and a probe (both hung up): six connections are
+      // at least three attempts, and the host must still be running to make them.
+      await Promise.race([
+        (async () => {
+          while (connections < 6 && exit === undefined) await new Promise((resolve) => server.once('connection', resolve));
+        })(),
+        exited,
+      ]);
+      expect(exit, `the host exited while reconnecting: ${stderr}`).toBeUndefined();
+      expect(connections).toBeGreaterThanOrEqual(6);
+    } finally {
+      child.kill('SIGKILL');
+      server.close();
+    }
+  });
+});

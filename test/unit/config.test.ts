@@ -40,6 +40,8 @@ describe('defaults', () => {
     const config = loadConfig(KEY);
     expect(config).toEqual({
       upstream: {
+        provider: 'allsportsapi',
+        leagues: [],
         apiKey: 'k-123',
         baseUrl: 'https://apiv2.allsportsapi.com/football/',
         useBuiltInSim: false,
@@ -87,6 +89,7 @@ describe('defaults', () => {
       shutdownReadyGraceMs: 0,
       simSpeed: 30,
       workers: 1,
+      clusterSchedulingPolicy: 'none',
       redis: undefined,
     } satisfies Config);
     expect(DEFAULT_BASE_URL).toBe('https://apiv2.allsportsapi.com/football/');
@@ -121,8 +124,10 @@ describe('defaults', () => {
   });
 
   it('the simulated CLI (npm run sim) defaults', () => {
-    expect(loadSimCliConfig({})).toEqual({ host: '127.0.0.1', port: 8081, speed: 30, startAtSimSecs: 0 });
+    expect(loadSimCliConfig({})).toEqual({ provider: 'allsportsapi', host: '127.0.0.1', port: 8081, speed: 30, startAtSimSecs: 0 });
+    expect(loadSimCliConfig({ PROVIDER: 'api-football' }).provider).toBe('api-football');
     expect(loadSimCliConfig({ SIM_HOST: '0.0.0.0', SIM_PORT: '0', SIM_SPEED: '120', SIM_START_AT_SECS: '600' })).toEqual({
+      provider: 'allsportsapi',
       host: '0.0.0.0',
       port: 0,
       speed: 120,
@@ -386,6 +391,13 @@ describe('WORKERS', () => {
 
   it.each(['0', '-1', 'two', '1.5', '257'])('WORKERS=%s is refused with one line naming the variable', (value) => {
     expect(() => loadConfig({ WORKERS: value })).toThrow(/^WORKERS: expected a whole number from 1 to 256, or "auto"/);
+  });
+
+  it('NODE_CLUSTER_SCHED_POLICY: the workers accept by default; rr (any case) has the primary hand connections round robin; anything else is refused', () => {
+    expect(loadConfig({}).clusterSchedulingPolicy).toBe('none');
+    expect(loadConfig({ NODE_CLUSTER_SCHED_POLICY: 'RR' }).clusterSchedulingPolicy).toBe('rr');
+    expect(loadConfig({ NODE_CLUSTER_SCHED_POLICY: 'none' }).clusterSchedulingPolicy).toBe('none');
+    expect(() => loadConfig({ NODE_CLUSTER_SCHED_POLICY: 'roundrobin' })).toThrow(/^NODE_CLUSTER_SCHED_POLICY: expected "none" or "rr", got "roundrobin"$/);
   });
 });
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import type { MatchSnapshot } from '../../src/upstream/provider.js';
-import { parseReply, parseReplyText, parseScore, type ParsedReply } from '../../src/upstream/allsportsapi/parse.js';
+import { parseMatch, parseReply, parseReplyText, parseScore, type ParsedReply } from '../../src/upstream/allsportsapi/parse.js';
 import type { UpstreamError } from '../../src/upstream/errors.js';
 import { wireCard, wireEnvelope, wireGoal, wireMatch, wireSub, wireVar, wireVars, type WireObject } from '../helpers/wire.js';
 
@@ -600,6 +600,17 @@ describe('normalised incident facts (issue 17 §3)', () => {
       ['home', false],
       ['away', true],
     ]);
+  });
+
+  it('parseMatch reads one pushed object on its own: errors name the given path, warnings are capped', () => {
+    const sideless = Array.from({ length: 150 }, () => ({ ...wireGoal('home', '5', '', '9 - 9'), info: '' }));
+    const parsed = parseMatch(wireMatch({ key: 9, goals: sideless }), 'frame[3]');
+    expect(parsed.ok && parsed.value.warnings.length).toBe(101);
+    expect(parsed.ok && parsed.value.warnings[0]).toBe('frame[3].goalscorers[0]: goal skipped, its side cannot be determined');
+    expect(parsed.ok && parsed.value.warnings[100]).toBe('… and 50 more items skipped');
+    const broken = { ...wireMatch({ key: 9 }), event_status: [] };
+    const refused = parseMatch(broken, 'frame[3]');
+    expect(!refused.ok && [refused.error.kind, refused.error.message]).toEqual(['bad_format', 'frame[3].event_status: expected string, got array']);
   });
 
   it('phase and minute from the status; a word status has no minute', () => {

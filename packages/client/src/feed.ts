@@ -215,6 +215,12 @@ const CLIENT_FAULTS = new Set<number>([Close.ProtocolError, Close.InvalidPayload
 const MAX_AUTH_ATTEMPTS = 3;
 /** A connection that stayed subscribed this long resets the backoff. */
 const STABLE_MS = 10_000;
+/**
+ * The refusal probe gives up after this long. Its timer also keeps a Node host alive while the probe
+ * runs: Node's `fetch` can stay pending without holding the event loop (seen in Node 20 after a
+ * hung-up socket), and a feed waiting on it alone would let its process exit mid-reconnect.
+ */
+const PROBE_TIMEOUT_MS = 5_000;
 
 interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -514,8 +520,17 @@ export class FeedClient {
       const [base = '', query] = this.urlWithToken().split('?', 2);
       const path = base.replace(/^ws/, 'http').replace(/\/ws\/?$/, '');
       const params = `since=${Number.MAX_SAFE_INTEGER}&limit=1${query ? `&${query}` : ''}`;
-      const { status } = await fetcher(`${path}/events?${params}`);
-      return status === 401 || status === 403 || status === 429 || status === 503 ? status : undefined;
+      let timer: unknown;
+      const gaveUp = new Promise<undefined>((resolve) => {
+        timer = timers.setTimeout(() => resolve(undefined), PROBE_TIMEOUT_MS);
+      });
+      try {
+        const answer = await Promise.race([fetcher(`${path}/events?${params}`), gaveUp]);
+        const status = answer?.status;
+        return status === 401 || status === 403 || status === 429 || status === 503 ? status : undefined;
+      } finally {
+        timers.clearTimeout(timer);
+      }
     } catch {
       // Unreachable too: the network, not a refusal; the backoff handles it.
       return undefined;

@@ -3,13 +3,14 @@
  * on failure (`result[0].goalscorers[1].time: expected string, got object`), and nothing
  * provider-supplied is ever serialised whole.
  */
+import { UpstreamFormatError as FormatError } from '../../errors.js';
 import { MAX_LIST_ITEMS, MAX_TEXT_LENGTH, type Score } from '../provider.js';
 
 /** Longest id accepted, in digits. */
 const MAX_ID_LENGTH = 32;
 
-/** A field that does not fit: the whole reply (or push object) is refused with this message. */
-export class FormatError extends Error {}
+/** A field that does not fit: the whole reply (or push object) is refused with this message (the catalogue's `UpstreamFormatError`). */
+export { FormatError };
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';

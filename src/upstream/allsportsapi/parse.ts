@@ -36,8 +36,15 @@ import { isShootoutStatus, minuteOf, phaseOf } from './status.js';
 export { MAX_LIST_ITEMS, MAX_TEXT_LENGTH, type ParsedReply } from '../provider.js';
 export { parseScore, preview } from './fields.js';
 
-/** Warnings kept per reply; the rest are counted in one last line. */
+/** Warnings kept per reply (or pushed object); the rest are counted in one last line. */
 const MAX_WARNINGS = 100;
+
+/** At most `MAX_WARNINGS` warnings, and one last line counting the others. */
+function capped(warnings: string[]): string[] {
+  if (warnings.length <= MAX_WARNINGS) return warnings;
+  const more = warnings.length - MAX_WARNINGS;
+  return [...warnings.slice(0, MAX_WARNINGS), `… and ${more} more items skipped`];
+}
 
 function sideFromInfo(info: string): Side | undefined {
   const normalised = info.trim().toLowerCase();
@@ -326,7 +333,8 @@ function unreadable(error: unknown, path: string): UpstreamError {
 export function parseMatch(raw: unknown, path: string): Result<ParsedMatch, UpstreamError> {
   const warnings: string[] = [];
   try {
-    return ok({ snapshot: readMatch(raw, path, warnings), warnings });
+    const snapshot = readMatch(raw, path, warnings);
+    return ok({ snapshot, warnings: capped(warnings) });
   } catch (error) {
     return err(unreadable(error, path));
   }
@@ -357,12 +365,7 @@ export function parseReply(body: unknown): Result<ParsedReply, UpstreamError> {
   } catch (error) {
     return err(unreadable(error, `result[${index}]`));
   }
-  if (warnings.length > MAX_WARNINGS) {
-    const more = warnings.length - MAX_WARNINGS;
-    warnings.length = MAX_WARNINGS;
-    warnings.push(`… and ${more} more items skipped`);
-  }
-  return ok({ matches, warnings });
+  return ok({ matches, warnings: capped(warnings) });
 }
 
 /** Parses a raw response body (text) as a reply. */
