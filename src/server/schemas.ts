@@ -6,20 +6,7 @@
  * OpenAPI document (route schemas) and fastify's validation and serialisation; the TypeScript wire
  * types are derived from them (`json-schema-to-ts`).
  */
-import {
-  PHASES,
-  cardViewSchema,
-  clientSchemas,
-  clockSchema,
-  controlSchemas,
-  eventSchemas,
-  goalViewSchema,
-  matchViewSchema,
-  namedSchemas,
-  schemaName,
-  substitutionViewSchema,
-  withRefs,
-} from '@football-streaming-core/client/protocol';
+import { controlSchemas, eventSchemas, matchViewSchema } from '@football-streaming-core/client/protocol';
 import { EVENT_TYPES } from '../domain/events.js';
 
 export {
@@ -35,7 +22,7 @@ export {
   schemaName,
   substitutionViewSchema,
   withRefs,
-};
+} from '@football-streaming-core/client/protocol';
 
 const str = { type: 'string' } as const;
 const int = { type: 'integer', minimum: 0 } as const;

@@ -13,26 +13,15 @@
  * `X-RateLimit-Remaining`/`-Limit` (minute) are kept (`/health` `upstream.quota`, metrics), and
  * `minIntervalMs()` slows the polling cadence so the day's quota lasts until it resets.
  *
- * The retry and breaker set-up follows the AllSportsAPI client's (src/upstream/client.ts); the
- * request itself differs (headers, the 200-with-errors envelope, quota headers), hence its own copy.
+ * The pool, retries, breaker and health are the shared `ResilientHttp` (../http-resilience.ts);
+ * what is API-Football's own (headers, the 200-with-errors envelope, quota headers, budget failures
+ * the breaker does not count, batched look-ups) is here.
  */
-import { Agent, request } from 'undici';
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  circuitBreaker,
-  handleWhen,
-  noJitterGenerator,
-  retry,
-  type CircuitBreakerPolicy,
-  type RetryPolicy,
-} from 'cockatiel';
 import { err, ok, type Result } from '../../domain/result.js';
 import type { Metrics } from '../../metrics.js';
-import { UpstreamError, redactApiKey } from '../errors.js';
-import type { BreakerState, MatchSnapshot, ParsedReply, ProviderClient, ProviderClientSettings, UpstreamHealth } from '../provider.js';
+import { UpstreamError } from '../errors.js';
+import { ResilientHttp, type RawReply, type RequestSpec } from '../http-resilience.js';
+import type { MatchSnapshot, ParsedReply, ProviderClient, ProviderClientSettings, UpstreamHealth } from '../provider.js';
 import { parseApiFootballReply, type ApiFootballReply } from './parser.js';
 
 /** The RapidAPI route's host (FORMAT.md §1): the key goes in `x-rapidapi-key` + `x-rapidapi-host` there. */
@@ -42,7 +31,6 @@ export const DEFAULT_BASE_URL = 'https://v3.football.api-sports.io/';
 export const MAX_IDS_PER_REQUEST = 20;
 /** Share of the day's remaining requests kept for look-ups of vanished matches. */
 const LOOKUP_RESERVE = 0.1;
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const MINUTE_MS = 60_000;
 const MAX_RETRY_AFTER_MS = 24 * 60 * MINUTE_MS;
 
@@ -97,24 +85,6 @@ export function msUntilQuotaReset(now: number): number {
   return Math.max(1_000, next - now);
 }
 
-function breakerState(state: CircuitState): BreakerState {
-  if (state === CircuitState.Open || state === CircuitState.Isolated) return 'open';
-  if (state === CircuitState.HalfOpen) return 'half-open';
-  return 'closed';
-}
-
-function classify(error: unknown, requestTimeoutMs: number): UpstreamError {
-  if (error instanceof UpstreamError) return error;
-  const code = (error as { code?: unknown }).code;
-  const name = (error as { name?: unknown }).name;
-  const message = redactApiKey(error instanceof Error ? error.message : String(error));
-  const what = typeof code === 'string' ? code : String(name);
-  if (name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new UpstreamError('timeout', `upstream timed out (${what}, limit ${requestTimeoutMs} ms)`);
-  }
-  return new UpstreamError('network', `upstream unreachable: ${what} ${message}`.trim());
-}
-
 /** Failures that say "not now" rather than "broken": they back off by their own clock, not the breaker's. */
 const BUDGET_KINDS: ReadonlySet<string> = new Set(['quota', 'rate_limited', 'plan']);
 
@@ -124,18 +94,10 @@ interface Pending {
 }
 
 export class ApiFootballClient implements ProviderClient {
-  private readonly agent: Agent;
-  private readonly retryPolicy: RetryPolicy;
-  private readonly breaker: CircuitBreakerPolicy;
-  private readonly headers: Record<string, string>;
+  private readonly http: ResilientHttp;
+  /** How each request is sent and read: the key's headers, quota headers, the envelope, failures in words to act on. */
+  private readonly spec: RequestSpec<ApiFootballReply>;
   private readonly now: () => number;
-  private lastSuccessAt: string | null = null;
-  private lastFailureAt: string | null = null;
-  private lastFailureKind: string | null = null;
-  private lastFailureMessage: string | null = null;
-  private consecutiveFailures = 0;
-  private readonly inFlight = new Set<AbortController>();
-  private closed = false;
   private quota: QuotaHealth = { day_remaining: null, day_limit: null, minute_remaining: null };
   /** When the minute window last reported 0 left (ms), to wait out the minute. */
   private minuteExhaustedAt: number | undefined;
@@ -152,48 +114,25 @@ export class ApiFootballClient implements ProviderClient {
     private readonly options: ApiFootballClientOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    this.headers = keyHeaders(settings.baseUrl, settings.apiKey);
-    this.agent = new Agent({
-      connect: { timeout: settings.connectTimeoutMs },
-      keepAliveTimeout: 60_000,
-      keepAliveMaxTimeout: 90_000,
-      headersTimeout: settings.requestTimeoutMs,
-      bodyTimeout: settings.requestTimeoutMs,
+    this.http = new ResilientHttp(settings, {
+      metrics,
+      breakerCounts: (error) => !(error instanceof UpstreamError && BUDGET_KINDS.has(error.kind)),
+      now: this.now,
     });
-    this.retryPolicy = retry(
-      handleWhen((error) => error instanceof UpstreamError && error.transient && !this.closed),
-      {
-        maxAttempts: settings.retries,
-        backoff: new ExponentialBackoff({
-          generator: noJitterGenerator,
-          initialDelay: settings.retryBaseDelayMs,
-          maxDelay: settings.retryBaseDelayMs * 2 ** Math.max(0, settings.retries - 1),
-        }),
-      },
-    );
-    this.breaker = circuitBreaker(
-      handleWhen((error) => !(error instanceof UpstreamError && BUDGET_KINDS.has(error.kind))),
-      {
-        breaker: new ConsecutiveBreaker(settings.breakerThreshold),
-        halfOpenAfter: new ExponentialBackoff({
-          generator: noJitterGenerator,
-          initialDelay: settings.breakerCooldownMs,
-          maxDelay: settings.breakerCooldownMs * 10,
-        }),
-      },
-    );
-    metrics?.breakerState.set(0);
-    this.breaker.onStateChange((state) => {
-      metrics?.breakerState.set(state === CircuitState.Closed ? 0 : state === CircuitState.HalfOpen ? 2 : 1);
-    });
+    this.spec = {
+      headers: keyHeaders(settings.baseUrl, settings.apiKey),
+      onHeaders: (headers) => this.readQuota(headers),
+      read: (reply) => this.readReply(reply),
+      refine: (failure) => this.refine(failure),
+    };
   }
 
   onRetry(listener: (event: { readonly attempt: number; readonly delay: number }) => void): { dispose(): void } {
-    return this.retryPolicy.onRetry((event) => listener({ attempt: event.attempt, delay: event.delay }));
+    return this.http.onRetry((event) => listener({ attempt: event.attempt, delay: event.delay }));
   }
 
   onBreakerStateChange(listener: (state: unknown) => void): { dispose(): void } {
-    return this.breaker.onStateChange(listener);
+    return this.http.onBreakerStateChange(listener);
   }
 
   /** Things to log once (plan cannot sustain the cadence, `ids` refused); returns a disposer. */
@@ -212,15 +151,7 @@ export class ApiFootballClient implements ProviderClient {
   }
 
   health(): ApiFootballHealth {
-    return {
-      lastSuccessAt: this.lastSuccessAt,
-      lastFailureAt: this.lastFailureAt,
-      lastFailureKind: this.lastFailureKind,
-      lastFailureMessage: this.lastFailureMessage,
-      consecutiveFailures: this.consecutiveFailures,
-      breaker: breakerState(this.breaker.state),
-      quota: this.quota,
-    };
+    return { ...this.http.health(), quota: this.quota };
   }
 
   /**
@@ -298,117 +229,62 @@ export class ApiFootballClient implements ProviderClient {
     return new UpstreamError('auth', message, { ...error.details, cause: error });
   }
 
-  /** One HTTP attempt: status, quota headers and envelope checked, fixtures parsed. */
-  private async attempt(method: string, url: string): Promise<ApiFootballReply> {
-    const controller = new AbortController();
-    this.inFlight.add(controller);
-    const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), this.settings.requestTimeoutMs);
-    const started = performance.now();
-    let outcome = 'ok';
+  /** An answer checked (status, the envelope), its fixtures parsed. */
+  private readReply({ statusCode, headers, text }: RawReply): ApiFootballReply {
+    let body: unknown;
     try {
-      const response = await request(url, {
-        dispatcher: this.agent,
-        method: 'GET',
-        headers: { accept: 'application/json', ...this.headers },
-        signal: controller.signal,
-      });
-      const { statusCode } = response;
-      this.readQuota(response.headers);
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_BODY_BYTES) {
-          response.body.destroy();
-          throw new UpstreamError('bad_format', `reply larger than ${MAX_BODY_BYTES} bytes refused`);
-        }
-        chunks.push(chunk as Buffer);
-      }
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-      if (statusCode === 429) {
-        const retryAfter = header(response.headers, 'retry-after');
-        throw new UpstreamError('rate_limited', 'API-Football per-minute rate limit (HTTP 429): waiting for the next minute', {
-          status: statusCode,
-          retryAfterMs: Math.min(retryAfter !== null ? retryAfter * 1000 : MINUTE_MS, MAX_RETRY_AFTER_MS),
-        });
-      }
-      if (statusCode >= 500 || statusCode === 499) {
-        throw new UpstreamError('http_5xx', `API-Football answered HTTP ${statusCode}`, { status: statusCode });
-      }
-      if (statusCode === 204) throw new UpstreamError('provider_error', 'API-Football answered HTTP 204 (no content)', { status: statusCode });
-      if (statusCode === 401 || statusCode === 403) {
-        throw new UpstreamError('auth', `API-Football answered HTTP ${statusCode}`, { status: statusCode });
-      }
-      if (body === undefined && statusCode >= 400) throw new UpstreamError('http_4xx', `API-Football answered HTTP ${statusCode}`, { status: statusCode });
-      if (body === undefined) throw new UpstreamError('bad_json', `reply is not valid JSON (${text.length} bytes)`);
-      const parsed = parseApiFootballReply(body);
-      if (!parsed.ok) throw parsed.error;
-      if (statusCode >= 400) throw new UpstreamError('http_4xx', `API-Football answered HTTP ${statusCode}`, { status: statusCode });
-      if (parsed.value.dropped > 0) this.metrics?.upstreamDroppedItems.inc(parsed.value.dropped);
-      return parsed.value;
-    } catch (error) {
-      let failure = classify(error, this.settings.requestTimeoutMs);
-      if (failure.kind === 'auth') failure = this.authError(failure);
-      if (failure.kind === 'quota' && failure.details.retryAfterMs === undefined) {
-        failure = new UpstreamError('quota', `${failure.message}: the day's quota is used up, no request until it resets at 00:00 UTC`, {
-          ...failure.details,
-          retryAfterMs: msUntilQuotaReset(this.now()),
-        });
-        this.quota = { ...this.quota, day_remaining: 0 };
-      }
-      if (failure.kind === 'rate_limited') {
-        if (failure.details.retryAfterMs === undefined) {
-          failure = new UpstreamError('rate_limited', `${failure.message}: waiting for the next minute`, { ...failure.details, retryAfterMs: MINUTE_MS });
-        }
-        this.minuteExhaustedAt = this.now();
-      }
-      outcome = failure.kind;
-      this.metrics?.upstreamFailures.inc({ kind: failure.kind });
-      throw failure;
-    } finally {
-      clearTimeout(timer);
-      this.inFlight.delete(controller);
-      this.metrics?.upstreamDuration.observe({ method, outcome }, (performance.now() - started) / 1000);
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
     }
+    if (statusCode === 429) {
+      const retryAfter = header(headers, 'retry-after');
+      throw new UpstreamError('rate_limited', 'API-Football per-minute rate limit (HTTP 429): waiting for the next minute', {
+        status: statusCode,
+        retryAfterMs: Math.min(retryAfter !== null ? retryAfter * 1000 : MINUTE_MS, MAX_RETRY_AFTER_MS),
+      });
+    }
+    if (statusCode >= 500 || statusCode === 499) {
+      throw new UpstreamError('http_5xx', `API-Football answered HTTP ${statusCode}`, { status: statusCode });
+    }
+    if (statusCode === 204) throw new UpstreamError('provider_error', 'API-Football answered HTTP 204 (no content)', { status: statusCode });
+    if (statusCode === 401 || statusCode === 403) {
+      throw new UpstreamError('auth', `API-Football answered HTTP ${statusCode}`, { status: statusCode });
+    }
+    if (body === undefined && statusCode >= 400) throw new UpstreamError('http_4xx', `API-Football answered HTTP ${statusCode}`, { status: statusCode });
+    if (body === undefined) throw new UpstreamError('bad_json', `reply is not valid JSON (${text.length} bytes)`);
+    const parsed = parseApiFootballReply(body);
+    if (!parsed.ok) throw parsed.error;
+    if (statusCode >= 400) throw new UpstreamError('http_4xx', `API-Football answered HTTP ${statusCode}`, { status: statusCode });
+    if (parsed.value.dropped > 0) this.metrics?.upstreamDroppedItems.inc(parsed.value.dropped);
+    return parsed.value;
   }
 
-  private recordOutcome(error: UpstreamError | undefined): void {
-    const now = new Date(this.now()).toISOString();
-    if (error === undefined) {
-      this.lastSuccessAt = now;
-      this.consecutiveFailures = 0;
-      return;
+  /** A failed request in words an operator can act on, with the wait a budget failure asks for. */
+  private refine(classified: UpstreamError): UpstreamError {
+    let failure = classified;
+    if (failure.kind === 'auth') failure = this.authError(failure);
+    if (failure.kind === 'quota' && failure.details.retryAfterMs === undefined) {
+      failure = new UpstreamError('quota', `${failure.message}: the day's quota is used up, no request until it resets at 00:00 UTC`, {
+        ...failure.details,
+        retryAfterMs: msUntilQuotaReset(this.now()),
+      });
+      this.quota = { ...this.quota, day_remaining: 0 };
     }
-    this.consecutiveFailures += 1;
-    if (error.kind === 'circuit_open' && this.lastFailureKind !== null) return;
-    this.lastFailureAt = now;
-    this.lastFailureKind = error.kind;
-    this.lastFailureMessage = error.message;
+    if (failure.kind === 'rate_limited') {
+      if (failure.details.retryAfterMs === undefined) {
+        failure = new UpstreamError('rate_limited', `${failure.message}: waiting for the next minute`, { ...failure.details, retryAfterMs: MINUTE_MS });
+      }
+      this.minuteExhaustedAt = this.now();
+    }
+    return failure;
   }
 
   /** The live list: `live=all`, or the followed leagues. */
   async livescore(): Promise<Result<ParsedReply, UpstreamError>> {
     const leagues = this.options.leagues ?? [];
     const url = this.url({ live: leagues.length === 0 ? 'all' : leagues.join('-') });
-    try {
-      const reply = await this.breaker.execute(() => this.retryPolicy.execute(() => this.attempt('fixtures_live', url)));
-      this.recordOutcome(undefined);
-      return ok(reply);
-    } catch (error) {
-      const failure =
-        error instanceof BrokenCircuitError
-          ? new UpstreamError('circuit_open', 'upstream circuit open: waiting before the next probe')
-          : classify(error, this.settings.requestTimeoutMs);
-      if (failure.kind === 'circuit_open') this.metrics?.upstreamFailures.inc({ kind: 'circuit_open' });
-      this.recordOutcome(failure);
-      return err(failure);
-    }
+    return this.http.poll('fixtures_live', url, this.spec);
   }
 
   /**
@@ -445,11 +321,11 @@ export class ApiFootballClient implements ProviderClient {
     const results = new Map<string, Result<MatchSnapshot | undefined, UpstreamError>>();
     if (ids.length > 1 && !this.idsRefused) {
       try {
-        const reply = await this.attempt('fixtures_ids', this.url({ ids: ids.join('-') }));
+        const reply = await this.http.attempt('fixtures_ids', this.url({ ids: ids.join('-') }), this.spec);
         for (const id of ids) results.set(id, ok(reply.matches.find((m) => m.matchId === id)));
         return results;
       } catch (error) {
-        const failure = classify(error, this.settings.requestTimeoutMs);
+        const failure = this.http.classify(error);
         const refusedIds = failure.kind === 'plan' && (failure.details.providerMessages ?? []).some((m) => /\bids\b/i.test(m.msg));
         if (!refusedIds) {
           for (const id of ids) results.set(id, err(failure));
@@ -465,10 +341,10 @@ export class ApiFootballClient implements ProviderClient {
     }
     for (const id of ids) {
       try {
-        const reply = await this.attempt('fixtures_id', this.url({ id }));
+        const reply = await this.http.attempt('fixtures_id', this.url({ id }), this.spec);
         results.set(id, ok(reply.matches.find((m) => m.matchId === id)));
       } catch (error) {
-        const failure = classify(error, this.settings.requestTimeoutMs);
+        const failure = this.http.classify(error);
         results.set(id, err(failure));
         // Further requests now would only spend the key.
         if (failure.kind === 'quota' || failure.kind === 'rate_limited' || failure.kind === 'auth') {
@@ -481,11 +357,11 @@ export class ApiFootballClient implements ProviderClient {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const controller of this.inFlight) controller.abort(new DOMException('client closed', 'AbortError'));
+    if (this.http.closed) return;
+    // Aborts requests in flight, then settles the look-ups that never started.
+    const closing = this.http.close();
     for (const pending of this.pending) pending.resolve(err(new UpstreamError('network', 'client closed')));
     this.pending = [];
-    await this.agent.close();
+    await closing;
   }
 }
