@@ -127,7 +127,11 @@ describe('resume after a disconnect', () => {
     expect(resumed).toMatchObject({ type: 'SUBSCRIBED', subscription: 'all_matches', resumed: true, epoch: first['epoch'], seq: whileAway });
     await reach(back, whileAway);
     // SUBSCRIBED first (with the provider's status), then exactly the missed events, in order, and nothing else.
-    expect(back.received.map((m) => m.type)).toEqual(['SUBSCRIBED', 'UPSTREAM_STATUS', ...missed.map((e) => e.type)]);
+    const frames = back.received.map((m) => m.type);
+    expect(frames.slice(0, 2), frames.join(',')).toEqual(['SUBSCRIBED', 'UPSTREAM_STATUS']);
+    // A later UPSTREAM_STATUS may come between the events (a poll slowed down by a loaded machine
+    // changes how the service sees the provider); nothing else may.
+    expect(frames.slice(2).filter((type) => type !== 'UPSTREAM_STATUS'), frames.join(',')).toEqual(missed.map((e) => e.type));
     expect(eventsOf(back)).toEqual(missed);
 
     // Then live events reach both.
