@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { startWithStandIn, type TestService } from '../helpers/service.js';
 import type { StandIn } from '../helpers/stand-in.js';
 import { roundTrip, subscribe, TestClient } from '../helpers/ws-client.js';
-import { wheelShape } from '../../src/server/ws.js';
+import { wheelShape } from '../../src/server/heartbeat-wheel.js';
 
 /** Resolves once `client` has received `count` protocol pings (counted from the call). */
 function pings(client: TestClient, count: number, timeoutMs = 5_000): Promise<void> {

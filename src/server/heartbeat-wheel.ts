@@ -1,0 +1,143 @@
+/**
+ * The WebSocket heartbeat's timer wheel (issue 19): every connection at its own phase, a slice of
+ * the loop per bucket, one prebuilt ping frame per slice. The ws binding (ws.ts) deals its
+ * connections into it and says what a visit does.
+ */
+
+/** What the wheel keeps on each connection: its place in the wheel and its visits since the last ping. */
+export interface WheelMember {
+  /** The connection's bucket (-1 once removed). */
+  bucket: number;
+  /** Its index in the bucket. */
+  slot: number;
+  /** Visits since it was last pinged. */
+  visits: number;
+}
+
+/**
+ * The heartbeat as a timer wheel. Connections are dealt round-robin into `buckets` buckets; one
+ * turn of the wheel takes `periodMs` (half the shorter of the interval and the timeout), and each
+ * slice of it visits one bucket: it terminates the clients silent past the timeout, closes those
+ * whose token expired, and pings those due (every `pingEvery`-th visit, so each client is pinged
+ * once per interval, at its own phase). A slice touches ~1/`buckets` of the clients (at 5 s: 125
+ * slices of 20 ms, ~130 clients per slice at 16,700 sockets), so the loop is never held for long,
+ * and the pings of a slice share one prebuilt frame whose payload is the slice's number.
+ *
+ * A slice runs late when the loop is busy (a large fan-out); it then visits at most
+ * `MAX_BUCKETS_PER_TICK` of the buckets it missed, and the next ticks catch up the rest, so a late
+ * tick holds the loop no longer than a few slices' worth. Behind by more than a turn, each bucket
+ * is visited once.
+ */
+export class HeartbeatWheel<T extends WheelMember> {
+  /**
+   * The wheel's clock: monotonic ms (`performance.now()`) at the current slice; pongs are stamped with
+   * it (no clock read per pong), and a step of the wall clock neither stops the heartbeat nor times
+   * every client out at once.
+   */
+  now = performance.now();
+  private readonly buckets: T[][];
+  private readonly sliceMs: number;
+  private readonly pingEvery: number;
+  private readonly startedAt = performance.now();
+  /** Slices visited so far (the next bucket is `visited % buckets.length`). */
+  private visited = 0;
+  private nextBucket = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    intervalMs: number,
+    timeoutMs: number,
+    private readonly visit: (connection: T, now: number, wallNow: number, ping: Buffer | undefined) => void,
+    targetSliceMs = 20,
+  ) {
+    const shape = wheelShape(intervalMs, timeoutMs, targetSliceMs);
+    this.buckets = Array.from({ length: shape.buckets }, () => []);
+    this.sliceMs = shape.sliceMs;
+    this.pingEvery = shape.pingEvery;
+    // unref: the heartbeat must not keep a stopping process alive.
+    this.timer = setInterval(() => this.tick(), Math.max(1, Math.floor(this.sliceMs))).unref();
+  }
+
+  /** Buckets of the wheel (one slice each per turn). */
+  get bucketCount(): number {
+    return this.buckets.length;
+  }
+
+  add(connection: T): void {
+    const bucket = this.buckets[this.nextBucket] as T[];
+    connection.bucket = this.nextBucket;
+    connection.slot = bucket.length;
+    bucket.push(connection);
+    this.nextBucket = (this.nextBucket + 1) % this.buckets.length;
+  }
+
+  remove(connection: T): void {
+    const bucket = this.buckets[connection.bucket];
+    if (bucket === undefined) return;
+    const last = bucket.pop() as T;
+    if (last !== connection) {
+      bucket[connection.slot] = last;
+      last.slot = connection.slot;
+    }
+    connection.bucket = -1;
+    connection.slot = -1;
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    this.now = now;
+    const wallNow = Date.now();
+    const due = Math.floor((now - this.startedAt) / this.sliceMs);
+    // Late by more than a turn: each bucket once.
+    if (due - this.visited > this.buckets.length) this.visited = due - this.buckets.length;
+    for (let visits = 0; this.visited < due && visits < MAX_BUCKETS_PER_TICK; visits += 1) {
+      const slice = this.visited;
+      this.visited += 1;
+      this.visitBucket(slice, now, wallNow);
+    }
+  }
+
+  private visitBucket(slice: number, now: number, wallNow: number): void {
+    const bucket = this.buckets[slice % this.buckets.length] as T[];
+    let frame: Buffer | undefined;
+    // Backwards: a connection removed while visiting is replaced by one already visited.
+    for (let i = bucket.length - 1; i >= 0; i -= 1) {
+      const connection = bucket[i] as T;
+      let ping: Buffer | undefined;
+      connection.visits += 1;
+      if (connection.visits >= this.pingEvery) {
+        connection.visits = 0;
+        ping = frame ??= pingFrame(slice);
+      }
+      this.visit(connection, now, wallNow, ping);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/**
+ * The wheel for a heartbeat: one turn is half the shorter of the interval and the timeout (so a
+ * silent client is dropped at most half a timeout late), cut into slices of about `targetSliceMs`;
+ * a client is pinged every `pingEvery` turns (at most one interval apart).
+ */
+export function wheelShape(intervalMs: number, timeoutMs: number, targetSliceMs = 20): { buckets: number; sliceMs: number; pingEvery: number } {
+  const periodMs = Math.max(10, Math.min(intervalMs, timeoutMs) / 2);
+  const buckets = Math.max(1, Math.round(periodMs / targetSliceMs));
+  return { buckets, sliceMs: periodMs / buckets, pingEvery: Math.max(1, Math.floor(intervalMs / periodMs)) };
+}
+
+/** Buckets one late timer tick may visit: the rest wait for the next ticks (every slice). */
+const MAX_BUCKETS_PER_TICK = 4;
+
+/** A ping frame (RFC 6455 §5.5.2) whose payload is the slice number in ASCII decimal. */
+function pingFrame(slice: number): Buffer {
+  const payload = String(slice);
+  const frame = Buffer.allocUnsafe(2 + payload.length);
+  frame[0] = 0x89; // FIN + opcode 9 (ping)
+  frame[1] = payload.length;
+  frame.write(payload, 2, 'latin1');
+  return frame;
+}
