@@ -1,16 +1,15 @@
 /**
- * Parses every recorded AllSportsAPI response in ../shared/allsportsapi/samples/ (outside the
- * project; never copied into it) and spot-checks facts stated in the samples' .source.txt notes.
- * When the folder is absent, one named test records that, and the sample tests do not run.
+ * Parses every recorded AllSportsAPI response in test/fixtures/allsportsapi/samples/ (copied from
+ * ../shared/allsportsapi/samples/ with their .source.txt provenance, so a clean clone runs them too,
+ * as the API-Football samples do) and spot-checks facts stated in the .source.txt notes.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import type { MatchSnapshot } from '../../src/upstream/provider.js';
 import { parseReply } from '../../src/upstream/allsportsapi/parse.js';
 
-const SAMPLES = new URL('../../../shared/allsportsapi/samples/', import.meta.url);
-const samplesExist = existsSync(SAMPLES);
-const sampleFiles = samplesExist ? readdirSync(SAMPLES).filter((name) => name.endsWith('.json')).sort() : [];
+const SAMPLES = new URL('../fixtures/allsportsapi/samples/', import.meta.url);
+const sampleFiles = readdirSync(SAMPLES).filter((name) => name.endsWith('.json')).sort();
 
 /** Matches per file, from each file's .source.txt. */
 const EXPECTED_MATCH_COUNTS: Readonly<Record<string, number>> = {
@@ -49,21 +48,12 @@ function matchById(matches: readonly MatchSnapshot[], id: string): MatchSnapshot
 }
 
 describe('recorded samples folder', () => {
-  it(
-    samplesExist
-      ? 'is present and holds every recorded sample named in FORMAT.md'
-      : 'is ABSENT (../shared/allsportsapi/samples): the recorded-sample tests were not run',
-    () => {
-      if (samplesExist) {
-        expect(sampleFiles).toEqual(Object.keys(EXPECTED_MATCH_COUNTS).sort());
-      } else {
-        expect(existsSync(SAMPLES)).toBe(false);
-      }
-    },
-  );
+  it('holds every recorded sample named in FORMAT.md', () => {
+    expect(sampleFiles).toEqual(Object.keys(EXPECTED_MATCH_COUNTS).sort());
+  });
 });
 
-describe.runIf(samplesExist)('recorded AllSportsAPI samples', () => {
+describe('recorded AllSportsAPI samples', () => {
   it.each(sampleFiles)('%s parses with no format error or warning, with the right number of matches', (name) => {
     const matches = parseSample(name);
     expect(matches).toHaveLength(EXPECTED_MATCH_COUNTS[name] ?? -1);
