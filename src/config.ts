@@ -8,6 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
 import { autoWorkersHere } from './cluster/auto-workers.js';
+import { DEFAULT_LOOKUP_CONCURRENCY, DEFAULT_LOOKUPS_PER_POLL } from './engine/polling-source.js';
+import { DEFAULT_BASE_URL, DEFAULT_WS_URL } from './upstream/allsportsapi/endpoints.js';
+import { DEFAULT_BASE_URL as DEFAULT_APIFOOTBALL_BASE_URL } from './upstream/api-football/endpoints.js';
 import { ConfigError } from './errors.js';
 import type { BindSource, Config, LogLevel, ProviderName, RedisConfig, SimCliConfig, UpstreamMode, WorkerSettings } from './config/types.js';
 import { choice, deepFreeze, httpBaseUrl, parseBindAddress, pushFeedUrl, shown, timezoneValue } from './config/values.js';
@@ -24,10 +27,9 @@ export function processEnvironment(): Env {
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-export const DEFAULT_BASE_URL = 'https://apiv2.allsportsapi.com/football/';
-
-/** The provider's WebSocket push feed (FORMAT.md §9); the key goes in `APIkey=`. */
-export const DEFAULT_WS_URL = 'wss://wss.allsportsapi.com/live_events';
+/** The providers' endpoints are theirs (src/upstream/<provider>/endpoints.ts); config reads them as defaults. */
+export { DEFAULT_BASE_URL, DEFAULT_WS_URL } from './upstream/allsportsapi/endpoints.js';
+export { DEFAULT_BASE_URL as DEFAULT_APIFOOTBALL_BASE_URL } from './upstream/api-football/endpoints.js';
 
 /** `REDIS_PREFIX` when unset: the prefix of every Redis key. */
 export const DEFAULT_REDIS_PREFIX = 'fsc:';
@@ -39,8 +41,6 @@ const UPSTREAM_MODES: readonly UpstreamMode[] = ['poll', 'push'];
 
 const PROVIDER_NAMES: readonly ProviderName[] = ['allsportsapi', 'api-football'];
 
-/** API-Football's default base URL (the API-SPORTS account's host). */
-export const DEFAULT_APIFOOTBALL_BASE_URL = 'https://v3.football.api-sports.io/';
 
 /** Defined in the error catalogue (src/errors.ts). */
 export { ConfigError };
@@ -324,8 +324,8 @@ export function loadConfig(env: Env): Config {
     dataDir: read(env, 'DATA_DIR') ?? './data',
     historyRetentionHours: positiveNumber(env, 'HISTORY_RETENTION_HOURS', 48, { max: 24 * 366, unit: 'a number of hours' }),
     missingPollsBeforeEnd: integer(env, 'MISSING_POLLS_BEFORE_END', 3, { min: 1, max: 1000 }),
-    vanishedLookupConcurrency: integer(env, 'VANISHED_LOOKUP_CONCURRENCY', 4, { min: 1, max: 64 }),
-    vanishedLookupsPerPoll: integer(env, 'VANISHED_LOOKUPS_PER_POLL', 20, { min: 1, max: 10_000 }),
+    vanishedLookupConcurrency: integer(env, 'VANISHED_LOOKUP_CONCURRENCY', DEFAULT_LOOKUP_CONCURRENCY, { min: 1, max: 64 }),
+    vanishedLookupsPerPoll: integer(env, 'VANISHED_LOOKUPS_PER_POLL', DEFAULT_LOOKUPS_PER_POLL, { min: 1, max: 10_000 }),
     limits: {
       maxConnections,
       maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 1_000, { min: 1 }),

@@ -26,7 +26,6 @@ import { parseApiFootballReply, type ApiFootballReply } from './parser.js';
 
 /** The RapidAPI route's host (FORMAT.md §1): the key goes in `x-rapidapi-key` + `x-rapidapi-host` there. */
 export const RAPIDAPI_HOST = 'api-football-v1.p.rapidapi.com';
-export const DEFAULT_BASE_URL = 'https://v3.football.api-sports.io/';
 /** Fixtures per `ids=` request (FORMAT.md §1, changelog 3.9.2). */
 export const MAX_IDS_PER_REQUEST = 20;
 /** Share of the day's remaining requests kept for look-ups of vanished matches. */
