@@ -8,38 +8,19 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { FeedClient, FeedError, type FeedClientOptions, type WireEvent } from '@football-streaming-core/client';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startService } from '../helpers/service.js';
+import { scriptedPeer as openScriptedPeer, type Peer } from '../helpers/scripted-peer.js';
 import { until } from '../helpers/waits.js';
 
-type Peer = { socket: WebSocket; received: Array<Record<string, unknown>> };
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function scriptedPeer(script: (peer: Peer, index: number) => void): Promise<{ url: string; peers: Peer[] }> {
-  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const peers: Peer[] = [];
-  server.on('connection', (socket) => {
-    const peer: Peer = { socket, received: [] };
-    socket.on('message', (data) => peer.received.push(JSON.parse(String(data)) as Record<string, unknown>));
-    peers.push(peer);
-    script(peer, peers.length - 1);
-  });
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const client of server.clients) client.terminate();
-        server.close(() => resolve());
-      }),
-  );
-  const { port } = server.address() as { port: number };
-  return { url: `ws://127.0.0.1:${port}/ws`, peers };
-}
+const scriptedPeer = (script: (peer: Peer, index: number) => void) => openScriptedPeer(script, cleanups);
 
 /** A TCP server that runs `onConnection` for each connection (e.g. never answers the upgrade). */
 async function rawServer(onConnection: (socket: Socket, index: number) => void): Promise<{ url: string; connections: Socket[]; closed: () => number }> {
