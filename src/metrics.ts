@@ -154,6 +154,11 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly connectionsHandedOff = new Counter({
+    name: 'fsc_connections_handed_off_total',
+    help: 'Connections a worker accepted near its socket budget and passed to another worker of the instance (WORKERS > 1).',
+    registers: [this.registry],
+  });
   readonly idleConnectionsClosed = new Counter({
     name: 'fsc_idle_connections_closed_total',
     help: 'Idle keep-alive connections closed to make room for a new one (socket budget, or the per-address share of it).',

@@ -8,13 +8,14 @@
 // and measured the same way; see docs/benchmarks.md "Scale" for the figures and what they mean.
 //
 // Options (--name=value): clients=10000,19000,50000,100000  events=20  paced=20  bursts=2:5,8:3  workers=6
-//   heartbeat=5 (seconds, ours and Socket.IO)  storm=1 (0: no restart step)  baseline=<dist dir>
+//   heartbeat=5 (seconds, ours and Socket.IO)  maxConnections=1000000 (ours: MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP)  storm=1 (0: no restart step)  baseline=<dist dir>
 //   systems=ours,floor,single,sio[,before]  singleMax=19000  perProcess=19000  deadline=900 (seconds, whole run)
+//   serverLog=<file> (ours: the server's log lines appended to it)
 //   cpuProf=<dir> (ours: every worker runs with --cpu-prof; stopped with SIGTERM so the profiles are written;
 //   the phases' monotonic times are written beside them for bench/scale/top-frames.mjs)
 import { Buffer } from 'node:buffer';
 import { execFileSync, spawn, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -37,6 +38,8 @@ const workers = Number(args.workers ?? 6);
 const systems = (args.systems ?? `ours,floor,single,sio${baselineDist ? ',before' : ''}`).split(',');
 const singleMax = Number(args.singleMax ?? 19_000);
 const perProcess = Number(args.perProcess ?? 19_000);
+const maxConnections = Number(args.maxConnections ?? 1_000_000);
+const serverLog = args.serverLog; // ours: every log line of the server appended to this file
 const deadlineAt = Date.now() + Number(args.deadline ?? 900) * 1000;
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const root = here('../../');
@@ -279,8 +282,9 @@ async function startOurs(workerCount, { dist = join(root, 'dist'), label } = {})
     POLL_INTERVAL_IDLE_SECS: '0.05',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
-    MAX_CONNECTIONS: '1000000',
-    MAX_CONNECTIONS_PER_IP: '1000000',
+    // --maxConnections=100000: the instance-wide limit an operator sets (issue 19: 100,000 admitted, none refused).
+    MAX_CONNECTIONS: String(maxConnections),
+    MAX_CONNECTIONS_PER_IP: String(maxConnections),
     HEARTBEAT_INTERVAL_SECS: String(heartbeatSecs),
     HEARTBEAT_TIMEOUT_SECS: String(2 * heartbeatSecs),
     SHUTDOWN_TIMEOUT_SECS: '2',
@@ -296,6 +300,7 @@ async function startOurs(workerCount, { dist = join(root, 'dist'), label } = {})
     await new Promise((resolve, reject) => {
       started.once('exit', (code) => reject(new Error(`${dist}/main.js exited ${code} before it listened`)));
       createInterface({ input: started.stdout }).on('line', (line) => {
+        if (serverLog) appendFileSync(serverLog, `${line}\n`);
         try {
           const record = JSON.parse(line);
           if (record.port !== undefined) port = record.port;
@@ -662,6 +667,8 @@ async function runSystem(system, systemIndex, targets) {
         row[`p99 ms k=${k}`] = +percentile(burst.latencies, 99).toFixed(1);
         allDelivered &&= burst.delivered === burst.expected;
       }
+      // Sockets the server closed after they subscribed (none should be: every client here reads).
+      row['closed by server'] = (await loadgens.reports()).reduce((n, r) => n + r.closed, 0) - (reports.reduce((n, r) => n + r.closed, 0));
       if (storm && system.killAndRestart && remaining() > 60_000) {
         Object.assign(row, await measureStorm(system, loadgens, held));
         allDelivered &&= row['storm lost'] === 0;

@@ -2,7 +2,7 @@
  * The client-facing part: the admission gate both streaming transports share, the HTTP server
  * (REST, `/health`, SSE) and the WebSocket binding on the same port.
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config.js';
 import { CloseCode } from '../domain/protocol.js';
 import type { WorkerLink } from '../cluster/worker-link.js';
@@ -85,7 +85,11 @@ export async function serveClients(options: ClientsOptions): Promise<ServedClien
     maxConnectionsPerIp: config.limits.maxConnectionsPerIp,
     ...(worker && !options.localAdmission ? { ledger: new WorkerSlotLedger(worker.channel as unknown as SlotChannel) } : {}),
     accepting: () => !lifecycle.shuttingDown,
+    // A worker near its socket budget passes new connections to the worker with the most room.
+    ...(worker ? { handOff: (socket: Socket) => worker.handOff(socket) } : {}),
   });
+  worker?.onHandedOver((socket) => admission.adopt(socket));
+  worker?.onHandOffTaken(() => admission.handedOff());
   if (config.limits.maxConnectionsPerIp >= admission.socketBudget) {
     logger.warn(
       { max_connections_per_ip: config.limits.maxConnectionsPerIp, socket_budget: admission.socketBudget },

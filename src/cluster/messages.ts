@@ -20,7 +20,11 @@ export type PrimaryMessage =
   /** The instance-wide metrics a worker asked for. */
   | { readonly fsc: 'metrics'; readonly id: number; readonly text: string; readonly error?: string }
   /** Answers to a worker's connection-slot requests (instance-wide admission). */
-  | SlotsAnswer;
+  | SlotsAnswer
+  /** A connection another worker had no room for; its socket is passed with the message. */
+  | { readonly fsc: 'handoff' }
+  /** The primary took a connection this worker passed on (sent after Node's acknowledgement, so the worker's descriptor is closed). */
+  | { readonly fsc: 'handoff-taken' };
 
 export type WorkerMessage =
   /** The worker is listening and can take a role. */
@@ -31,6 +35,8 @@ export type WorkerMessage =
   | { readonly fsc: 'metrics'; readonly id: number }
   /** Connection slots taken and given back (instance-wide admission). */
   | SlotsRequest
+  /** A connection this worker has no room for, for another worker; its socket is passed with the message. */
+  | { readonly fsc: 'handoff' }
   /** The worker cannot start (sent just before it exits): why, in one line. */
   | { readonly fsc: 'failed'; readonly message: string };
 

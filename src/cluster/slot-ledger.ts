@@ -136,6 +136,8 @@ export class WorkerSlotLedger implements SlotLedger {
 /** A worker's holdings, so they can be dropped when it dies. */
 interface Holdings {
   streams: number;
+  /** Slots of addresses (connections, and streams pipelined behind another): about the sockets it holds. */
+  connections: number;
   readonly perIp: Map<string, number>;
 }
 
@@ -187,6 +189,20 @@ export class PrimarySlotLedger {
     return verdicts.length > 0 ? { fsc: 'slots', verdicts } : undefined;
   }
 
+  /** Of `workers`, the one holding the fewest connections (the first of equals); undefined when none is given. */
+  roomiest(workers: Iterable<number>): number | undefined {
+    let best: number | undefined;
+    let fewest = Infinity;
+    for (const worker of workers) {
+      const held = this.byWorker.get(worker)?.connections ?? 0;
+      if (held < fewest) {
+        fewest = held;
+        best = worker;
+      }
+    }
+    return best;
+  }
+
   /** Gives back everything a worker held (it exited). */
   forget(worker: number): void {
     const holdings = this.byWorker.get(worker);
@@ -199,7 +215,7 @@ export class PrimarySlotLedger {
   private holdingsOf(worker: number): Holdings {
     let holdings = this.byWorker.get(worker);
     if (holdings === undefined) {
-      holdings = { streams: 0, perIp: new Map() };
+      holdings = { streams: 0, connections: 0, perIp: new Map() };
       this.byWorker.set(worker, holdings);
     }
     return holdings;
@@ -208,6 +224,7 @@ export class PrimarySlotLedger {
   private apply(holdings: Holdings, kind: SlotKind, ip: string, delta: 1 | -1): void {
     if (kind !== 'connection') holdings.streams += delta;
     if (kind !== 'stream') {
+      holdings.connections += delta;
       const held = (holdings.perIp.get(ip) ?? 0) + delta;
       if (held <= 0) holdings.perIp.delete(ip);
       else holdings.perIp.set(ip, held);

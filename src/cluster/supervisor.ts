@@ -14,6 +14,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
 import { AggregatorRegistry } from 'prom-client';
 import type { ClusterSchedulingPolicy, Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -95,7 +96,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       [WorkerEnv.Count]: String(options.workers),
       [WorkerEnv.InstanceId]: instanceId,
     });
-    worker.on('message', (message: unknown) => onMessage(worker, message));
+    worker.on('message', (message: unknown, handle: unknown) => onMessage(worker, message, handle));
     return worker;
   };
 
@@ -111,7 +112,32 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     send(next, { fsc: 'role', role: 'writer', fence });
   };
 
-  const onMessage = (worker: Worker, message: unknown) => {
+  /**
+   * A connection a worker accepted near its socket budget: handed to the ready worker holding the
+   * fewest connections (the instance's limits are counted here, so it is admitted there as if it
+   * had been accepted there). Node starts reading a socket it receives: stopped at once, so the
+   * bytes the client sent travel on with it. With no other worker it is closed.
+   */
+  const handOff = (from: Worker, socket: Socket) => {
+    (socket as Socket & { _handle?: { readStop?: () => number } })._handle?.readStop?.();
+    // Behind Node's own acknowledgement on the channel: the sender has closed its descriptor by then.
+    send(from, { fsc: 'handoff-taken' });
+    const candidates = [...ready].filter((w) => w !== from && w.isConnected());
+    const targetId = slots.roomiest(candidates.map((w) => w.id));
+    const target = candidates.find((w) => w.id === targetId);
+    if (target === undefined || stopping !== undefined) {
+      socket.destroy();
+      return;
+    }
+    target.send({ fsc: 'handoff' } satisfies PrimaryMessage, socket, (error: Error | null) => {
+      if (error !== null) {
+        logger.debug({ error: error.message }, 'passing a connection to another worker failed; closed');
+        socket.destroy();
+      }
+    });
+  };
+
+  const onMessage = (worker: Worker, message: unknown, handle: unknown) => {
     if (!isFscMessage(message)) return;
     const msg = message as WorkerMessage;
     switch (msg.fsc) {
@@ -136,6 +162,9 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
         if (answer !== undefined) send(worker, answer);
         return;
       }
+      case 'handoff':
+        if (handle instanceof Socket) handOff(worker, handle);
+        return;
       case 'failed':
         failures.set(worker, typeof msg.message === 'string' ? msg.message.slice(0, 500) : 'start-up failed');
         return;

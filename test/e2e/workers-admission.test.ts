@@ -5,6 +5,7 @@
  * other is being replaced), never a connection over it, and a dead worker's slots come back.
  */
 import { get as httpGet } from 'node:http';
+import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { killAll, startServiceProcess, type ListeningService } from '../helpers/process.js';
 import { tempDataDir } from '../helpers/service.js';
@@ -16,8 +17,10 @@ let standIn: StandIn | undefined;
 let service: ListeningService | undefined;
 const clients: TestClient[] = [];
 const streams: SseClient[] = [];
+const rawSockets: Socket[] = [];
 
 afterEach(async () => {
+  for (const socket of rawSockets.splice(0)) socket.destroy();
   for (const client of clients.splice(0)) await client.close();
   for (const stream of streams.splice(0)) await stream.close();
   if (service) await killAll([service]);
@@ -120,3 +123,65 @@ it('a connection storm from one address admits exactly MAX_CONNECTIONS_PER_IP ac
   const metrics = await getFrom(`${running.url}/metrics`, '127.0.0.2');
   expect(metrics.body).toMatch(/^fsc_connections 40$/m);
 }, 150_000);
+
+/**
+ * A raw WebSocket upgrade from `localAddress`: `connected` once the TCP connection is up, `status`
+ * with the HTTP status of the answer (or the error that ended the socket). The socket stays open.
+ */
+function rawUpgrade(port: number, localAddress: string): { connected: Promise<void>; status: Promise<number | string> } {
+  const socket = netConnect({ host: '127.0.0.1', port, localAddress });
+  rawSockets.push(socket);
+  const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const status = new Promise<number | string>((resolve) => {
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('connect', () =>
+      socket.write('GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'),
+    );
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      const line = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      if (line !== null) resolve(Number(line[1]));
+    });
+    socket.on('error', (error: Error) => resolve(error.message));
+    socket.on('close', () => resolve('closed without an answer'));
+  });
+  return { connected, status };
+}
+
+it('a worker near its socket budget passes new connections to the worker with room: none refused while the instance has room (issue 19 §2)', async () => {
+  // 300 open files per process: each worker holds at most 236 sockets, and passes new connections
+  // on from 228 (up to 32 at a time not yet taken by the primary). One worker is stopped (SIGSTOP)
+  // so the kernel gives every connection to the other; before, it refused (503) every one past its
+  // own budget while the instance had room for 472.
+  standIn = await startStandIn();
+  const running = await startServiceProcess(
+    { ...standInEnv(standIn, { POLL_INTERVAL_SECS: '0.5', POLL_INTERVAL_IDLE_SECS: '0.5' }), DATA_DIR: tempDataDir(), WORKERS: '2', MAX_CONNECTIONS: '1000', MAX_CONNECTIONS_PER_IP: '1000' },
+    { openFiles: 300 },
+  );
+  service = running;
+  await running.waitForLog((line) => line['msg'] === 'all 2 workers are listening', 60_000);
+  const [, stopped] = readyPids(running);
+  process.kill(stopped as number, 'SIGSTOP');
+  const total = 256;
+  const statuses: Array<Promise<number | string>> = [];
+  try {
+    // One connection after another (each once its TCP connection is up), as clients arrive.
+    for (let i = 0; i < total; i += 1) {
+      const attempt = rawUpgrade(running.port, `127.0.1.${1 + (i % 8)}`);
+      statuses.push(attempt.status);
+      await attempt.connected;
+    }
+    // The running worker reached its budget and passed connections to the stopped one.
+    await running.waitForLog((line) => typeof line['msg'] === 'string' && line['msg'].startsWith('near this process’s socket budget'), 60_000);
+  } finally {
+    process.kill(stopped as number, 'SIGCONT');
+  }
+  const answers = await Promise.all(statuses);
+  expect(answers.filter((a) => a !== 101)).toEqual([]);
+  const metrics = await getFrom(`${running.url}/metrics`, '127.0.0.2');
+  expect(metrics.body).toMatch(new RegExp(`^fsc_connections ${total}$`, 'm'));
+  expect(Number(/^fsc_connections_handed_off_total (\d+)$/m.exec(metrics.body)?.[1])).toBeGreaterThan(0);
+  // Every one is served, wherever it landed: a WebSocket client on each worker still subscribes.
+  for (let i = 0; i < 4; i += 1) await open(running, `127.0.2.${1 + i}`);
+}, 180_000);
