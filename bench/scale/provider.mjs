@@ -1,5 +1,6 @@
-// A stand-in AllSportsAPI for the scale benchmark (loopback, port 0): one live match whose goals the
-// benchmark adds on demand, so the server's next poll detects and commits them (poll -> detect ->
+// A stand-in AllSportsAPI for the scale benchmark (loopback, port 0): a live match whose goals the
+// benchmark adds on demand (a new match kicks off once one has 150 goals: the service refuses a match
+// with more than 200 goalscorers as malformed, and a run adds ~80 goals per step), so the server's next poll detects and commits them (poll -> detect ->
 // commit -> fan-out). Kept inside bench/ so the benchmark does not depend on test code.
 import { createServer } from 'node:http';
 
@@ -22,8 +23,8 @@ const goalRow = (n) => ({
 // so a poll that sees k new goals is a burst of exactly k events.
 const finalResult = () => '0 - 0';
 
-const matchRow = (goals) => ({
-  event_key: 1204101,
+const matchRow = (goals, index) => ({
+  event_key: 1204101 + index,
   event_date: '2026-11-29',
   event_time: '15:00',
   event_home_team: 'Harrowgate Town',
@@ -61,14 +62,18 @@ const matchRow = (goals) => ({
   statistics: [],
 });
 
+/** Goals per match before the next one kicks off (below the service's bound of 200 goalscorers). */
+const GOALS_PER_MATCH = 150;
+
 /** Starts the provider; `goals(k)` makes the next poll see k more goals; `polls` counts Livescore requests. */
 export async function startProvider() {
-  const goals = [];
+  // Every match stays live; only the last one scores.
+  const matches = [[]];
   const state = { polls: 0 };
   const server = createServer((req, res) => {
     const met = new URL(req.url ?? '/', 'http://provider').searchParams.get('met');
     if (met === 'Livescore') state.polls += 1;
-    const result = met === 'Livescore' || met === 'Fixtures' ? [matchRow(goals)] : [];
+    const result = met === 'Livescore' || met === 'Fixtures' ? matches.map((goals, index) => matchRow(goals, index)) : [];
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ success: 1, result }));
   });
@@ -77,6 +82,8 @@ export async function startProvider() {
     baseUrl: `http://127.0.0.1:${server.address().port}/football/`,
     state,
     goals(k) {
+      if (matches.at(-1).length + k > GOALS_PER_MATCH) matches.push([]);
+      const goals = matches.at(-1);
       for (let i = 0; i < k; i += 1) goals.push(goalRow(goals.length + 1));
     },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
