@@ -173,6 +173,23 @@ describe('cards', () => {
     ]);
   });
 
+  it('a second yellow whose red arrives a poll after its yellow: the yellow at 71 is issued, then cancelled and replaced by the red second yellow — one card at 71 in the end', () => {
+    const card = (minute: number, detail: string): EventSpec => ({ at: [minute, null], team: 'away', player: [7, 'P7'], type: 'Card', detail, comments: 'Foul' });
+    const yellows = [card(38, 'Yellow Card'), card(71, 'Yellow Card')];
+    const yellowOnly: FixtureSpec = { short: '2H', elapsed: 71, events: yellows };
+    const withRed: FixtureSpec = { short: '2H', elapsed: 72, events: [...yellows, card(71, 'Red Card')] };
+    const events = play(run(kickOff, yellowOnly, withRed).events).filter((e) => e.type.startsWith('CARD_'));
+    // The provider's own order: what it showed first is corrected, not silently rewritten. A
+    // CARD_UPDATED corrects a card's minute or player; a yellow that becomes a red is another card.
+    expect(events).toMatchObject([
+      { type: 'CARD_ISSUED', minute: '38', color: 'yellow', second_yellow: false },
+      { type: 'CARD_ISSUED', minute: '71', color: 'yellow', second_yellow: false },
+      { type: 'CARD_CANCELLED', minute: '71', card_type: 'yellow card' },
+      { type: 'CARD_ISSUED', minute: '71', color: 'red', second_yellow: true },
+    ]);
+    expect(events[2]).toMatchObject({ card_event_id: events[1]?.event_id });
+  });
+
   it('"Second Yellow card" is a second yellow too', () => {
     const { events } = run(kickOff, { short: '2H', elapsed: 70, events: [{ at: [70, null], team: 'home', player: [3, 'P3'], type: 'Card', detail: 'Second Yellow card' }] });
     expect(play(events)).toMatchObject([{ type: 'CARD_ISSUED', color: 'red', second_yellow: true }]);
