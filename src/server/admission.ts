@@ -28,6 +28,7 @@ import type { Logger } from '../log.js';
 import type { Metrics, RefusalLabel } from '../metrics.js';
 import { tokenFrom, type Authenticator } from './auth.js';
 import { SlotCounts, type SlotKind, type SlotLedger, type SlotVerdict } from './slots.js';
+import { HandOff } from './hand-off.js';
 import { socketBudget } from './socket-budget.js';
 import { Ticket, type Admission, type Conn, type Refusal } from './ticket.js';
 import { writeRefusal } from './raw-http.js';
@@ -61,19 +62,6 @@ export interface AdmissionOptions {
   readonly handOff?: ((socket: Socket) => boolean) | undefined;
 }
 
-/**
- * Sockets kept free below the budget before a worker passes new connections on: it keeps room for
- * what it is already serving (a connection handed to it, a stream pipelined behind another).
- */
-const handOffAt = (budget: number): number => Math.max(1, budget - Math.max(8, Math.ceil(budget / 50)));
-/**
- * Connections being passed on still hold a descriptor here until the primary has taken them: they
- * may use this much of the reserve beyond the budget (see `socketBudget`), and no more — past it a
- * connection is refused (503) rather than leave the process without descriptors (where the kernel
- * would reset every new connection).
- */
-const handOffSlack = (budget: number): number => Math.max(32, Math.ceil(budget / 200));
-
 /** Seconds a refused client should wait: jittered, so refused clients do not all come back at once. */
 const retryAfter = (): string => String(5 + Math.floor(Math.random() * 10));
 
@@ -96,15 +84,8 @@ export class AdmissionControl {
   private readonly budget: number;
   /** Connections without a stream one address may hold in this process. */
   private readonly plainCap: number;
-  /** From this many sockets on, new connections are passed to another worker (`handOff`). */
-  private readonly handOffFrom: number;
-  /** Passing connections on (logged once each time it starts). */
-  private handingOff = false;
-  /** Connections passed on that the primary has not taken yet (each still holds a descriptor here). */
-  private passing = 0;
-  private readonly handOffLimit: number;
-  /** Connections another worker passed to this one: never passed on again. */
-  private readonly adopted = new WeakSet<Socket>();
+  /** Passing connections to another worker near the budget (`WORKERS` > 1). */
+  private readonly handOff: HandOff | undefined;
   /** The server's connection handler (set by `watch`), for connections handed over by another worker. */
   private connectionHandler: ((socket: Socket) => void) | undefined = undefined;
 
@@ -112,8 +93,7 @@ export class AdmissionControl {
     this.ledger = options.ledger ?? new SlotCounts({ maxConnections: options.maxConnections, maxConnectionsPerIp: options.maxConnectionsPerIp });
     this.budget = options.socketBudget ?? socketBudget();
     this.plainCap = Math.max(1, Math.min(options.maxConnectionsPerIp, Math.floor(this.budget / 2)));
-    this.handOffFrom = handOffAt(this.budget);
-    this.handOffLimit = this.budget + handOffSlack(this.budget);
+    this.handOff = options.handOff === undefined ? undefined : new HandOff(this.budget, options.handOff, options.logger, options.metrics);
   }
 
   /** Sockets this process may hold (its open-file limit minus a reserve). */
@@ -177,43 +157,30 @@ export class AdmissionControl {
     });
   }
 
+  /** The primary has taken a connection this process passed on (its descriptor here is closed). */
+  handedOff(): void {
+    this.handOff?.taken();
+  }
+
   /**
    * A connection another worker of the instance accepted and had no room for (`handOff` there):
    * admitted here like one of this process's own, but never passed on again, so a connection
    * cannot travel between full workers. Without a watched server it is closed.
    */
-  /** The primary has taken a connection this process passed on (its descriptor here is closed). */
-  handedOff(): void {
-    if (this.passing > 0) this.passing -= 1;
-  }
-
   adopt(socket: Socket): void {
     if (this.connectionHandler === undefined) {
       socket.destroy();
       return;
     }
-    this.adopted.add(socket);
+    this.handOff?.adopt(socket);
     this.connectionHandler(socket);
   }
 
   private onConnection(socket: Socket, handOver: (socket: Socket) => void): void {
-    const { handOff } = this.options;
-    const held = this.sockets + this.passing;
-    if (handOff !== undefined && held >= this.handOffFrom && held < this.handOffLimit && !this.adopted.has(socket) && handOff(socket)) {
-      // Near this process's budget, while the instance may have room: another worker takes it. It
-      // was never read here (the server accepts paused), so what the client sent travels with it.
-      this.passing += 1;
-      this.options.metrics?.connectionsHandedOff.inc();
-      if (!this.handingOff) {
-        this.handingOff = true;
-        this.options.logger.info(
-          { sockets: this.sockets, socket_budget: this.budget },
-          'near this process’s socket budget: new connections go to the worker with the most room',
-        );
-      }
-      return;
-    }
-    if (held < this.handOffFrom) this.handingOff = false;
+    // Near this process's budget, while the instance may have room: another worker takes it. It
+    // was never read here (the server accepts paused), so what the client sent travels with it.
+    if (this.handOff?.pass(socket, this.sockets) === true) return;
+    const held = this.sockets + (this.handOff?.passing ?? 0);
     const ip = socket.remoteAddress ?? 'unknown';
     if (held >= this.budget && !this.shedIdle()) {
       // No room at all: answered, but not kept open for the client to read at leisure.
