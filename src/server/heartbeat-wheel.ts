@@ -4,24 +4,33 @@
  * connections into it and says what a visit does.
  */
 
-/** What the wheel keeps on each connection: its place in the wheel and its visits since the last ping. */
+/** What the wheel keeps on each connection: its place in the wheel and when it was last pinged. */
 export interface WheelMember {
   /** The connection's bucket (-1 once removed). */
   bucket: number;
   /** Its index in the bucket. */
   slot: number;
-  /** Visits since it was last pinged. */
-  visits: number;
+  /**
+   * When it was last pinged, on the wheel's clock: by the wheel, or with an event (`rideDueMs`).
+   * Set to the wheel's clock when it joins.
+   */
+  lastPingAt: number;
 }
 
 /**
  * The heartbeat as a timer wheel. Connections are dealt round-robin into `buckets` buckets; one
  * turn of the wheel takes `periodMs` (half the shorter of the interval and the timeout), and each
  * slice of it visits one bucket: it terminates the clients silent past the timeout, closes those
- * whose token expired, and pings those due (every `pingEvery`-th visit, so each client is pinged
- * once per interval, at its own phase). A slice touches ~1/`buckets` of the clients (at 5 s: 125
- * slices of 20 ms, ~130 clients per slice at 16,700 sockets), so the loop is never held for long,
- * and the pings of a slice share one prebuilt frame whose payload is the slice's number.
+ * whose token expired, and pings those due: last pinged at least `pingDueMs` (the interval less half
+ * a turn) ago, so a client is pinged every `pingEvery`-th visit, once per interval, at its own phase.
+ * A slice touches ~1/`buckets` of the clients (at 5 s: 125 slices of 20 ms, ~130 clients per slice
+ * at 16,700 sockets), so the loop is never held for long, and the pings of a slice share one prebuilt
+ * frame whose payload is the slice's number.
+ *
+ * A ping may also ride with an event (the binding's `send`): once a client is within a turn of its
+ * next ping (`rideDueMs`), the next frame written to it takes the ping along in the same system call,
+ * and the wheel then finds it not due. While goals are scored, most pings leave that way; the wheel
+ * pings the idle clients.
  *
  * A slice runs late when the loop is busy (a large fan-out); it then visits at most
  * `MAX_BUCKETS_PER_TICK` of the buckets it missed, and the next ticks catch up the rest, so a late
@@ -37,7 +46,10 @@ export class HeartbeatWheel<T extends WheelMember> {
   now = performance.now();
   private readonly buckets: T[][];
   private readonly sliceMs: number;
-  private readonly pingEvery: number;
+  /** A client last pinged this long ago is pinged at its visit: the interval less half a turn. */
+  readonly pingDueMs: number;
+  /** A client last pinged this long ago takes a ping with its next frame: the interval less a turn. */
+  readonly rideDueMs: number;
   private readonly startedAt = performance.now();
   /** Slices visited so far (the next bucket is `visited % buckets.length`). */
   private visited = 0;
@@ -53,7 +65,9 @@ export class HeartbeatWheel<T extends WheelMember> {
     const shape = wheelShape(intervalMs, timeoutMs, targetSliceMs);
     this.buckets = Array.from({ length: shape.buckets }, () => []);
     this.sliceMs = shape.sliceMs;
-    this.pingEvery = shape.pingEvery;
+    const periodMs = shape.sliceMs * shape.buckets;
+    this.pingDueMs = intervalMs - periodMs / 2;
+    this.rideDueMs = Math.max(periodMs / 2, intervalMs - periodMs);
     // unref: the heartbeat must not keep a stopping process alive.
     this.timer = setInterval(() => this.tick(), Math.max(1, Math.floor(this.sliceMs))).unref();
   }
@@ -67,6 +81,7 @@ export class HeartbeatWheel<T extends WheelMember> {
     const bucket = this.buckets[this.nextBucket] as T[];
     connection.bucket = this.nextBucket;
     connection.slot = bucket.length;
+    connection.lastPingAt = this.now;
     bucket.push(connection);
     this.nextBucket = (this.nextBucket + 1) % this.buckets.length;
   }
@@ -104,9 +119,8 @@ export class HeartbeatWheel<T extends WheelMember> {
     for (let i = bucket.length - 1; i >= 0; i -= 1) {
       const connection = bucket[i] as T;
       let ping: Buffer | undefined;
-      connection.visits += 1;
-      if (connection.visits >= this.pingEvery) {
-        connection.visits = 0;
+      if (now - connection.lastPingAt >= this.pingDueMs) {
+        connection.lastPingAt = now;
         ping = frame ??= pingFrame(slice);
       }
       this.visit(connection, now, wallNow, ping);

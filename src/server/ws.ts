@@ -23,6 +23,12 @@ import { writeRefusal, type AdmissionControl, type Ticket } from './admission.js
 import { onceDrainedOrClosed, TickCorker, type Corkable, type Drainable } from './cork.js';
 import { HeartbeatWheel } from './heartbeat-wheel.js';
 
+/**
+ * The ping that rides with an event (`WsConnection.send`): empty payload, so it costs two bytes in
+ * the event's write. The wheel's own pings carry their slice number.
+ */
+const RIDING_PING = Buffer.from([0x89, 0x00]);
+
 /** How long a closing client gets to finish the handshake before its socket is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -79,8 +85,8 @@ class WsConnection implements Connection {
   lastSeenAt = 0;
   /** When the oldest ping not answered yet was sent (wheel clock; none outstanding while ≤ `lastSeenAt`). */
   pingedAt = 0;
-  /** Wheel visits since the last ping. */
-  visits = 0;
+  /** When it was last pinged (wheel clock; the wheel sets it on joining). */
+  lastPingAt = 0;
   /** Bucket of the wheel and index in it (-1: not in the wheel). */
   bucket = -1;
   slot = -1;
@@ -107,7 +113,14 @@ class WsConnection implements Connection {
       const bytes = prepared.frames.get(frame);
       prepared.corker.cork(socket);
       socket.write(bytes);
-      return bytes.length;
+      // A ping due within a turn of the wheel rides along: same system call, no write of its own.
+      const { heartbeat } = this.binding;
+      const now = heartbeat.now;
+      if (now - this.lastPingAt < heartbeat.rideDueMs) return bytes.length;
+      this.lastPingAt = now;
+      if (this.pingedAt <= this.lastSeenAt) this.pingedAt = now;
+      socket.write(RIDING_PING);
+      return bytes.length + RIDING_PING.length;
     }
     // The library's own path (the benchmark's baseline): measured, not computed.
     const before = ws.bufferedAmount;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { startWithStandIn, type TestService } from '../helpers/service.js';
+import { startService, startWithStandIn, type TestService } from '../helpers/service.js';
 import type { StandIn } from '../helpers/stand-in.js';
 import { roundTrip, subscribe, TestClient } from '../helpers/ws-client.js';
 import { wheelShape } from '../../src/server/heartbeat-wheel.js';
@@ -113,5 +113,52 @@ describe('heartbeat spread over the interval', () => {
       expect(b as number).toBeGreaterThan(a as number);
     }
     await Promise.all(clients.map((client) => client.close()));
+  });
+});
+
+describe('pings ride with events', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    // A fast simulated matchday: events every few tens of ms, against a heartbeat turn of 0.25 s.
+    service = await startService({ SIM_SPEED: '1200', POLL_INTERVAL_SECS: '0.05', HEARTBEAT_INTERVAL_SECS: '0.5', HEARTBEAT_TIMEOUT_SECS: '1' });
+  });
+  afterAll(async () => {
+    await service.stop();
+  });
+
+  it('a client receiving events is pinged with them (same write, empty payload), and idle clients by the wheel', async () => {
+    const busy = await TestClient.open(service.wsUrl);
+    const idle = await TestClient.open(service.wsUrl);
+    // What each received, in order: 'e' an event, 'm' another frame, 'r' an empty-payload ping, 'w' a wheel ping (slice number).
+    const order = new Map<TestClient, string[]>([
+      [busy, []],
+      [idle, []],
+    ]);
+    for (const [client, seen] of order) {
+      client.ws.on('message', (data: Buffer) => {
+        const text = data.toString('utf8');
+        seen.push(text.includes('"seq"') && !text.includes('"SUBSCRIBED"') ? 'e' : 'm');
+      });
+      client.ws.on('ping', (data: Buffer) => seen.push(data.length === 0 ? 'r' : 'w'));
+    }
+    await subscribe(busy, { action: 'subscribe_all' });
+    // The idle client follows a match that does not exist: no events, only pings.
+    await subscribe(idle, { action: 'subscribe', match_ids: ['999999999'] });
+    const rides = (seen: string[]) => seen.filter((s) => s === 'r').length;
+    await vi.waitFor(() => expect(rides(order.get(busy) ?? [])).toBeGreaterThanOrEqual(3), { timeout: 30_000, interval: 20 });
+    await vi.waitFor(() => expect((order.get(idle) ?? []).filter((s) => s === 'w').length).toBeGreaterThanOrEqual(3), { timeout: 30_000, interval: 20 });
+
+    // Every riding ping came right behind the frame it rode with; the busy client's rode with events.
+    for (const seen of order.values()) {
+      seen.forEach((s, i) => {
+        if (s === 'r') expect(['e', 'm']).toContain(seen[i - 1]);
+      });
+    }
+    const busySeen = order.get(busy) ?? [];
+    expect(busySeen.filter((s, i) => s === 'r' && busySeen[i - 1] === 'e').length).toBeGreaterThanOrEqual(3);
+    expect(busy.ws.readyState).toBe(WebSocket.OPEN);
+    expect(idle.ws.readyState).toBe(WebSocket.OPEN);
+    await Promise.all([busy.close(), idle.close()]);
   });
 });
