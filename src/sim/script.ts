@@ -28,7 +28,7 @@ export interface ScriptPlayer {
 export interface ScriptTeam {
   readonly key: number;
   readonly name: string;
-  /** Last part of the logo file name, as in `https://apiv2.allsportsapi.com/logo/<key>_<slug>.jpg`. */
+  /** Last part of the team's logo file name (`<key>_<slug>.jpg`); each provider's renderer adds its own host. */
   readonly logoSlug: string;
   /** `""` when the feed does not know it, as in the Tunisian recordings. */
   readonly formation: string;
@@ -48,9 +48,9 @@ export interface ScriptLeague {
   readonly season: string;
   readonly countryName: string;
   readonly countryKey: number;
-  /** `null` like the Tunisian league in the recordings. */
+  /** The league's logo file (`9152_premier-division.png`), `null` like the Tunisian league in the recordings; the renderer adds the host. */
   readonly leagueLogo: string | null;
-  /** `null` for `"eurocups"`, as recorded. */
+  /** The country's logo file (`44_england.png`), `null` for `"eurocups"`, as recorded; the renderer adds the host. */
   readonly countryLogo: string | null;
   readonly stageKey: number;
   readonly stageName: string;
@@ -177,8 +177,6 @@ export const DAYS_BETWEEN_CYCLES = 7;
 /** Livescore keeps an ordinary match this long after its final whistle. */
 export const DEFAULT_LINGER_SECS = 60;
 
-const LOGO_HOST = 'https://apiv2.allsportsapi.com/logo';
-
 const PREMIER_DIVISION: ScriptLeague = {
   key: 9152,
   name: 'Premier Division',
@@ -186,8 +184,8 @@ const PREMIER_DIVISION: ScriptLeague = {
   season: '2024/2025',
   countryName: 'England',
   countryKey: 44,
-  leagueLogo: `${LOGO_HOST}/logo_leagues/9152_premier-division.png`,
-  countryLogo: `${LOGO_HOST}/logo_country/44_england.png`,
+  leagueLogo: '9152_premier-division.png',
+  countryLogo: '44_england.png',
   stageKey: 9601,
   stageName: 'Current',
 };
@@ -200,7 +198,7 @@ const SERIE_PRIMA: ScriptLeague = {
   countryName: 'Italy',
   countryKey: 5,
   leagueLogo: null,
-  countryLogo: `${LOGO_HOST}/logo_country/5_italy.png`,
+  countryLogo: '5_italy.png',
   stageKey: 9614,
   stageName: 'Current',
 };
@@ -212,7 +210,7 @@ const CONTINENTAL_CUP: ScriptLeague = {
   season: '2024/2025',
   countryName: 'eurocups',
   countryKey: 1,
-  leagueLogo: `${LOGO_HOST}/logo_leagues/9345_continental-cup.png`,
+  leagueLogo: '9345_continental-cup.png',
   countryLogo: null,
   stageKey: 9702,
   stageName: 'Quarter-finals',
