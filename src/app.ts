@@ -32,6 +32,7 @@ import { Parts, type PartName } from './app/parts.js';
 import { Roles } from './app/roles.js';
 import { openStore, restoreBook } from './app/store.js';
 import { resolveUpstream, type PrimarySimulator } from './app/upstream.js';
+import { loadUndici } from './upstream/http-resilience.js';
 import { UpstreamHealthSharing } from './app/upstream-health.js';
 
 export { SHUTDOWN_ORDER, type PartName } from './app/parts.js';
@@ -168,7 +169,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const roles = new Roles({ ...roleDeps, onRedis: redis !== undefined });
     await subscribe(book.seq, (batch) => fanOut(batch, hub, metrics, roles));
     const leadership = redis && config.redis ? new Leadership({ config, redisConfig: config.redis, redis, prefix, nodeId, roles, logger, metrics }) : undefined;
-    if (!worker && !redis) await roles.promote(undefined);
+    if (!worker && !redis) {
+      // One process polls from the start: the HTTP client is loaded before it serves, as before it
+      // was loaded lazily, so the first poll is not late (a WORKERS follower never loads it).
+      await loadUndici();
+      await roles.promote(undefined);
+    }
 
     const clients = await serveClients({
       config, logger, metrics, store, hub, book, parts, lifecycle, worker, startedAt, fanoutMode: options.fanoutMode,

@@ -87,7 +87,7 @@ let undici: Promise<typeof import('undici')> | undefined;
  * undici, loaded on the first upstream request: only the writer polls, and loading it took ~140 ms
  * of every worker's start-up (a restart's clients wait for the workers to listen).
  */
-function loadUndici(): Promise<typeof import('undici')> {
+export function loadUndici(): Promise<typeof import('undici')> {
   undici ??= import('undici');
   return undici;
 }
