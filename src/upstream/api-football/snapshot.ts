@@ -221,10 +221,31 @@ function cards(events: readonly SidedEvent[], fixture: ParsedFixture, warnings: 
     );
     if (pair !== undefined) absorbed.add(pair);
   }
+  // VAR on cards (FORMAT.md §5 lists `Red card cancelled` and `Card upgrade` from the maintainers'
+  // list; no recording has one, so read defensively): a red card VAR cancelled while its Card event is
+  // still listed is left out (the detector then announces CARD_CANCELLED); a yellow VAR upgraded is
+  // a straight red, unless the answer lists that player's red too. The review names the player and
+  // comes at or after the card, within five minutes; a review naming no one changes nothing.
+  const reviewed = (card: SidedEvent, review: SidedEvent): boolean =>
+    card.side === review.side && sameRef(card.event.player, review.event.player) && card.order <= review.order + 100 && review.order - card.order <= 500;
+  const isRed = (s: SidedEvent): boolean => colour(s.event) === 'red' || colour(s.event) === 'second';
+  const cancelledByVar = new Set<SidedEvent>();
+  const upgradedByVar = new Set<SidedEvent>();
+  for (const review of events) {
+    if (!isType(review.event, 'var') || !named(review.event)) continue;
+    const detail = lower(review.event.detail);
+    if (/red\s*card\s*cancel/.test(detail)) {
+      const red = all.findLast((c) => isRed(c) && !cancelledByVar.has(c) && reviewed(c, review));
+      if (red !== undefined) cancelledByVar.add(red);
+    } else if (/card\s*upgrade/.test(detail) && !all.some((c) => isRed(c) && reviewed(c, review))) {
+      const yellow = all.findLast((c) => colour(c.event) === 'yellow' && !absorbed.has(c) && !upgradedByVar.has(c) && reviewed(c, review));
+      if (yellow !== undefined) upgradedByVar.add(yellow);
+    }
+  }
   const out: CardItem[] = [];
   for (const s of all) {
-    if (absorbed.has(s)) continue;
-    const kind = colour(s.event);
+    if (absorbed.has(s) || cancelledByVar.has(s)) continue;
+    const kind = upgradedByVar.has(s) ? 'red' : colour(s.event);
     if (kind === undefined) {
       warnings.push(`fixture ${fixture.id}: card skipped, unknown detail ${JSON.stringify(s.event.detail.slice(0, 40))}`);
       continue;
@@ -243,7 +264,7 @@ function cards(events: readonly SidedEvent[], fixture: ParsedFixture, warnings: 
       // clients compare it. A second yellow is a red card flagged `second_yellow`.
       card: kind === 'yellow' ? 'yellow card' : 'red card',
       color: kind === 'yellow' ? 'yellow' : 'red',
-      secondYellow: kind === 'second' || (kind === 'red' && (pairedYellow || bookedEarlier)),
+      secondYellow: !upgradedByVar.has(s) && (kind === 'second' || (kind === 'red' && (pairedYellow || bookedEarlier))),
       coach: coach !== undefined && named(s.event) && sameRef(coach, s.event.player),
     });
   }

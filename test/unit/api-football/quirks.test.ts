@@ -190,6 +190,34 @@ describe('cards', () => {
     expect(events[2]).toMatchObject({ card_event_id: events[1]?.event_id });
   });
 
+  it('VAR "Red card cancelled" while the red Card event is still listed: the red is cancelled (CARD_CANCELLED), once', () => {
+    const red: EventSpec = { at: [30, null], team: 'home', player: [5, 'P5'], type: 'Card', detail: 'Red Card', comments: 'Serious foul' };
+    const review: EventSpec = { at: [32, null], team: 'home', player: [5, 'P5 Full Name'], type: 'Var', detail: 'Red card cancelled' };
+    const { events } = run(kickOff, { short: '1H', elapsed: 31, events: [red] }, { short: '1H', elapsed: 33, events: [red, review] }, { short: '1H', elapsed: 35, events: [red, review] });
+    expect(play(events)).toMatchObject([
+      { type: 'CARD_ISSUED', minute: '30', color: 'red', second_yellow: false },
+      { type: 'CARD_CANCELLED', minute: '30', card_type: 'red card' },
+    ]);
+    expect(play(events)[1]).toMatchObject({ card_event_id: play(events)[0]?.event_id });
+  });
+
+  it('VAR "Card upgrade" of a listed yellow: the yellow is cancelled and a straight red issued; a red the answer lists too is not a second one', () => {
+    const yellow: EventSpec = { at: [30, null], team: 'away', player: [8, 'P8'], type: 'Card', detail: 'Yellow Card' };
+    const review: EventSpec = { at: [31, null], team: 'away', player: [8, 'P8'], type: 'Var', detail: 'Card upgrade' };
+    const { events } = run(kickOff, { short: '1H', elapsed: 30, events: [yellow] }, { short: '1H', elapsed: 33, events: [yellow, review] });
+    expect(play(events)).toMatchObject([
+      { type: 'CARD_ISSUED', minute: '30', color: 'yellow' },
+      { type: 'CARD_CANCELLED', minute: '30', card_type: 'yellow card' },
+      { type: 'CARD_ISSUED', minute: '30', color: 'red', second_yellow: false },
+    ]);
+    const redCard: EventSpec = { at: [30, null], team: 'away', player: [8, 'P8'], type: 'Card', detail: 'Red Card' };
+    const listed = run(kickOff, { short: '1H', elapsed: 33, events: [redCard, review] });
+    expect(listed.state?.cards).toHaveLength(1);
+    // A review that names no one, or another player, changes nothing.
+    const other = run(kickOff, { short: '1H', elapsed: 33, events: [yellow, { ...review, player: [9, 'P9'] }] });
+    expect(other.state?.cards).toMatchObject([{ color: 'yellow' }]);
+  });
+
   it('"Second Yellow card" is a second yellow too', () => {
     const { events } = run(kickOff, { short: '2H', elapsed: 70, events: [{ at: [70, null], team: 'home', player: [3, 'P3'], type: 'Card', detail: 'Second Yellow card' }] });
     expect(play(events)).toMatchObject([{ type: 'CARD_ISSUED', color: 'red', second_yellow: true }]);
