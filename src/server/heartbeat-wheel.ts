@@ -22,7 +22,7 @@ export interface WheelMember {
  * turn of the wheel takes `periodMs` (a quarter of the shorter of the interval and the timeout), and each
  * slice of it visits one bucket: it terminates the clients silent past the timeout, closes those
  * whose token expired, and pings those due: last pinged at least `pingDueMs` (the interval less half
- * a turn) ago, so a client is pinged every `pingEvery`-th visit, once per interval, at its own phase.
+ * a turn) ago, so an idle client is pinged once per interval, at its own phase.
  * A slice touches ~1/`buckets` of the clients (at 5 s: 62 slices of 20 ms, ~270 clients per slice
  * at 16,700 sockets), so the loop is never held for long, and the pings of a slice share one prebuilt
  * frame whose payload is the slice's number.
@@ -135,14 +135,14 @@ export class HeartbeatWheel<T extends WheelMember> {
 /**
  * The wheel for a heartbeat: one turn is a quarter of the shorter of the interval and the timeout
  * (so a silent client is dropped at most a quarter of a timeout late), cut into slices of about
- * `targetSliceMs`; a client is pinged every `pingEvery` turns (at most one interval apart). A
+ * `targetSliceMs`. A
  * quarter, not a half: the finer the turn, the closer to its interval a ping can ride with an event
  * (`rideDueMs`, a turn early), so riding pings add few pongs.
  */
-export function wheelShape(intervalMs: number, timeoutMs: number, targetSliceMs = 20): { buckets: number; sliceMs: number; pingEvery: number } {
+export function wheelShape(intervalMs: number, timeoutMs: number, targetSliceMs = 20): { buckets: number; sliceMs: number } {
   const periodMs = Math.max(10, Math.min(intervalMs, timeoutMs) / 4);
   const buckets = Math.max(1, Math.round(periodMs / targetSliceMs));
-  return { buckets, sliceMs: periodMs / buckets, pingEvery: Math.max(1, Math.floor(intervalMs / periodMs)) };
+  return { buckets, sliceMs: periodMs / buckets };
 }
 
 /** Buckets one late timer tick may visit: the rest wait for the next ticks (every slice). */

@@ -117,8 +117,7 @@ class WsConnection implements Connection {
       const { heartbeat } = this.binding;
       const now = heartbeat.now;
       if (now - this.lastPingAt < heartbeat.rideDueMs) return bytes.length;
-      this.lastPingAt = now;
-      if (this.pingedAt <= this.lastSeenAt) this.pingedAt = now;
+      this.pinged(now);
       socket.write(RIDING_PING);
       return bytes.length + RIDING_PING.length;
     }
@@ -141,6 +140,12 @@ class WsConnection implements Connection {
       return;
     }
     ws.ping(frame.subarray(2));
+  }
+
+  /** A ping leaves now (wheel clock): the last ping, and the oldest unanswered one if none is outstanding. */
+  pinged(now: number): void {
+    this.lastPingAt = now;
+    if (this.pingedAt <= this.lastSeenAt) this.pingedAt = now;
   }
 
   get bufferedAmount(): number {
@@ -342,7 +347,7 @@ export class WsBinding {
       return;
     }
     if (ping !== undefined) {
-      if (connection.pingedAt <= connection.lastSeenAt) connection.pingedAt = now;
+      connection.pinged(now);
       connection.ping(ping);
     }
   }
