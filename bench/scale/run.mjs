@@ -9,6 +9,7 @@
 //
 // Options (--name=value): clients=10000,19000,50000,100000  events=20  paced=20  bursts=2:5,8:3  workers=6
 //   heartbeat=5 (seconds, ours and Socket.IO)  maxConnections=1000000 (ours: MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP)  storm=1 (0: no restart step)  baseline=<dist dir>
+//   inFlight=128 (connections each load generator process has being opened at once)
 //   systems=ours,floor,single,sio[,before]  singleMax=19000  perProcess=19000  deadline=900 (seconds, whole run)
 //   serverLog=<file> (ours: the server's log lines appended to it)
 //   cpuProf=<dir> (ours: every worker runs with --cpu-prof; stopped with SIGTERM so the profiles are written;
@@ -39,6 +40,7 @@ const systems = (args.systems ?? `ours,floor,single,sio${baselineDist ? ',before
 const singleMax = Number(args.singleMax ?? 19_000);
 const perProcess = Number(args.perProcess ?? 19_000);
 const maxConnections = Number(args.maxConnections ?? 1_000_000);
+const inFlight = Number(args.inFlight ?? 128); // connections each load generator has opening at once
 const serverLog = args.serverLog; // ours: every log line of the server appended to this file
 const deadlineAt = Date.now() + Number(args.deadline ?? 900) * 1000;
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -143,7 +145,7 @@ class Loadgens {
     for (let i = 0; i < pieces; i += 1) {
       const share = Math.floor(count / pieces) + (i < count % pieces ? 1 : 0);
       const source = `127.${10 + this.system}.${this.procs.length + 1}.1`;
-      const proc = lineProcess(join(bin, 'loadgen'), [this.protocol, '127.0.0.1', String(this.port), String(share), source, '128']);
+      const proc = lineProcess(join(bin, 'loadgen'), [this.protocol, '127.0.0.1', String(this.port), String(share), source, String(inFlight)]);
       proc.count = share;
       this.procs.push(proc);
     }
@@ -287,7 +289,8 @@ async function startOurs(workerCount, { dist = join(root, 'dist'), label } = {})
     MAX_CONNECTIONS_PER_IP: String(maxConnections),
     HEARTBEAT_INTERVAL_SECS: String(heartbeatSecs),
     HEARTBEAT_TIMEOUT_SECS: String(2 * heartbeatSecs),
-    SHUTDOWN_TIMEOUT_SECS: '2',
+    // With --cpuProf the workers must close their sockets and exit by themselves to write their profiles.
+    SHUTDOWN_TIMEOUT_SECS: cpuProfDir ? '30' : '2',
     ...(process.env.NODE_CLUSTER_SCHED_POLICY ? { NODE_CLUSTER_SCHED_POLICY: process.env.NODE_CLUSTER_SCHED_POLICY } : {}),
   };
   const execArgv = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
@@ -335,7 +338,7 @@ async function startOurs(workerCount, { dist = join(root, 'dist'), label } = {})
     } catch {
       // gone
     }
-    await Promise.race([exited, delay(15_000)]);
+    await Promise.race([exited, delay(cpuProfDir ? 45_000 : 15_000)]);
   };
   return {
     name: label ?? (workerCount > 1 ? `ours (WORKERS=${workerCount})` : 'ours (single process)'),
@@ -622,8 +625,10 @@ async function runSystem(system, systemIndex, targets) {
       // Idle for one whole heartbeat interval (at most 10 s): the heartbeats' own cost (pings and pongs) is what it measures.
       const idleMs = Math.min(10, Math.max(1, heartbeatSecs)) * 1_000;
       const idleFrom = cpuMs(pids);
+      const idleFromUs = monoUs();
       await delay(idleMs);
       idleCpuMsPerMs = (cpuMs(pids) - idleFrom) / idleMs;
+      markPhase(`idle ${system.name} ${target}`, idleFromUs, monoUs());
       const row = {
         system: system.name,
         clients: target,

@@ -5,7 +5,9 @@
  * `socketBudget`), so a single process with the default `MAX_CONNECTIONS=100000` and open files
  * capped at 20,000 could never hold the limit. `auto` runs at least one process per core, and more
  * when `MAX_CONNECTIONS` needs them: enough that every process fills at most 90% of its budget (the
- * kernel and the primary do not spread connections over workers exactly evenly). Bounded by eight
+ * kernel and the primary do not spread connections over workers exactly evenly), not counting the
+ * writer: busy polling and committing, it is the last to call `accept` and holds few connections
+ * (1–5 % of them in bench:scale at 50,000–100,000), so the others are planned to hold them all. Bounded by eight
  * processes per core (and 256): past that the processes' own memory and context switches cost more
  * than they hold, and the open-file limit is what to raise.
  */
@@ -36,11 +38,13 @@ export function autoWorkers({ cores, openFiles, maxConnections }: AutoWorkersInp
   }
   const budget = socketBudget(openFiles);
   const planned = Math.max(1, Math.floor(budget * BUDGET_SHARE));
-  const needed = Math.ceil(maxConnections / planned);
+  const holders = Math.ceil(maxConnections / planned);
+  // More than one process: one of them is the writer, planned to hold none.
+  const needed = holders > 1 ? holders + 1 : holders;
   const workers = Math.min(MAX_WORKERS, perCore * MAX_PER_CORE, Math.max(perCore, needed));
   const reason =
     needed > perCore
-      ? `${perCore} cores, open files capped at ${openFiles} (${budget} sockets per process): MAX_CONNECTIONS=${maxConnections} needs ${needed} processes at ≤ 90% of that budget` +
+      ? `${perCore} cores, open files capped at ${openFiles} (${budget} sockets per process): MAX_CONNECTIONS=${maxConnections} needs ${needed} processes: ${holders} at ≤ 90% of that budget and the writer` +
         (workers < needed ? `; capped at ${workers} (${MAX_PER_CORE} per core): raise the open-file limit` : '')
       : `${perCore} cores; ${budget} sockets per process hold MAX_CONNECTIONS=${maxConnections} with one process per core`;
   return { workers, reason };

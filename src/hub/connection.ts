@@ -46,8 +46,10 @@ export interface Connection {
   /**
    * Queues `frame`; returns how many bytes that added to the stream, as `bufferedAmount` counts
    * them (its framing included), whether or not the kernel took them at once (0 when not sent).
+   * `alone`: no other frame follows for this client in this turn of the event loop (a live batch of
+   * one event), so a transport that gathers a turn's frames into one write may write it at once.
    */
-  send(frame: OutboundFrame): number;
+  send(frame: OutboundFrame, alone?: boolean): number;
   /** Bytes accepted by `send` but not yet handed to the network. */
   readonly bufferedAmount: number;
   /**

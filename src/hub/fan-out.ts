@@ -127,10 +127,13 @@ export class FanOut {
       return;
     }
     beginUnit(client, true);
-    for (let i = 0; i < batch.length; i += 1) {
+    const last = batch.length - 1;
+    for (let i = 0; i <= last; i += 1) {
       const { seq } = batch[i] as StoredEvent;
       if (seq <= client.lastSentSeq) continue;
-      this.options.outbound.deliver(client, frames[i] as OutboundFrame, seq);
+      // The batch's last frame is the client's last of this turn: it may leave at once (a paced goal
+      // in one write, uncorked); the frames before it gather in the socket until then.
+      this.options.outbound.deliver(client, frames[i] as OutboundFrame, seq, i === last);
       if (client.closed) return;
     }
   }

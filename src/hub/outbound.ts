@@ -30,6 +30,11 @@ export class Outbound {
     this.budget = options.totalUnsentBytes ?? Infinity;
   }
 
+  /** Closes the client with a protocol code (the hub's `closeClient`). */
+  close(client: Client, code: CloseCode, label: CloseReasonLabel): void {
+    this.options.close(client, code, label);
+  }
+
   /** A frame of this client's own (a reply, SUBSCRIBED, SNAPSHOT). */
   sendText(client: Client, text: string, type: string, offset?: number): void {
     if (client.closed) return;
@@ -42,10 +47,13 @@ export class Outbound {
     this.write(client, frame);
   }
 
-  /** An event's frame: the client has now reached `seq`. */
-  deliver(client: Client, frame: OutboundFrame, seq: number): void {
+  /**
+   * An event's frame: the client has now reached `seq`. `alone`: the fan-out has no further frame
+   * for this client in this turn (see `Connection.send`).
+   */
+  deliver(client: Client, frame: OutboundFrame, seq: number, alone = false): void {
     client.lastSentSeq = seq;
-    this.write(client, frame);
+    this.write(client, frame, alone);
   }
 
   /**
@@ -53,9 +61,9 @@ export class Outbound {
    * cap: its unsent bytes less those of its unit still unsent (`exemptBytes`). `written` counts the
    * stream's bytes as `bufferedAmount` does, so the unsent ones are its last `bufferedAmount`.
    */
-  private write(client: Client, frame: OutboundFrame): void {
+  private write(client: Client, frame: OutboundFrame, alone = false): void {
     const { connection } = client;
-    client.written += connection.send(frame);
+    client.written += connection.send(frame, alone);
     const buffered = connection.bufferedAmount;
     this.unsentEstimate += frame.text.length;
     const cap = this.slowConsumerBytes;

@@ -63,6 +63,8 @@ export type FanoutMode = 'prepared' | 'ws-send';
 
 interface PreparedWrites {
   readonly frames: FrameCache<Buffer>;
+  /** Each frame with a riding ping behind it, in one buffer (built on first use, shared). */
+  readonly withPing: FrameCache<Buffer>;
   readonly corker: TickCorker;
 }
 
@@ -105,19 +107,28 @@ class WsConnection implements Connection {
     return this.ticket.expiresAt;
   }
 
-  send(frame: OutboundFrame): number {
+  send(frame: OutboundFrame, alone = false): number {
     const { ws, socket, prepared } = this;
     if (ws.readyState !== WebSocket.OPEN) return 0;
     if (prepared !== undefined && socket !== undefined) {
-      // Same bytes for every client: encoded on first use, then shared.
-      const bytes = prepared.frames.get(frame);
-      prepared.corker.cork(socket);
-      socket.write(bytes);
       // A ping due within a turn of the wheel rides along: same system call, no write of its own.
       const { heartbeat } = this.binding;
       const now = heartbeat.now;
-      if (now - this.lastPingAt < heartbeat.rideDueMs) return bytes.length;
-      this.pinged(now);
+      const ride = now - this.lastPingAt >= heartbeat.rideDueMs;
+      if (ride) this.pinged(now);
+      // Same bytes for every client: encoded on first use, then shared (one cache look-up per client).
+      if (alone && socket.writableCorked === 0) {
+        // The client's only frame of this turn: written at once, its ping in the same (shared) buffer;
+        // no cork to set and lift, one buffer for the kernel instead of a vector.
+        const out = ride ? prepared.withPing.get(frame) : prepared.frames.get(frame);
+        socket.write(out);
+        return out.length;
+      }
+      // More may follow in this turn (a burst, a reply, a replay page): they leave together.
+      const bytes = prepared.frames.get(frame);
+      prepared.corker.cork(socket);
+      socket.write(bytes);
+      if (!ride) return bytes.length;
       socket.write(RIDING_PING);
       return bytes.length + RIDING_PING.length;
     }
@@ -212,6 +223,7 @@ export class WsBinding {
   /** The prepared fan-out's shared state: each frame encoded once, sockets corked for the tick. */
   private readonly writes: PreparedWrites = {
     frames: new FrameCache((frame: OutboundFrame) => encodeTextFrame(Buffer.from(frame.text, 'utf8'))),
+    withPing: new FrameCache((frame: OutboundFrame) => Buffer.concat([this.writes.frames.get(frame), RIDING_PING])),
     corker: new TickCorker(),
   };
   /** How long a client may leave a ping unanswered (see `isSilent`). */
