@@ -31,7 +31,7 @@ export function onHistoryReset(reset: BusReset, { logger, book, hub, roles }: Hi
     // A writer of the lost history loses nothing by it: its lease went with that history,
     // so whatever it detects from this book is refused by the fence. (A writer is left
     // alone while no new history exists: it cannot tell yet whether it took over in it.)
-    book.load({ seq: reset.seq, states: [] });
+    book.load({ seq: reset.seq, states: [], epoch: reset.epoch });
   }
   hub.closeAll(CloseCode.GoingAway, 'history_reset');
   roles.refreshBook();

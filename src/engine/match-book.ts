@@ -14,8 +14,8 @@ export type MatchRouting = Routing;
 
 /** What the hub and the REST routes read: live matches and one match. */
 export interface SnapshotSource {
-  /** Live matches that pass `accepts`, and the newest `seq` their state reflects. */
-  snapshot(accepts: (match: MatchRouting) => boolean): { seq: number; matches: MatchView[] };
+  /** Live matches that pass `accepts`, the newest `seq` their state reflects and the history it is of (see `MatchBook.epoch`). */
+  snapshot(accepts: (match: MatchRouting) => boolean): { epoch: string | null | undefined; seq: number; matches: MatchView[] };
   /** One followed match (live, or ended within the retention period). */
   match(matchId: string): MatchState | undefined;
   readonly liveCount: number;
@@ -29,6 +29,12 @@ export class MatchBook implements SnapshotSource {
   private readonly endedAt = new Map<string, number>();
   /** Newest `seq` the states reflect. */
   seq = 0;
+  /**
+   * The history `seq` counts in, as the store said when the book was loaded (`undefined`: the store
+   * does not say). A process reading a shared store may serve clients of a new history before it
+   * has noticed the change: its book is then of another history, and no SNAPSHOT may be cut from it.
+   */
+  epoch: string | null | undefined = undefined;
 
   constructor(private readonly metrics?: Metrics) {}
 
@@ -44,6 +50,7 @@ export class MatchBook implements SnapshotSource {
       if (state.ended) this.endedAt.set(state.matchId, endedBefore.get(state.matchId) ?? now);
     }
     this.seq = book.seq;
+    this.epoch = book.epoch;
     this.updateGauge();
   }
 
@@ -97,13 +104,13 @@ export class MatchBook implements SnapshotSource {
     return false;
   }
 
-  snapshot(accepts: (match: MatchRouting) => boolean): { seq: number; matches: MatchView[] } {
+  snapshot(accepts: (match: MatchRouting) => boolean): { epoch: string | null | undefined; seq: number; matches: MatchView[] } {
     const matches: MatchView[] = [];
     for (const state of this.states.values()) {
       if (isLive(state) && accepts(state)) matches.push(matchView(state));
     }
     matches.sort((a, b) => a.start_time.localeCompare(b.start_time) || a.match_id.localeCompare(b.match_id));
-    return { seq: this.seq, matches };
+    return { epoch: this.epoch, seq: this.seq, matches };
   }
 
   match(matchId: string): MatchState | undefined {

@@ -16,6 +16,8 @@ export class Client {
   subscription: Subscription | undefined = undefined;
   /** Highest `seq` delivered (or deliberately skipped) to this client. */
   lastSentSeq = 0;
+  /** The history its `SUBSCRIBED` named (`undefined` before the first): a SNAPSHOT must be of the same one. */
+  epoch: string | undefined = undefined;
   /** History is being replayed: live events wait in `backlog` until the replay catches up. */
   replaying = false;
   /** Live events published during the replay, sent (deduplicated by seq) when it ends. */

@@ -288,7 +288,7 @@ export class Hub {
         // After what is still queued has left, so the SNAPSHOT drains as a unit of its own.
         await drained(client);
         if (client.closed) return;
-        this.replay.sendSnapshot(client, client.subscription ?? { kind: 'all' });
+        this.replay.sendSnapshot(client, client.subscription ?? { kind: 'all' }, 'again');
         return;
       case 'subscribe':
         await this.replay.start(client, message.filter, message);

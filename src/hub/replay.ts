@@ -7,7 +7,7 @@
  */
 import type { Routing } from '../domain/event-filter.js';
 import type { MatchView } from '../domain/views.js';
-import { ErrorCode, errorFrame, type Filter, type ServerMessage } from '../domain/protocol.js';
+import { CloseCode, ErrorCode, errorFrame, type Filter, type ServerMessage } from '../domain/protocol.js';
 import type { Metrics } from '../metrics.js';
 import { readAll } from '../store/read-all.js';
 import type { EventStore, HistoryBounds } from '../store/types.js';
@@ -21,8 +21,11 @@ const REPLAY_PAGE = 500;
 
 /** Where snapshots come from: the poller's view of every followed match. */
 export interface SnapshotSource {
-  /** Live matches that pass `accepts`, and the newest `seq` their state reflects. */
-  snapshot(accepts: (match: Routing) => boolean): { seq: number; matches: MatchView[] };
+  /**
+   * Live matches that pass `accepts`, the newest `seq` their state reflects, and the history that
+   * seq counts in (`undefined`: the source does not say; `null`: none named yet, an empty book).
+   */
+  snapshot(accepts: (match: Routing) => boolean): { epoch?: string | null | undefined; seq: number; matches: MatchView[] };
 }
 
 /** How a subscription wants to start (the `since`, `epoch` and `snapshot` of a subscribe). */
@@ -66,6 +69,7 @@ export class Replay {
 
     const bounds = await store.bounds();
     if (client.closed || generation !== client.generation) return;
+    client.epoch = bounds.epoch;
     const { since } = resume;
     const resumable =
       since !== undefined && resume.epoch === bounds.epoch && since <= bounds.latestSeq && since >= bounds.prunedThrough;
@@ -93,19 +97,40 @@ export class Replay {
       // A resubscribe on a busy connection: the SNAPSHOT waits for what is queued (live events wait in the backlog).
       await drained(client);
       if (client.closed || generation !== client.generation) return;
-      from = this.sendSnapshot(client, subscription);
+      from = this.sendSnapshot(client, subscription, 'start');
     } else {
       from = bounds.latestSeq;
     }
-    if (resumable && resume.snapshot) this.sendSnapshot(client, subscription, false);
+    if (resumable && resume.snapshot) this.sendSnapshot(client, subscription, 'aside');
+    if (client.closed) return;
     client.lastSentSeq = from;
     await this.catchUp(client, generation, bounds);
   }
 
-  /** Sends a SNAPSHOT as a unit of its own: one message, exempt from the cap while it drains. */
-  sendSnapshot(client: Client, subscription: Subscription, advance = true): number {
+  /**
+   * Sends a SNAPSHOT as a unit of its own: one message, exempt from the cap while it drains, and
+   * returns the client's position after it. `how`: `start` (a subscription starting from it: the
+   * position moves to its seq), `aside` (a resume that also asked for one: the position stays),
+   * `again` (mid-stream: the `snapshot` action, or history pruned under a replay: the position moves).
+   *
+   * It is of the history the client's SUBSCRIBED named. This process's book may be of another one:
+   * a shared store began a new history that this process has not noticed yet (it closes every
+   * client when it does, `app/history-reset.ts`). Cutting the SNAPSHOT from that book would carry
+   * the old history's seq into the new epoch: the new history's first events would be skipped as
+   * already sent, and a later resume from that seq accepted with them missing. So a subscription
+   * that starts gets the new history's start instead (no match, seq 0; the replay that follows
+   * brings every event of it), and a client further along is closed to resume (1001, `history_reset`).
+   */
+  sendSnapshot(client: Client, subscription: Subscription, how: 'start' | 'aside' | 'again'): number {
     const { outbound } = this.options;
-    const { seq, matches } = this.options.snapshots.snapshot(snapshotFilter(subscription));
+    const book = this.options.snapshots.snapshot(snapshotFilter(subscription));
+    const otherHistory = typeof book.epoch === 'string' && client.epoch !== undefined && book.epoch !== client.epoch;
+    if (otherHistory && how !== 'start') {
+      outbound.close(client, CloseCode.GoingAway, 'history_reset');
+      return client.lastSentSeq;
+    }
+    const { seq, matches } = otherHistory ? { seq: 0, matches: [] } : book;
+    const advance = how !== 'aside';
     beginUnit(client, false);
     outbound.sendText(client, JSON.stringify({ type: 'SNAPSHOT', seq, matches } satisfies ServerMessage), 'SNAPSHOT', advance ? seq : undefined);
     outbound.scheduleBudgetCheck();
@@ -124,11 +149,15 @@ export class Replay {
     const filter = subscription.kind === 'all' ? {} : subscription;
     await drained(client);
     if (client.closed || generation !== client.generation) return;
-    for await (const page of readAll(store, { ...filter, since: client.lastSentSeq, pageSize: REPLAY_PAGE, bounds })) {
+    // Up to the bounds read after the client was indexed: anything committed after them is published
+    // after that too, so it reaches the client live or through its backlog. A new subscriber (and a
+    // resume that missed nothing) reads nothing at all.
+    for await (const page of readAll(store, { ...filter, since: client.lastSentSeq, pageSize: REPLAY_PAGE, bounds, until: bounds.latestSeq })) {
       if (client.closed || generation !== client.generation) return;
       if (page.skipped) {
         // History was pruned under a long replay: fall back to a snapshot rather than leave a gap.
-        client.lastSentSeq = this.sendSnapshot(client, subscription);
+        client.lastSentSeq = this.sendSnapshot(client, subscription, 'again');
+        if (client.closed) return;
         await drained(client);
         if (client.closed || generation !== client.generation) return;
       }

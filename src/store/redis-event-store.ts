@@ -186,11 +186,17 @@ export class RedisEventStore implements EventStore {
 
   async loadBook(): Promise<MatchBookSnapshot> {
     this.open();
-    const [flat, seq] = (await this.loadBookScript([this.keys.states, this.keys.head], [])) as [string[], string | null];
+    // The epoch in the same script: the states and seq are known to be of that history.
+    const [flat, seq, epoch] = (await this.loadBookScript([this.keys.states, this.keys.head, this.keys.epoch], [])) as [string[], string | null, string | null | undefined];
     const pairs: Array<[string, string]> = [];
     for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([String(flat[i]), String(flat[i + 1])]);
     const { states, skipped } = parseMatchStates(pairs);
-    return { states, seq: parseCounter(seq, `${this.keys.head} seq`), ...(skipped.length > 0 ? { skipped } : {}) };
+    return {
+      states,
+      seq: parseCounter(seq, `${this.keys.head} seq`),
+      epoch: epoch === null || epoch === undefined ? null : parseEpoch(String(epoch), this.keys.epoch),
+      ...(skipped.length > 0 ? { skipped } : {}),
+    };
   }
 
   async claimWriter(fence: string): Promise<void> {

@@ -172,9 +172,9 @@ local entries = redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])
 return {redis.call('GET', KEYS[1]), entries, redis.call('HGET', KEYS[3], 'seq'), redis.call('HGET', KEYS[3], 'pruned')}
 `;
 
-// KEYS: states head. Returns {flat field/value list of the states, seq}.
+// KEYS: states head epoch. Returns {flat field/value list of the states, seq, epoch}: one history's.
 export const LOAD_BOOK_LUA = `
-return {redis.call('HGETALL', KEYS[1]), redis.call('HGET', KEYS[2], 'seq')}
+return {redis.call('HGETALL', KEYS[1]), redis.call('HGET', KEYS[2], 'seq'), redis.call('GET', KEYS[3])}
 `;
 
 /** The epoch (null while none exists), newest seq and prunedThrough, checked, from a `HEAD_LUA` reply. */

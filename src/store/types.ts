@@ -40,6 +40,12 @@ export interface MatchBookSnapshot {
   readonly states: readonly MatchState[];
   readonly seq: number;
   /**
+   * The history these states and `seq` belong to, read with them (a store that can change history
+   * under a running process, Redis, says; `null`: none named yet, an empty book). Absent: the store
+   * does not say, and the book is taken as the current history's.
+   */
+  readonly epoch?: string | null;
+  /**
    * Stored states that are not well-formed match states, left out of `states` (absent: none). The
    * reader reports them; the writer's next poll sees those matches afresh and saves them again.
    */

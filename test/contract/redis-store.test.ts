@@ -82,7 +82,10 @@ describe('RedisEventStore specifics', () => {
     const { store, prefix } = fresh();
     await store.commit({ events: [goal(1), goal(2)], states: [], forget: [] });
     const before = await store.bounds();
+    expect((await store.loadBook()).epoch).toBe(before.epoch);
     await deleteKeys(redis, prefix); // what a restarted, empty Redis looks like to this deployment
+    // The book says which history it is of: none yet (an empty book fits any new history).
+    expect(await store.loadBook()).toEqual({ states: [], seq: 0, epoch: null });
     const after = await store.bounds();
     expect(after.epoch).not.toBe(before.epoch);
     expect(after).toMatchObject({ latestSeq: 0, prunedThrough: 0 });
@@ -90,6 +93,7 @@ describe('RedisEventStore specifics', () => {
     const [first] = await store.commit({ events: [goal(3)], states: [], forget: [] });
     expect(first?.seq).toBe(1);
     expect((await store.bounds()).epoch).toBe(after.epoch);
+    expect((await store.loadBook()).epoch).toBe(after.epoch);
   });
 
   it('a fenced commit is checked against the leader key, and refused once that key is gone', async () => {
@@ -197,7 +201,7 @@ describe('RedisEventStore at maxmemory (a private redis-server)', () => {
 
     expect(await store.bounds()).toEqual(before);
     expect(await store.readAfter({ since: 0, limit: 10 })).toEqual(written);
-    expect(await store.loadBook()).toEqual({ states: [], seq: 2 });
+    expect(await store.loadBook()).toEqual({ states: [], seq: 2, epoch: before.epoch });
     expect(await store.getMeta('feed')).toBeUndefined();
     await expect(store.commit({ events: [goal(3)], states: [], forget: [] })).rejects.toThrow(/OOM/);
     await expect(store.setMeta('feed', 'x')).rejects.toThrow(/OOM/);

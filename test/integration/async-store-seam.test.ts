@@ -2,7 +2,8 @@
  * The seam between replay and live delivery must hold for any EventStore, not only for SQLite
  * (which answers synchronously). This store answers reads from the state at the moment of the read
  * but resolves a few milliseconds later, as a networked store (Redis) would: events committed and
- * published in between must still reach a resuming client exactly once.
+ * published in between must still reach a resuming client exactly once. A client that joins at the
+ * newest event (or resumes from it) reads no history at all and still misses nothing.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, expect, it } from 'vitest';
@@ -25,7 +26,10 @@ class LaggingStore implements EventStore {
   commit(commit: Commit) {
     return this.inner.commit(commit);
   }
+  /** History reads asked of this store. */
+  reads = 0;
   async readAfter(query: EventQuery) {
+    this.reads += 1;
     const snapshot = await this.inner.readAfter(query);
     await delay(this.lagMs);
     return snapshot;
@@ -63,21 +67,30 @@ afterEach(async () => {
   await standIn?.close();
 });
 
-it('a resuming client misses nothing that was published while its last replay page was in flight', async () => {
+/**
+ * The service on a lagging store, following one match that gets a new card on every poll (events keep
+ * flowing while clients replay), and a reference client subscribed live that has seen the first card.
+ */
+async function startFlowingMatch(key: number) {
   standIn = await startStandIn();
-  const feed = new LiveFeed(standIn).add({ key: 501, status: '10' });
+  const feed = new LiveFeed(standIn).add({ key, status: '10' });
   let minute = 10;
-  // A new card on every poll keeps events flowing while clients replay.
   feed.onPoll = () => {
     minute += 1;
-    feed.card(501, minute % 2 === 0 ? 'home' : 'away', String(minute), `Player ${minute}`);
+    feed.card(key, minute % 2 === 0 ? 'home' : 'away', String(minute), `Player ${minute}`);
   };
   const store = new LaggingStore(new SqliteEventStore({ dataDir: tempDataDir() }), 20);
-  service = await startService(standInEnv(standIn, { POLL_INTERVAL_SECS: '0.005', POLL_INTERVAL_IDLE_SECS: '0.005' }), { store });
-  const reference = await TestClient.open(service.wsUrl);
+  const started = await startService(standInEnv(standIn, { POLL_INTERVAL_SECS: '0.005', POLL_INTERVAL_IDLE_SECS: '0.005' }), { store });
+  service = started;
+  const reference = await TestClient.open(started.wsUrl);
   clients.push(reference);
   const { epoch } = await subscribe(reference, { action: 'subscribe_all' });
   await reference.nextOfType('CARD_ISSUED');
+  return { service: started, store, reference, epoch };
+}
+
+it('a resuming client misses nothing that was published while its last replay page was in flight', async () => {
+  const { service, reference, epoch } = await startFlowingMatch(501);
 
   // Several resumes from the start, each replaying while new events keep being published.
   const resumed: TestClient[] = [];
@@ -98,4 +111,29 @@ it('a resuming client misses nothing that was published while its last replay pa
   // The reference joined live: a contiguous run to the target with no gap.
   const live = upTo(reference);
   expect(live).toEqual(Array.from({ length: live.length }, (_, i) => (live[0] as number) + i));
+});
+
+it('a client joining at the newest event reads no history, and gets every event after it, in order, with no gap', async () => {
+  const { service, store, reference, epoch } = await startFlowingMatch(502);
+
+  // New subscribers, and resumes from the newest seq, while events keep being committed.
+  const readsBefore = store.reads;
+  const joined: Array<{ client: TestClient; from: number }> = [];
+  for (let i = 0; i < 6; i += 1) {
+    const client = await TestClient.open(service.wsUrl);
+    clients.push(client);
+    const latest = (await service.app.store.bounds()).latestSeq;
+    const subscribed = await subscribe(client, i % 2 === 0 ? { action: 'subscribe_all' } : { action: 'subscribe_all', since: latest, epoch });
+    if (i % 2 === 1) expect(subscribed['resumed']).toBe(true);
+    joined.push({ client, from: i % 2 === 0 ? (subscribed['seq'] as number) : latest });
+    await reference.nextOfType('CARD_ISSUED');
+  }
+  const target = (await service.app.store.bounds()).latestSeq + 5;
+  for (const { client } of joined) await reach(client, target);
+  // Nothing was read for them: what they got came live, or from their backlog.
+  expect(store.reads - readsBefore).toBe(0);
+  for (const { client, from } of joined) {
+    const seqs = eventsOf(client).map(seqOf).filter((seq) => seq <= target);
+    expect(seqs).toEqual(Array.from({ length: target - from }, (_, i) => from + 1 + i));
+  }
 });
