@@ -4,10 +4,19 @@
  * provider's wire format; `met=Fixtures&matchId=` answers the match too, even once it left the live
  * list. `onPoll` runs before each Livescore answer, so a test can make the feed move on every poll.
  */
-import type { RecordedRequest, StandIn } from './stand-in.js';
+import type { CannedReply, RecordedRequest } from './stand-in.js';
 import { wireCard, wireEnvelope, wireGoal, wireMatch, wireSub, type WireObject } from './wire.js';
 
 type Side = 'home' | 'away';
+
+/**
+ * Where the feed answers from: the AllSportsAPI stand-in itself, or an adapter serving the same
+ * answers in another provider's format (./providers.ts).
+ */
+export interface FeedHost {
+  livescore(handler: (request: RecordedRequest) => CannedReply): void;
+  fixtures(handler: (request: RecordedRequest) => CannedReply): void;
+}
 
 export interface FeedMatchSpec {
   readonly key: number;
@@ -41,7 +50,7 @@ export class LiveFeed {
    */
   replyDelay: ((request: RecordedRequest) => number | undefined) | undefined = undefined;
 
-  constructor(standIn: StandIn) {
+  constructor(standIn: FeedHost) {
     standIn.livescore((request) => {
       this.onPoll?.();
       this.polls += 1;

@@ -228,7 +228,10 @@ function cards(events: readonly SidedEvent[], fixture: ParsedFixture, warnings: 
   // comes at or after the card, within five minutes; a review naming no one changes nothing.
   const reviewed = (card: SidedEvent, review: SidedEvent): boolean =>
     card.side === review.side && sameRef(card.event.player, review.event.player) && card.order <= review.order + 100 && review.order - card.order <= 500;
-  const isRed = (s: SidedEvent): boolean => colour(s.event) === 'red' || colour(s.event) === 'second';
+  const isRed = (s: SidedEvent): boolean => {
+    const kind = colour(s.event);
+    return kind === 'red' || kind === 'second';
+  };
   const cancelledByVar = new Set<SidedEvent>();
   const upgradedByVar = new Set<SidedEvent>();
   for (const review of events) {

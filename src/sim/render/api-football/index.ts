@@ -30,6 +30,9 @@ const MAX_IDS = 20;
 /** `event_status` values of the AllSportsAPI rendering that API-Football never lists live. */
 const NOT_LIVE = new Set(['', 'Finished', 'After ET', 'After Pen.', 'Postponed']);
 
+/** Whether API-Football lists a match of the AllSportsAPI rendering in `live=` (not before kick-off, after the end or while postponed). */
+export const listedLive = (wire: Pick<WireMatch, 'event_status'>): boolean => !NOT_LIVE.has(wire.event_status);
+
 function teamRef(id: number, name: string): AfTeamRef {
   return { id, name, logo: `${LOGO}/teams/${id}.png` };
 }
@@ -295,7 +298,7 @@ export function answerApiFootball(url: URL, simSecs: number): SimAnswer {
   const live = url.searchParams.get('live');
   if (live !== null) {
     const leagues = live === 'all' ? undefined : new Set(live.split('-'));
-    const listed = renderLivescore(simSecs).result.filter((m) => !NOT_LIVE.has(m.event_status) && (leagues === undefined || leagues.has(String(m.league_key))));
+    const listed = renderLivescore(simSecs).result.filter((m) => listedLive(m) && (leagues === undefined || leagues.has(String(m.league_key))));
     return answer('livescore', envelope(params, listed.map((m) => toApiFootballFixture(m, simSecs, false))));
   }
   const ids = url.searchParams.get('ids') ?? url.searchParams.get('id');
