@@ -2,13 +2,13 @@
  * `/events/stream` through a real `EventSource` in Chromium (playwright-core): the page subscribes,
  * the connection drops mid-matchday (the server destroys it, as a network failure would), the
  * browser reconnects by itself and sends `Last-Event-ID`, and the events it received in total equal
- * a full replay — no gap, no duplicate — although its URL still asks for `since=0`.
+ * a full replay — no gap, no duplicate — although its URL still asks for `since=0`. Run for both
+ * providers (issue 21: one suite, two providers), each behind its own stand-in.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiveFeed } from '../helpers/live-feed.js';
+import { PROVIDERS, type FeedStandIn } from '../helpers/providers.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { standInEnv, startStandIn, type StandIn } from '../helpers/stand-in.js';
 import { settle, until } from '../helpers/waits.js';
 import { eventsOf, reach, subscribe, TestClient, type Message } from '../helpers/ws-client.js';
 
@@ -34,16 +34,16 @@ interface BrowserEventSource {
   addEventListener(type: string, listener: (event: { data: string; lastEventId: string }) => void): void;
 }
 
-describe('SSE in Chromium (EventSource)', () => {
+describe.each(PROVIDERS)('SSE in Chromium (EventSource), $name', (provider) => {
   let browser: Browser;
-  let standIn: StandIn;
+  let standIn: FeedStandIn;
   let service: TestService;
   let page: Page;
   let reference: TestClient;
 
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    standIn = await startStandIn();
+    standIn = await provider.startFeed();
   });
   afterAll(async () => {
     await reference?.close();
@@ -64,9 +64,9 @@ describe('SSE in Chromium (EventSource)', () => {
   }
 
   it('reconnects with Last-Event-ID after a drop mid-matchday; the stream equals a full replay', async () => {
-    const feed = new LiveFeed(standIn);
+    const { feed } = standIn;
     for (const match of [A, B]) feed.add({ ...match, status: '10' });
-    service = await startService(standInEnv(standIn));
+    service = await startService(standIn.env);
     const { epoch } = await service.app.store.bounds();
     reference = await TestClient.open(service.wsUrl);
     await subscribe(reference, { action: 'subscribe_all', since: 0, epoch });

@@ -17,7 +17,18 @@ import { afEnvelope, startAfStandIn, type AfRequest, type AfStandIn } from './ap
 import { LiveFeed, type FeedHost } from './live-feed.js';
 import { startStandIn, type CannedReply, type RecordedRequest } from './stand-in.js';
 
-export interface FeedStandIn {
+/**
+ * A stand-in several nodes poll, each with its own API key, so the record of requests says which node
+ * polled when (test/helpers/redis-nodes.ts).
+ */
+export interface PolledFeed {
+  /** The service's environment to poll this stand-in with `key` (50 ms live and idle cadence). */
+  envWithKey(key: string): Record<string, string>;
+  /** The API key of every live-list request received, in arrival order. */
+  livePollKeys(): string[];
+}
+
+export interface FeedStandIn extends PolledFeed {
   /** The programmable matchday every live poll answers. */
   readonly feed: LiveFeed;
   /** The service's environment to poll this stand-in (a test key, 50 ms live and idle cadence). */
@@ -121,6 +132,8 @@ export const ALLSPORTSAPI: ProviderUnderTest = {
     return {
       feed: new LiveFeed(standIn),
       env: allSportsApiEnv(standIn.baseUrl, FEED_POLL_SECS),
+      envWithKey: (key) => ({ ...allSportsApiEnv(standIn.baseUrl, FEED_POLL_SECS), ALLSPORTS_API_KEY: key }),
+      livePollKeys: () => standIn.requests.filter((r) => r.query.get('met') === 'Livescore').map((r) => String(r.query.get('APIkey'))),
       livePolls: () => standIn.count('Livescore'),
       waitForLivePolls: (count, timeoutMs) => standIn.waitForRequests('Livescore', count, timeoutMs),
       close: () => standIn.close(),
@@ -139,6 +152,8 @@ export const API_FOOTBALL: ProviderUnderTest = {
     return {
       feed: new LiveFeed(apiFootballFeedHost(standIn)),
       env: apiFootballEnv(standIn.baseUrl, FEED_POLL_SECS),
+      envWithKey: (key) => ({ ...apiFootballEnv(standIn.baseUrl, FEED_POLL_SECS), APIFOOTBALL_API_KEY: key }),
+      livePollKeys: () => standIn.requests.filter((r) => r.query.has('live')).map((r) => String(r.headers['x-apisports-key'])),
       livePolls: () => standIn.count('live'),
       waitForLivePolls: (count, timeoutMs) => standIn.waitFor('live', count, timeoutMs),
       close: () => standIn.close(),

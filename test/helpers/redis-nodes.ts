@@ -7,11 +7,22 @@ import { expect } from 'vitest';
 import { startServiceProcess, type ListeningService } from './process.js';
 import { ResumingClient, fullReplay, streamOf } from './resuming-client.js';
 import { waitFor } from './redis-server.js';
+import type { PolledFeed } from './providers.js';
 import { standInEnv, type StandIn } from './stand-in.js';
 import type { Message } from './ws-client.js';
 
+/** The AllSportsAPI stand-in as a feed polled by several nodes, or such a feed of either provider (./providers.ts). */
+type Polled = StandIn | PolledFeed;
+const polledFeed = (feed: Polled): PolledFeed =>
+  'livePollKeys' in feed
+    ? feed
+    : {
+        envWithKey: (key) => standInEnv(feed, { ALLSPORTS_API_KEY: key }),
+        livePollKeys: () => feed.requests.filter((r) => r.query.get('met') === 'Livescore').map((r) => String(r.query.get('APIkey'))),
+      };
+
 export interface RedisNode extends ListeningService {
-  /** The API key this node polls with (the stand-in's `APIkey` query parameter). */
+  /** The API key this node polls with (AllSportsAPI's `APIkey` query parameter, API-Football's `x-apisports-key` header). */
   readonly key: string;
 }
 
@@ -26,14 +37,14 @@ export interface NodeHealth {
 /** Starts `count` nodes on `redisUrl` under `prefix`, each polling `standIn` with its own key. */
 export async function startNodes(
   count: number,
-  standIn: StandIn,
+  standIn: Polled,
   env: { redisUrl: string; prefix: string; leaseSecs: number; extra?: Record<string, string> },
 ): Promise<RedisNode[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const key = `node-${i}-key`;
       const node = await startServiceProcess({
-        ...standInEnv(standIn, { ALLSPORTS_API_KEY: key }),
+        ...polledFeed(standIn).envWithKey(key),
         REDIS_URL: env.redisUrl,
         REDIS_PREFIX: env.prefix,
         LEADER_LEASE_SECS: String(env.leaseSecs),
@@ -71,9 +82,9 @@ export async function leaderOf(nodes: readonly RedisNode[], timeoutMs = 10_000):
   return leader as RedisNode;
 }
 
-/** The API key of every Livescore request the stand-in received, in arrival order. */
-export function pollers(standIn: StandIn): string[] {
-  return standIn.requests.filter((r) => r.query.get('met') === 'Livescore').map((r) => String(r.query.get('APIkey')));
+/** The API key of every live-list request (AllSportsAPI Livescore) the stand-in received, in arrival order. */
+export function pollers(standIn: Polled): string[] {
+  return polledFeed(standIn).livePollKeys();
 }
 
 /** Consecutive requests of the same poller collapsed: the succession of pollers the provider saw. */
@@ -82,7 +93,7 @@ export function pollerRuns(keys: readonly string[]): string[] {
 }
 
 /** Resolves once the stand-in received a Livescore request whose key passes `predicate`; returns its index. */
-export async function firstPollBy(standIn: StandIn, predicate: (key: string) => boolean, timeoutMs: number, from = 0): Promise<number> {
+export async function firstPollBy(standIn: Polled, predicate: (key: string) => boolean, timeoutMs: number, from = 0): Promise<number> {
   let index = -1;
   await waitFor(
     () => {
