@@ -9,19 +9,11 @@ import { isLive, matchView, type MatchView } from '../domain/views.js';
 import type { Metrics } from '../metrics.js';
 import type { MatchBookSnapshot } from '../store/types.js';
 
-/** The routing fields a subscription filter looks at (`eventFilter`, src/domain/event-filter.ts). */
-export type MatchRouting = Routing;
-
-/** What the hub and the REST routes read: live matches and one match. */
-export interface SnapshotSource {
-  /** Live matches that pass `accepts`, the newest `seq` their state reflects and the history it is of (see `MatchBook.epoch`). */
-  snapshot(accepts: (match: MatchRouting) => boolean): { epoch: string | null | undefined; seq: number; matches: MatchView[] };
-  /** One followed match (live, or ended within the retention period). */
-  match(matchId: string): MatchState | undefined;
-  readonly liveCount: number;
-}
-
-export class MatchBook implements SnapshotSource {
+/**
+ * What the hub (as its `SnapshotSource`, src/hub/replay.ts) and the REST routes read: live matches,
+ * one match, and the history they are of.
+ */
+export class MatchBook {
   private readonly states = new Map<string, MatchState>();
   /** Serialised form of each state as last saved, to write only states that changed. */
   private readonly saved = new Map<string, string>();
@@ -31,10 +23,11 @@ export class MatchBook implements SnapshotSource {
   seq = 0;
   /**
    * The history `seq` counts in, as the store said when the book was loaded (`undefined`: the store
-   * does not say). A process reading a shared store may serve clients of a new history before it
-   * has noticed the change: its book is then of another history, and no SNAPSHOT may be cut from it.
+   * does not say, or names none yet: an empty book). A process reading a shared store may serve
+   * clients of a new history before it has noticed the change: its book is then of another history,
+   * and no SNAPSHOT may be cut from it.
    */
-  epoch: string | null | undefined = undefined;
+  epoch: string | undefined = undefined;
 
   constructor(private readonly metrics?: Metrics) {}
 
@@ -50,7 +43,7 @@ export class MatchBook implements SnapshotSource {
       if (state.ended) this.endedAt.set(state.matchId, endedBefore.get(state.matchId) ?? now);
     }
     this.seq = book.seq;
-    this.epoch = book.epoch;
+    this.epoch = book.epoch ?? undefined;
     this.updateGauge();
   }
 
@@ -104,7 +97,8 @@ export class MatchBook implements SnapshotSource {
     return false;
   }
 
-  snapshot(accepts: (match: MatchRouting) => boolean): { epoch: string | null | undefined; seq: number; matches: MatchView[] } {
+  /** Live matches that pass `accepts`, the newest `seq` their state reflects and the history it is of. */
+  snapshot(accepts: (match: Routing) => boolean): { epoch: string | undefined; seq: number; matches: MatchView[] } {
     const matches: MatchView[] = [];
     for (const state of this.states.values()) {
       if (isLive(state) && accepts(state)) matches.push(matchView(state));

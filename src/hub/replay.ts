@@ -23,9 +23,9 @@ const REPLAY_PAGE = 500;
 export interface SnapshotSource {
   /**
    * Live matches that pass `accepts`, the newest `seq` their state reflects, and the history that
-   * seq counts in (`undefined`: the source does not say; `null`: none named yet, an empty book).
+   * seq counts in (`undefined`: the source does not say, or the book is empty).
    */
-  snapshot(accepts: (match: Routing) => boolean): { epoch?: string | null | undefined; seq: number; matches: MatchView[] };
+  snapshot(accepts: (match: Routing) => boolean): { epoch?: string | undefined; seq: number; matches: MatchView[] };
 }
 
 /** How a subscription wants to start (the `since`, `epoch` and `snapshot` of a subscribe). */
@@ -124,7 +124,7 @@ export class Replay {
   sendSnapshot(client: Client, subscription: Subscription, how: 'start' | 'aside' | 'again'): number {
     const { outbound } = this.options;
     const book = this.options.snapshots.snapshot(snapshotFilter(subscription));
-    const otherHistory = typeof book.epoch === 'string' && client.epoch !== undefined && book.epoch !== client.epoch;
+    const otherHistory = book.epoch !== undefined && client.epoch !== undefined && book.epoch !== client.epoch;
     if (otherHistory && how !== 'start') {
       outbound.close(client, CloseCode.GoingAway, 'history_reset');
       return client.lastSentSeq;
