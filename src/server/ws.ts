@@ -116,21 +116,13 @@ class WsConnection implements Connection {
       const now = heartbeat.now;
       const ride = now - this.lastPingAt >= heartbeat.rideDueMs;
       if (ride) this.pinged(now);
-      // Same bytes for every client: encoded on first use, then shared (one cache look-up per client).
-      if (alone && socket.writableCorked === 0) {
-        // The client's only frame of this turn: written at once, its ping in the same (shared) buffer;
-        // no cork to set and lift, one buffer for the kernel instead of a vector.
-        const out = ride ? prepared.withPing.get(frame) : prepared.frames.get(frame);
-        socket.write(out);
-        return out.length;
-      }
-      // More may follow in this turn (a burst, a reply, a replay page): they leave together.
-      const bytes = prepared.frames.get(frame);
-      prepared.corker.cork(socket);
-      socket.write(bytes);
-      if (!ride) return bytes.length;
-      socket.write(RIDING_PING);
-      return bytes.length + RIDING_PING.length;
+      // Same bytes for every client, the ping in the same buffer: encoded on first use, then shared.
+      const out = ride ? prepared.withPing.get(frame) : prepared.frames.get(frame);
+      // The client's only frame of this turn leaves at once (no cork to set and lift; a socket already
+      // corked this turn gathers it); when more may follow (a burst, a reply, a replay page) they leave together.
+      if (!alone) prepared.corker.cork(socket);
+      socket.write(out);
+      return out.length;
     }
     // The library's own path (the benchmark's baseline): measured, not computed.
     const before = ws.bufferedAmount;
