@@ -15,7 +15,7 @@ import { allSportsApiSim } from '../../src/sim/render/allsportsapi/index.js';
 import { apiFootballSimRenderer, listedLive, toApiFootballFixture } from '../../src/sim/render/api-football/index.js';
 import { afEnvelope, startAfStandIn, type AfRequest, type AfStandIn } from './api-football-stand-in.js';
 import { LiveFeed, type FeedHost } from './live-feed.js';
-import { startStandIn, type CannedReply, type RecordedRequest } from './stand-in.js';
+import { startStandIn, type CannedReply, type RecordedRequest, type StandIn } from './stand-in.js';
 
 /**
  * A stand-in several nodes poll, each with its own API key, so the record of requests says which node
@@ -106,21 +106,27 @@ function apiFootballFeedHost(standIn: AfStandIn): FeedHost {
   };
 }
 
-const allSportsApiEnv = (baseUrl: string, pollSecs: number): Record<string, string> => ({
-  ALLSPORTS_API_KEY: 'test-key',
+const allSportsApiEnv = (baseUrl: string, pollSecs: number, key = 'test-key'): Record<string, string> => ({
+  ALLSPORTS_API_KEY: key,
   ALLSPORTS_BASE_URL: baseUrl,
   ...cadence(pollSecs),
 });
 
-const apiFootballEnv = (baseUrl: string, pollSecs: number): Record<string, string> => ({
+const apiFootballEnv = (baseUrl: string, pollSecs: number, key = 'af-test-key'): Record<string, string> => ({
   PROVIDER: 'api-football',
-  APIFOOTBALL_API_KEY: 'af-test-key',
+  APIFOOTBALL_API_KEY: key,
   APIFOOTBALL_BASE_URL: baseUrl,
   ...cadence(pollSecs),
 });
 
 /** The cadence of the service polling a feed stand-in. */
 const FEED_POLL_SECS = 0.05;
+
+/** The AllSportsAPI stand-in as a feed several nodes poll, each with its own key (`APIkey`). */
+export const allSportsApiPolled = (standIn: StandIn): PolledFeed => ({
+  envWithKey: (key) => allSportsApiEnv(standIn.baseUrl, FEED_POLL_SECS, key),
+  livePollKeys: () => standIn.requests.filter((r) => r.query.get('met') === 'Livescore').map((r) => String(r.query.get('APIkey'))),
+});
 
 export const ALLSPORTSAPI: ProviderUnderTest = {
   name: 'allsportsapi',
@@ -132,8 +138,7 @@ export const ALLSPORTSAPI: ProviderUnderTest = {
     return {
       feed: new LiveFeed(standIn),
       env: allSportsApiEnv(standIn.baseUrl, FEED_POLL_SECS),
-      envWithKey: (key) => ({ ...allSportsApiEnv(standIn.baseUrl, FEED_POLL_SECS), ALLSPORTS_API_KEY: key }),
-      livePollKeys: () => standIn.requests.filter((r) => r.query.get('met') === 'Livescore').map((r) => String(r.query.get('APIkey'))),
+      ...allSportsApiPolled(standIn),
       livePolls: () => standIn.count('Livescore'),
       waitForLivePolls: (count, timeoutMs) => standIn.waitForRequests('Livescore', count, timeoutMs),
       close: () => standIn.close(),
@@ -152,7 +157,7 @@ export const API_FOOTBALL: ProviderUnderTest = {
     return {
       feed: new LiveFeed(apiFootballFeedHost(standIn)),
       env: apiFootballEnv(standIn.baseUrl, FEED_POLL_SECS),
-      envWithKey: (key) => ({ ...apiFootballEnv(standIn.baseUrl, FEED_POLL_SECS), APIFOOTBALL_API_KEY: key }),
+      envWithKey: (key) => apiFootballEnv(standIn.baseUrl, FEED_POLL_SECS, key),
       livePollKeys: () => standIn.requests.filter((r) => r.query.has('live')).map((r) => String(r.headers['x-apisports-key'])),
       livePolls: () => standIn.count('live'),
       waitForLivePolls: (count, timeoutMs) => standIn.waitFor('live', count, timeoutMs),

@@ -7,19 +7,13 @@ import { expect } from 'vitest';
 import { startServiceProcess, type ListeningService } from './process.js';
 import { ResumingClient, fullReplay, streamOf } from './resuming-client.js';
 import { waitFor } from './redis-server.js';
-import type { PolledFeed } from './providers.js';
-import { standInEnv, type StandIn } from './stand-in.js';
+import { allSportsApiPolled, type PolledFeed } from './providers.js';
+import type { StandIn } from './stand-in.js';
 import type { Message } from './ws-client.js';
 
 /** The AllSportsAPI stand-in as a feed polled by several nodes, or such a feed of either provider (./providers.ts). */
 type Polled = StandIn | PolledFeed;
-const polledFeed = (feed: Polled): PolledFeed =>
-  'livePollKeys' in feed
-    ? feed
-    : {
-        envWithKey: (key) => standInEnv(feed, { ALLSPORTS_API_KEY: key }),
-        livePollKeys: () => feed.requests.filter((r) => r.query.get('met') === 'Livescore').map((r) => String(r.query.get('APIkey'))),
-      };
+const polledFeed = (feed: Polled): PolledFeed => ('livePollKeys' in feed ? feed : allSportsApiPolled(feed));
 
 export interface RedisNode extends ListeningService {
   /** The API key this node polls with (AllSportsAPI's `APIkey` query parameter, API-Football's `x-apisports-key` header). */
