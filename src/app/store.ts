@@ -17,11 +17,23 @@ import type { EventStore } from '../store/types.js';
 import { redactUrlCredentials } from '../upstream/errors.js';
 import type { Parts } from './parts.js';
 
+/**
+ * How long start-up waits for the DATA_DIR lock held by another process before refusing: the kernel
+ * releases a killed process's locks once all its threads have exited, which on a loaded machine can
+ * come a moment after it shows as dead (see `LockOptions.waitMs`).
+ */
+const DATA_DIR_LOCK_WAIT_MS = 3_000;
+
 /** Opens the embedded SQLite store in DATA_DIR, holding the directory's lock for this instance. */
 export function openSqliteStore(config: Config, cleanup: Array<() => Promise<void>>, lockHeld = false, logger?: Logger): EventStore {
   if (!lockHeld) {
     // Refused (DataDirInUseError) before anything is opened: a second instance must not touch the log.
-    const lock = lockDataDir(config.dataDir);
+    const lock = lockDataDir(config.dataDir, {
+      waitMs: DATA_DIR_LOCK_WAIT_MS,
+      // Debug only: a refusal after the wait is still the one line an operator gets (src/main.ts).
+      onWait: (waitMs) =>
+        logger?.debug({ data_dir: config.dataDir, wait_ms: waitMs }, 'DATA_DIR is locked by another process; waiting for it to exit (a restart right after kill -9)'),
+    });
     // Pushed before the store's close: cleanup runs in reverse, so the store is closed first.
     cleanup.push(() => Promise.resolve(lock.release()));
     if (lock.mechanism === 'sqlite-only') {

@@ -222,12 +222,56 @@ function isLegacyPidFile(path: string): boolean {
   }
 }
 
+export interface LockOptions {
+  /**
+   * How long to keep trying while another process holds the lock (default 0: refuse at once). The
+   * kernel lets go when the holder's last thread has exited, not when its main thread has: right
+   * after `kill -9` of a busy process on a loaded machine, its other threads may take a while to
+   * finish dying (the process already shows as a zombie), and a restart must not be refused for that.
+   */
+  readonly waitMs?: number;
+  /** Called once, when the lock is found held and the wait begins. */
+  readonly onWait?: (waitMs: number) => void;
+}
+
+/** Between two attempts while the lock is held. */
+const RETRY_MS = 50;
+
 /**
- * Takes the instance lock on `dataDir` (created if missing) without waiting. Throws a
- * `DataDirInUseError` when another live instance holds it; any other failure (permissions, a
- * read-only volume) is rethrown with the path concerned.
+ * Takes the instance lock on `dataDir` (created if missing), trying again for up to `waitMs` while
+ * another process holds it. Throws a `DataDirInUseError` when another live instance still holds it
+ * then (at once when this process holds it); any other failure (permissions, a read-only volume) is
+ * rethrown with the path concerned. Each attempt takes the locks without waiting on them: whether
+ * they are held is only ever the kernel's answer.
  */
-export function lockDataDir(dataDir: string): DataDirLock {
+export function lockDataDir(dataDir: string, options: LockOptions = {}): DataDirLock {
+  const waitMs = options.waitMs ?? 0;
+  const deadline = Date.now() + waitMs;
+  for (let waiting = false; ; ) {
+    try {
+      return tryLockDataDir(dataDir);
+    } catch (error) {
+      if (!(error instanceof DataDirInUseError) || Date.now() >= deadline || heldByThisProcess(dataDir)) throw error;
+      if (!waiting) options.onWait?.(waitMs);
+      waiting = true;
+      // Start-up has nothing else to do meanwhile: a synchronous pause, as the attempts are.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RETRY_MS);
+    }
+  }
+}
+
+/** Whether this very process holds the lock on `dataDir` (waiting would not help). */
+function heldByThisProcess(dataDir: string): boolean {
+  try {
+    return heldHere.has(identity(statSync(join(resolve(dataDir), LOCK_FILE))));
+  } catch {
+    // No lock file: not held here.
+    return false;
+  }
+}
+
+/** One attempt at the three locks, none waited for. */
+function tryLockDataDir(dataDir: string): DataDirLock {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const lockPath = join(dir, LOCK_FILE);

@@ -127,3 +127,54 @@ it("the workers of one instance share the DATA_DIR its primary holds, while anot
   await expect(startApp({ config, logger })).rejects.toBeInstanceOf(DataDirInUseError);
   expect(() => lockDataDir(dataDir)).toThrow(DataDirInUseError);
 });
+
+/**
+ * A process holding the lock on `dataDir` (the built module, as a service's start-up takes it):
+ * resolves once it holds it.
+ */
+async function holderProcess(dataDir: string): Promise<ReturnType<typeof spawn>> {
+  const module = new URL('../../dist/store/data-dir-lock.js', import.meta.url).href;
+  const holder = spawn(process.execPath, ['--input-type=module', '-e', `const { lockDataDir } = await import(${JSON.stringify(module)}); lockDataDir(${JSON.stringify(dataDir)}); console.log('held'); setInterval(() => {}, 1000);`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('held')) resolve();
+    });
+    holder.once('exit', (code) => reject(new Error(`the holder exited (${code}) before holding the lock`)));
+  });
+  return holder;
+}
+
+it('a start right after kill -9 of the holder waits for the kernel to let go, instead of refusing; a live holder is still refused after the wait', async () => {
+  const dataDir = newDataDir();
+  const holder = await holderProcess(dataDir);
+  // The holder is killed the moment the wait begins; its threads exit while this process waits (not
+  // reaped meanwhile: the wait blocks this thread), and the lock is then taken.
+  let waited = 0;
+  const lock = lockDataDir(dataDir, {
+    waitMs: 60_000,
+    onWait: () => {
+      waited += 1;
+      holder.kill('SIGKILL');
+    },
+  });
+  locks.push(lock);
+  expect(waited).toBe(1);
+  expect(lock.mechanism).toBe('flock');
+
+  // A holder that stays alive is still refused once the wait is over.
+  lock.release();
+  locks.length = 0;
+  const live = await holderProcess(dataDir);
+  try {
+    expect(() => lockDataDir(dataDir, { waitMs: 200 })).toThrow(DataDirInUseError);
+  } finally {
+    live.kill('SIGKILL');
+  }
+  // This very process holding the lock: refused without waiting (this wait could never end, and the
+  // test would run into its timeout).
+  const ours = newDataDir();
+  locks.push(lockDataDir(ours));
+  expect(() => lockDataDir(ours, { waitMs: 600_000 })).toThrow(DataDirInUseError);
+});
